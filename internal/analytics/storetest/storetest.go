@@ -1,0 +1,275 @@
+// Package storetest is the conformance suite every analytics.Store passes.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"yuqing/internal/analytics"
+)
+
+// Run runs the suite. fresh returns an empty store; the suite closes it.
+func Run(t *testing.T, fresh func(t *testing.T) analytics.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s analytics.Store)
+	}{
+		{"GetRoundTrip", testGet},
+		{"IdempotentPut", testIdempotent},
+		{"CountsByBucketAndPlatform", testCounts},
+		{"CountsByKeyword", testKeywordFilter},
+		{"TopKeywords", testTopKeywords},
+		{"ConcurrentWriters", testConcurrent},
+		{"BadQuery", testBadQuery},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := fresh(t)
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			tc.fn(t, s)
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func m(id, platform string, at time.Time, kw ...string) analytics.Mention {
+	return analytics.Mention{
+		ID: platform + ":" + id, Platform: platform, Source: "storetest",
+		URL: "https://example.org/" + id, AuthorID: "u" + id, AuthorName: "作者" + id,
+		Title: "标题", Text: "正文 " + id, PublishedAt: at, IngestedAt: at.Add(time.Minute),
+		Tokens: append([]string{"正文"}, kw...), Keywords: kw,
+	}
+}
+
+func put(t *testing.T, s analytics.Store, ms ...analytics.Mention) {
+	t.Helper()
+	if err := s.PutMentions(ctx(t), ms); err != nil {
+		t.Fatalf("PutMentions(%d): %v", len(ms), err)
+	}
+}
+
+func day() analytics.Query {
+	return analytics.Query{From: t0.Add(-time.Hour), To: t0.Add(23 * time.Hour), Step: analytics.Hour}
+}
+
+func testGet(t *testing.T, s analytics.Store) {
+	in := m("1", "weibo", t0.Add(90*time.Second), "化工厂", "异味")
+	in.Drill = true
+	put(t, s, in)
+	got, err := s.Get(ctx(t), in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != in.ID || got.Platform != in.Platform || got.Source != in.Source || got.URL != in.URL ||
+		got.AuthorID != in.AuthorID || got.AuthorName != in.AuthorName || got.Title != in.Title || got.Text != in.Text ||
+		!got.PublishedAt.Equal(in.PublishedAt) || !got.IngestedAt.Equal(in.IngestedAt) ||
+		!reflect.DeepEqual(got.Tokens, in.Tokens) || !reflect.DeepEqual(got.Keywords, in.Keywords) || got.Drill != in.Drill {
+		t.Fatalf("Get = %+v\nwant  %+v", got, in)
+	}
+	if _, err := s.Get(ctx(t), "weibo:missing"); !errors.Is(err, analytics.ErrNotFound) {
+		t.Fatalf("Get(missing) = %v, want ErrNotFound", err)
+	}
+}
+
+func testIdempotent(t *testing.T, s analytics.Store) {
+	a := m("1", "weibo", t0, "水")
+	b := m("2", "weibo", t0, "水")
+	put(t, s, a, b)
+	put(t, s, a)    // the same mention again
+	put(t, s, b, b) // twice in one batch
+	got, err := s.Counts(ctx(t), day())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []analytics.Bucket{{Start: t0, Platform: "weibo", Count: 2}}
+	if !equalBuckets(got, want) {
+		t.Fatalf("Counts = %v, want %v", got, want)
+	}
+	kw, err := s.TopKeywords(ctx(t), day(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kw) != 1 || kw[0] != (analytics.KeywordCount{Keyword: "水", Count: 2}) {
+		t.Fatalf("TopKeywords = %v, want [水 2]", kw)
+	}
+}
+
+func testCounts(t *testing.T, s analytics.Store) {
+	put(t, s,
+		m("1", "weibo", t0.Add(5*time.Minute)),
+		m("2", "weibo", t0.Add(59*time.Minute)),
+		m("3", "wechat", t0.Add(30*time.Minute)),
+		m("4", "weibo", t0.Add(61*time.Minute)),
+		m("5", "forum", t0.Add(3*time.Hour)),
+		m("6", "forum", t0.Add(-2*time.Hour)), // before the range
+		m("7", "forum", t0.Add(30*time.Hour)), // after the range
+	)
+	got, err := s.Counts(ctx(t), day())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []analytics.Bucket{
+		{Start: t0, Platform: "wechat", Count: 1},
+		{Start: t0, Platform: "weibo", Count: 2},
+		{Start: t0.Add(time.Hour), Platform: "weibo", Count: 1},
+		{Start: t0.Add(3 * time.Hour), Platform: "forum", Count: 1},
+	}
+	if !equalBuckets(got, want) {
+		t.Fatalf("hourly Counts = %v\nwant %v", got, want)
+	}
+	q := day()
+	q.Step = analytics.Minute
+	q.Platform = "weibo"
+	got, err = s.Counts(ctx(t), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []analytics.Bucket{
+		{Start: t0.Add(5 * time.Minute), Platform: "weibo", Count: 1},
+		{Start: t0.Add(59 * time.Minute), Platform: "weibo", Count: 1},
+		{Start: t0.Add(61 * time.Minute), Platform: "weibo", Count: 1},
+	}
+	if !equalBuckets(got, want) {
+		t.Fatalf("per-minute weibo Counts = %v\nwant %v", got, want)
+	}
+	q.Step = analytics.Day
+	q.Platform = ""
+	q.From, q.To = t0.Add(-48*time.Hour), t0.Add(48*time.Hour)
+	got, err = s.Counts(ctx(t), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := t0.Truncate(24 * time.Hour)
+	want = []analytics.Bucket{
+		{Start: d, Platform: "forum", Count: 2},
+		{Start: d, Platform: "wechat", Count: 1},
+		{Start: d, Platform: "weibo", Count: 3},
+		{Start: d.Add(24 * time.Hour), Platform: "forum", Count: 1},
+	}
+	if !equalBuckets(got, want) {
+		t.Fatalf("daily Counts = %v\nwant %v", got, want)
+	}
+}
+
+func testKeywordFilter(t *testing.T, s analytics.Store) {
+	put(t, s,
+		m("1", "weibo", t0, "化工厂", "异味"),
+		m("2", "weibo", t0.Add(time.Minute), "异味"),
+		m("3", "forum", t0.Add(2*time.Minute), "化工厂"),
+		m("4", "forum", t0.Add(3*time.Minute), "学校"),
+	)
+	q := day()
+	q.Keyword = "化工厂"
+	got, err := s.Counts(ctx(t), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []analytics.Bucket{
+		{Start: t0, Platform: "forum", Count: 1},
+		{Start: t0, Platform: "weibo", Count: 1},
+	}
+	if !equalBuckets(got, want) {
+		t.Fatalf("Counts(keyword) = %v, want %v", got, want)
+	}
+}
+
+func testTopKeywords(t *testing.T, s analytics.Store) {
+	put(t, s,
+		m("1", "weibo", t0, "异味", "化工厂"),
+		m("2", "weibo", t0, "异味", "化工厂"),
+		m("3", "weibo", t0, "异味", "学校"),
+		m("4", "wechat", t0, "医院"),
+		m("5", "wechat", t0.Add(40*time.Hour), "异味"), // outside the range
+	)
+	got, err := s.TopKeywords(ctx(t), day(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []analytics.KeywordCount{kc("异味", 3), kc("化工厂", 2), kc("医院", 1)}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("TopKeywords = %v, want %v", got, want)
+	}
+	q := day()
+	q.Platform = "wechat"
+	got, err = s.TopKeywords(ctx(t), q, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, []analytics.KeywordCount{kc("医院", 1)}) {
+		t.Fatalf("TopKeywords(wechat) = %v", got)
+	}
+}
+
+func testConcurrent(t *testing.T, s analytics.Store) {
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var batch []analytics.Mention
+			for i := 0; i < 500; i++ {
+				// writers overlap: ids 0..999 are each written by two writers
+				batch = append(batch, m(fmt.Sprint((w/2)*500+i), "news", t0.Add(time.Duration(i)*time.Second), "并发"))
+			}
+			if err := s.PutMentions(ctx(t), batch); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got, err := s.Counts(ctx(t), day())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, b := range got {
+		total += b.Count
+	}
+	if total != 1000 {
+		t.Fatalf("total count %d, want 1000 distinct mentions", total)
+	}
+}
+
+func testBadQuery(t *testing.T, s analytics.Store) {
+	if _, err := s.Counts(ctx(t), analytics.Query{From: t0, To: t0, Step: analytics.Hour}); err == nil {
+		t.Fatal("empty range accepted")
+	}
+	if _, err := s.Counts(ctx(t), analytics.Query{From: t0, To: t0.Add(time.Hour), Step: 7 * time.Minute}); err == nil {
+		t.Fatal("7-minute step accepted")
+	}
+}
+
+func equalBuckets(got, want []analytics.Bucket) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if !got[i].Start.Equal(want[i].Start) || got[i].Platform != want[i].Platform || got[i].Count != want[i].Count {
+			return false
+		}
+	}
+	return true
+}
+
+func kc(k string, n int64) analytics.KeywordCount { return analytics.KeywordCount{Keyword: k, Count: n} }

@@ -1,0 +1,94 @@
+// Package eventlog is the append-only log every fact in yuqing goes through.
+//
+// Two implementations pass the conformance suite in eventlog/logtest:
+// sqlitelog (the embedded default) and kafkalog (distributed). A topic is split
+// into partitions; events with one Key land in one partition and keep their
+// order. Delivery is at-least-once: consumers must be idempotent by event ID.
+package eventlog
+
+import (
+	"context"
+	"errors"
+
+	"yuqing/internal/event"
+)
+
+// Topics used across yuqing.
+const (
+	TopicMentions   = "mentions"    // mention.ingested.v1
+	TopicAnalyzed   = "analyzed"    // mention.analyzed.v1
+	TopicDeadLetter = "deadletters" // mention.rejected.v1 and anything else refused
+)
+
+// ErrClosed is returned by every call on a closed log.
+var ErrClosed = errors.New("eventlog: log is closed")
+
+// Record is one event as stored in a topic partition.
+type Record struct {
+	Topic     string
+	Partition int
+	Offset    int64 // position within the partition, from 0
+	Event     event.Envelope
+}
+
+// Handler processes a batch of records. If it returns nil the batch's offsets
+// are committed; if it returns an error nothing of the batch is committed and
+// the batch will be delivered again to the group.
+type Handler func(ctx context.Context, batch []Record) error
+
+// Log is an append-only, partitioned event log with consumer groups.
+//
+// All methods are safe for concurrent use.
+type Log interface {
+	// Append stores events durably, in order per key, and returns only when
+	// the log has them: an event Append accepted survives a crash.
+	Append(ctx context.Context, topic string, events ...event.Envelope) error
+
+	// Consume delivers the topic to the named group from its committed
+	// offsets (from the start for a new group), in batches, committing each
+	// batch after h returns nil. It blocks until ctx is done (returning
+	// ctx.Err()) or h fails (returning h's error, wrapped, uncommitted).
+	Consume(ctx context.Context, topic, group string, h Handler) error
+
+	// Replay delivers every record of the topic from offset 0 up to the end
+	// as of the call, then returns nil. It commits nothing.
+	Replay(ctx context.Context, topic string, h Handler) error
+
+	// Close releases the log. Later calls return ErrClosed.
+	Close() error
+}
+
+// Tx is what a transactional handler may do inside the transaction that
+// also commits the consumer's offset.
+type Tx interface {
+	Append(ctx context.Context, topic string, events ...event.Envelope) error
+}
+
+// TxHandler is a Handler whose appends commit together with the offsets.
+type TxHandler func(ctx context.Context, tx Tx, batch []Record) error
+
+// TxLog is a log that can commit a consumer's output and its offset in one
+// transaction (the embedded SQLite log can; Kafka through kafka-go cannot).
+type TxLog interface {
+	Log
+	ConsumeTx(ctx context.Context, topic, group string, h TxHandler) error
+}
+
+// Pipe consumes topic as group and appends what h produces. On a TxLog the
+// output and the offset commit atomically (exactly-once into the output
+// topics); on other logs the output is appended before the offset commits
+// (at-least-once; downstream consumers drop duplicates by event ID).
+func Pipe(ctx context.Context, l Log, topic, group string, h TxHandler) error {
+	if tl, ok := l.(TxLog); ok {
+		return tl.ConsumeTx(ctx, topic, group, h)
+	}
+	return l.Consume(ctx, topic, group, func(ctx context.Context, batch []Record) error {
+		return h(ctx, directTx{l}, batch)
+	})
+}
+
+type directTx struct{ l Log }
+
+func (d directTx) Append(ctx context.Context, topic string, events ...event.Envelope) error {
+	return d.l.Append(ctx, topic, events...)
+}

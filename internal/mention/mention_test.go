@@ -1,0 +1,72 @@
+package mention
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var now = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+func TestDecodeNormalises(t *testing.T) {
+	m, err := Decode([]byte(`{"id":"4851234","platform":"Weibo","text":"  市区出现异味  ","published_at":"2026-11-23T10:00:00+08:00","parent_id":"99","author":{"name":"网友","followers":12}}`), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ID != "weibo:4851234" || m.ParentID != "weibo:99" || m.NativeID() != "4851234" {
+		t.Errorf("ids not prefixed: %+v", m)
+	}
+	if m.Text != "市区出现异味" {
+		t.Errorf("text not trimmed: %q", m.Text)
+	}
+	if m.PublishedAt.Location() != time.UTC || m.PublishedAt.Hour() != 2 {
+		t.Errorf("published_at not UTC: %v", m.PublishedAt)
+	}
+	if m.Lang != "zh" {
+		t.Errorf("lang default: %q", m.Lang)
+	}
+}
+
+func TestValidateErrors(t *testing.T) {
+	cases := []struct {
+		name, json, want string
+	}{
+		{"unknown platform", `{"id":"1","platform":"myspace","text":"x","published_at":"2026-11-23T00:00:00Z"}`, "platform"},
+		{"no id", `{"platform":"weibo","text":"x","published_at":"2026-11-23T00:00:00Z"}`, "id is missing"},
+		{"no text", `{"id":"1","platform":"weibo","published_at":"2026-11-23T00:00:00Z"}`, "text and title are both empty"},
+		{"no time", `{"id":"1","platform":"weibo","text":"x"}`, "published_at is missing"},
+		{"future", `{"id":"1","platform":"weibo","text":"x","published_at":"2027-01-01T00:00:00Z"}`, "future"},
+		{"bad url", `{"id":"1","platform":"weibo","text":"x","published_at":"2026-11-23T00:00:00Z","url":"ftp://x"}`, "url"},
+		{"negative", `{"id":"1","platform":"weibo","text":"x","published_at":"2026-11-23T00:00:00Z","metrics":{"likes":-1}}`, "negative"},
+		{"not json", `{"id":`, "not a JSON mention"},
+		{"bad time", `{"id":"1","platform":"weibo","text":"x","published_at":"yesterday"}`, "not a JSON mention"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Decode([]byte(c.json), now)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Decode = %v, want error containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestParseSplitsGoodAndBad(t *testing.T) {
+	body := `[{"id":"1","platform":"weibo","text":"好","published_at":"2026-11-23T00:00:00Z"},{"id":"2","platform":"nowhere","text":"x","published_at":"2026-11-23T00:00:00Z"}]`
+	good, bad, err := Parse([]byte(body), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(good) != 1 || good[0].ID != "weibo:1" {
+		t.Fatalf("good = %+v", good)
+	}
+	if len(bad) != 1 || bad[0].Index != 1 || !strings.Contains(bad[0].Raw, "nowhere") || bad[0].Reason == "" {
+		t.Fatalf("bad = %+v", bad)
+	}
+	if _, _, err := Parse([]byte("   "), now); err == nil {
+		t.Fatal("empty body accepted")
+	}
+	if _, _, err := Parse([]byte("[1,"), now); err == nil {
+		t.Fatal("broken array accepted")
+	}
+}
