@@ -272,4 +272,6 @@ func equalBuckets(got, want []analytics.Bucket) bool {
 	return true
 }
 
-func kc(k string, n int64) analytics.KeywordCount { return analytics.KeywordCount{Keyword: k, Count: n} }
+func kc(k string, n int64) analytics.KeywordCount {
+	return analytics.KeywordCount{Keyword: k, Count: n}
+}
