@@ -1,0 +1,102 @@
+package segment
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+)
+
+var (
+	sharedOnce sync.Once
+	shared     *Segmenter
+	sharedErr  error
+)
+
+func seg(t *testing.T) *Segmenter {
+	t.Helper()
+	sharedOnce.Do(func() { shared, sharedErr = New(Config{}, nil) })
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return shared
+}
+
+func TestTokensDropStopWordsAndPunctuation(t *testing.T) {
+	got := seg(t).Tokens("市环保局：化工厂周边的异味已经得到控制，请市民放心！2026")
+	for _, w := range got {
+		switch w {
+		case "的", "，", "！", "：", "2026":
+			t.Errorf("token %q should have been dropped: %v", w, got)
+		}
+	}
+	for _, want := range []string{"化工厂", "异味", "控制", "市民"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("missing %q in %v", want, got)
+		}
+	}
+}
+
+func TestKeywordsPreferRareWords(t *testing.T) {
+	s := seg(t)
+	kw := s.Keywords(s.Tokens("化工厂 异味 化工厂 今天 大家 化工厂 泄漏"), 2)
+	if len(kw) != 2 || kw[0] != "化工厂" {
+		t.Fatalf("Keywords = %v, want 化工厂 first", kw)
+	}
+}
+
+func TestUserDictionaryReloadWithoutRestart(t *testing.T) {
+	dir := t.TempDir()
+	dict := filepath.Join(dir, "user.txt")
+	if err := os.WriteFile(dict, []byte("# agency names\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{UserDicts: []string{dict}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const text = "翠湖新区管委会回应了居民的关切"
+	if slices.Contains(s.Tokens(text), "翠湖新区管委会") {
+		t.Fatal("word known before it was added")
+	}
+	if err := os.WriteFile(dict, []byte("翠湖新区管委会 50000 nt\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Tokens(text); !slices.Contains(got, "翠湖新区管委会") {
+		t.Fatalf("after reload, tokens = %v", got)
+	}
+	if err := os.WriteFile(dict, []byte("坏词 notanumber\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Reload(); err == nil {
+		t.Fatal("bad dictionary line accepted")
+	}
+	if got := s.Tokens(text); !slices.Contains(got, "翠湖新区管委会") {
+		t.Fatal("a failed reload replaced the working segmenter")
+	}
+}
+
+func TestConcurrentCutDuringReload(t *testing.T) {
+	s := seg(t)
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 200; j++ {
+				if len(s.Tokens("学校食堂食品安全问题引发家长关注")) == 0 {
+					t.Error("no tokens")
+					return
+				}
+			}
+		}()
+	}
+	if err := s.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+}
