@@ -175,10 +175,17 @@ func Parse(body []byte, now time.Time) (good []Mention, bad []Rejected, err erro
 
 // Decode unmarshals, normalises and validates one mention.
 func Decode(raw []byte, now time.Time) (Mention, error) {
-	var m Mention
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	if err := dec.Decode(&m); err != nil {
+	// "time" is accepted for published_at: the offline analysis format uses it.
+	var aux struct {
+		Mention
+		Time time.Time `json:"time"`
+	}
+	if err := json.Unmarshal(raw, &aux); err != nil {
 		return Mention{}, fmt.Errorf("not a JSON mention: %w", err)
+	}
+	m := aux.Mention
+	if m.PublishedAt.IsZero() {
+		m.PublishedAt = aux.Time
 	}
 	m.Normalize()
 	if err := m.Validate(now); err != nil {

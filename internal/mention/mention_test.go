@@ -27,6 +27,16 @@ func TestDecodeNormalises(t *testing.T) {
 	}
 }
 
+func TestDecodeAcceptsTimeForPublishedAt(t *testing.T) {
+	m, err := Decode([]byte(`{"id":"9","platform":"weibo","time":"2012-11-02T10:00:00+08:00","text":"转发微博"}`), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.PublishedAt.Equal(time.Date(2012, 11, 2, 2, 0, 0, 0, time.UTC)) {
+		t.Fatalf("published_at = %v", m.PublishedAt)
+	}
+}
+
 func TestValidateErrors(t *testing.T) {
 	cases := []struct {
 		name, json, want string

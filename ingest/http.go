@@ -1,0 +1,106 @@
+package ingest
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"yuqing/internal/mention"
+)
+
+// MaxBody is the largest request body the HTTP endpoint reads.
+const MaxBody = 16 << 20
+
+// Handler serves POST /api/v1/mentions: one JSON mention or an array, with
+// "Authorization: Bearer <ingest token>". It answers only after the log holds
+// the accepted mentions:
+//
+//	200 {"accepted":["weibo:1",…],"rejected":[{"index":1,"reason":"…"}]}
+//
+// 422 when every mention was rejected (the dead letters are still kept),
+// 401 without the right token, 503 when the log refused the write (nothing
+// was accepted: retry).
+type Handler struct {
+	Log    Appender
+	Token  string // the ingest token; compared in constant time
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Response is the body of an answer.
+type Response struct {
+	Accepted []string        `json:"accepted"`
+	Rejected []RejectedReply `json:"rejected,omitempty"`
+	Error    string          `json:"error,omitempty"`
+}
+
+// RejectedReply says which item of the request was refused and why.
+type RejectedReply struct {
+	Index  int    `json:"index"`
+	Reason string `json:"reason"`
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		reply(w, http.StatusMethodNotAllowed, Response{Error: "use POST"})
+		return
+	}
+	if !h.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="yuqing ingest"`)
+		reply(w, http.StatusUnauthorized, Response{Error: "missing or wrong ingest token"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			reply(w, http.StatusRequestEntityTooLarge, Response{Error: "body larger than 16 MiB: send smaller batches"})
+			return
+		}
+		reply(w, http.StatusBadRequest, Response{Error: "reading body: " + err.Error()})
+		return
+	}
+	now := h.Now()
+	good, bad, err := mention.Parse(body, now)
+	if err != nil {
+		// Not even JSON: keep the payload as one dead letter.
+		bad = []mention.Rejected{{Index: 0, Reason: err.Error(), Raw: string(body)}}
+	}
+	if err := Write(r.Context(), h.Log, good, bad, "http", "ingest:http", now); err != nil {
+		h.Logger.Error("ingest write failed", "err", err, "mentions", len(good), "rejected", len(bad))
+		reply(w, http.StatusServiceUnavailable, Response{Accepted: []string{}, Error: "the log did not accept the batch; nothing was accepted, retry"})
+		return
+	}
+	resp := Response{Accepted: make([]string, 0, len(good))}
+	for _, m := range good {
+		resp.Accepted = append(resp.Accepted, m.ID)
+	}
+	for _, b := range bad {
+		resp.Rejected = append(resp.Rejected, RejectedReply{Index: b.Index, Reason: b.Reason})
+	}
+	status := http.StatusOK
+	if len(good) == 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	reply(w, status, resp)
+}
+
+func (h *Handler) authorized(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || h.Token == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(h.Token)) == 1
+}
+
+func reply(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
