@@ -1,0 +1,115 @@
+// Command yuqing is the public-opinion monitoring and response system.
+//
+//	yuqing serve              every role in one process (embedded default)
+//	yuqing ingest [--file F]  the HTTP intake, or a one-off JSONL import
+//	yuqing analyze            the streaming analyser
+//	yuqing respond            the live feed
+//
+// Run "yuqing COMMAND -h" for a command's flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"yuqing/ingest"
+	"yuqing/internal/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `yuqing — 舆情监测与回应 (public-opinion monitoring and response)
+
+Usage:
+  yuqing serve    [flags]   run ingest, analyze and respond in one process
+  yuqing ingest   [flags]   run the HTTP intake; with --file F import a JSONL file and exit
+  yuqing analyze  [flags]   run the streaming analyser
+  yuqing respond  [flags]   run the live feed
+  yuqing help
+
+Configuration: --config FILE (YAML), YUQING_* environment variables, flags.
+Run "yuqing serve -h" for every flag.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = runRoles(ctx, cmd, rest, getenv, logger, app.AllRoles)
+	case "analyze", "respond":
+		err = runRoles(ctx, cmd, rest, getenv, logger, []string{cmd})
+	case "ingest":
+		err = runIngest(ctx, rest, stdout, getenv, logger)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "yuqing: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "yuqing %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+func runRoles(ctx context.Context, name string, args []string, getenv func(string) string, logger *slog.Logger, roles []string) error {
+	cfg, _, err := app.Load(name, args, getenv, nil)
+	if err != nil {
+		return err
+	}
+	return app.Run(ctx, cfg, app.Options{Roles: roles, Logger: logger})
+}
+
+func runIngest(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
+	var file string
+	cfg, _, err := app.Load("ingest", args, getenv, func(fs *flag.FlagSet) {
+		fs.StringVar(&file, "file", "", "import this JSONL file of mentions into the log and exit")
+	})
+	if err != nil {
+		return err
+	}
+	if file == "" {
+		return app.Run(ctx, cfg, app.Options{Roles: []string{app.RoleIngest}, Logger: logger})
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log, err := app.OpenLog(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("opening mentions file: %w", err)
+	}
+	defer f.Close()
+	start := time.Now()
+	st, err := ingest.ReadJSONL(ctx, f, file, log, 1000, time.Now, logger)
+	fmt.Fprintf(stdout, "%s: %d lines, %d mentions accepted, %d rejected to dead letters, %s\n", file, st.Lines, st.Accepted, st.Rejected, time.Since(start).Round(time.Millisecond))
+	return err
+}

@@ -1,0 +1,291 @@
+// Package app wires yuqing's roles into one process: ingest (HTTP intake),
+// analyze (the streaming analyser) and respond (the live feed), on the
+// embedded log and store or on Kafka and ClickHouse. Tests start it
+// in-process with Run.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"yuqing/analyze"
+	"yuqing/analyze/segment"
+	"yuqing/ingest"
+	"yuqing/internal/analytics"
+	"yuqing/internal/analytics/sqlitestore"
+	"yuqing/internal/eventlog"
+	"yuqing/internal/eventlog/sqlitelog"
+	"yuqing/respond/feed"
+)
+
+// Roles a process can run.
+const (
+	RoleIngest  = "ingest"
+	RoleAnalyze = "analyze"
+	RoleRespond = "respond"
+)
+
+// AllRoles is what `yuqing serve` runs.
+var AllRoles = []string{RoleIngest, RoleAnalyze, RoleRespond}
+
+// Options are the process-level choices beside the Config.
+type Options struct {
+	Roles  []string
+	Logger *slog.Logger
+	// Listener, if set, is served instead of listening on Config.Addr.
+	Listener net.Listener
+	// Ready, if set, is called with the listen address once every role runs.
+	Ready func(addr string)
+	Now   func() time.Time
+}
+
+func (o Options) has(role string) bool {
+	for _, r := range o.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Run runs the roles until ctx is done, then shuts down gracefully: the
+// HTTP server stops taking requests and finishes those in flight (so every
+// answered mention is in the log), consumers finish and commit their
+// current batch, and the log and store close.
+func Run(ctx context.Context, cfg Config, opts Options) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("invalid configuration: %w", err)
+	}
+	if len(opts.Roles) == 0 {
+		opts.Roles = AllRoles
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	logger.Info("starting yuqing", "roles", strings.Join(opts.Roles, ","), "config", cfg.String())
+
+	if err := ensureTokens(&cfg, logger); err != nil {
+		return err
+	}
+	log, err := OpenLog(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+
+	var store analytics.Store
+	if opts.has(RoleAnalyze) {
+		store, err = OpenStore(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+	}
+
+	var ready atomic.Bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !ready.Load() {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+
+	workers, wctx := newGroup(ctx)
+	var hub *feed.Hub
+	if opts.has(RoleIngest) {
+		mux.Handle("POST /api/v1/mentions", &ingest.Handler{Log: log, Token: cfg.IngestToken, Now: opts.Now, Logger: logger})
+	}
+	if opts.has(RoleRespond) {
+		hub = feed.NewHub(feed.Config{Token: cfg.ViewerToken, AllowedOrigins: cfg.AllowedOrigins}, logger)
+		mux.Handle("GET /api/v1/feed", hub)
+		mux.HandleFunc("GET /{$}", indexPage)
+		workers.loop(wctx, logger, "respond feed", func(ctx context.Context) error { return hub.Run(ctx, log) })
+	}
+
+	ln := opts.Listener
+	if ln == nil {
+		ln, err = net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			workers.stop()
+			return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+		}
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String())
+
+	if opts.has(RoleAnalyze) {
+		seg, err := segment.New(segment.Config{UserDicts: cfg.UserDicts}, logger)
+		if err != nil {
+			srv.Close()
+			workers.stop()
+			return err
+		}
+		a := &analyze.Analyzer{Seg: seg, Store: store, Log: log, Now: opts.Now, Logger: logger}
+		workers.loop(wctx, logger, "analyzer", a.Run)
+	}
+	ready.Store(true)
+	if opts.Ready != nil {
+		opts.Ready(ln.Addr().String())
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case err := <-srvErr:
+		runErr = fmt.Errorf("http server: %w", err)
+	}
+	ready.Store(false)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if hub != nil {
+		hub.Close()
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("http shutdown", "err", err)
+	}
+	workers.stop()
+	logger.Info("stopped")
+	return runErr
+}
+
+// group runs long-lived workers and stops them together.
+type group struct {
+	wg     sync.WaitGroup
+	cancel context.CancelFunc
+}
+
+func newGroup(ctx context.Context) (*group, context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	return &group{cancel: cancel}, ctx
+}
+
+// loop runs fn until ctx is done, restarting it with backoff when it fails:
+// a consumer whose handler failed resumes from its last committed offset.
+func (g *group) loop(ctx context.Context, logger *slog.Logger, name string, fn func(context.Context) error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		backoff := 100 * time.Millisecond
+		for {
+			err := fn(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			if errors.Is(err, eventlog.ErrClosed) {
+				logger.Error(name+" stopped: log closed", "err", err)
+				return
+			}
+			logger.Error(name+" failed; restarting from the last committed offset", "err", err, "backoff", backoff)
+			t := time.NewTimer(backoff)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			backoff = min(backoff*2, 30*time.Second)
+		}
+	}()
+}
+
+func (g *group) stop() {
+	g.cancel()
+	g.wg.Wait()
+}
+
+// OpenLog opens the configured event log.
+func OpenLog(ctx context.Context, cfg Config, logger *slog.Logger) (eventlog.Log, error) {
+	switch cfg.Log {
+	case "sqlite":
+		return sqlitelog.Open(ctx, sqlitelog.Config{Path: filepath.Join(cfg.Data, "log.db")}, logger)
+	case "kafka":
+		return openKafka(ctx, cfg, logger)
+	}
+	return nil, fmt.Errorf("unknown log %q", cfg.Log)
+}
+
+// OpenStore opens the configured analytics store.
+func OpenStore(ctx context.Context, cfg Config, logger *slog.Logger) (analytics.Store, error) {
+	switch cfg.Store {
+	case "sqlite":
+		return sqlitestore.Open(ctx, filepath.Join(cfg.Data, "analytics.db"), logger)
+	case "clickhouse":
+		return openClickHouse(ctx, cfg, logger)
+	}
+	return nil, fmt.Errorf("unknown store %q", cfg.Store)
+}
+
+// ensureTokens fills empty tokens from DATA/secrets, generating them on first
+// start. The secrets are written with mode 0600 and never logged.
+func ensureTokens(cfg *Config, logger *slog.Logger) error {
+	for _, t := range []struct {
+		name string
+		p    *string
+	}{{"ingest.token", &cfg.IngestToken}, {"viewer.token", &cfg.ViewerToken}} {
+		if *t.p != "" {
+			continue
+		}
+		path := filepath.Join(cfg.Data, "secrets", t.name)
+		tok, err := ReadOrCreateSecret(path)
+		if err != nil {
+			return err
+		}
+		*t.p = tok
+		logger.Info("using token from file", "file", path)
+	}
+	return nil
+}
+
+// ReadOrCreateSecret returns the secret in path, creating a random one first
+// if the file does not exist.
+func ReadOrCreateSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if s := strings.TrimSpace(string(b)); s != "" {
+			return s, nil
+		}
+		return "", fmt.Errorf("secret file %s is empty", path)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("reading secret: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("creating secrets directory: %w", err)
+	}
+	raw := make([]byte, 24)
+	rand.Read(raw)
+	s := hex.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("writing secret: %w", err)
+	}
+	return s, nil
+}
+
+func indexPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write([]byte(indexHTML))
+}

@@ -1,0 +1,138 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"yuqing/internal/analytics"
+	"yuqing/respond/feed"
+)
+
+// startApp runs every role in-process on the embedded default.
+func startApp(t *testing.T, cfg Config) (addr string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, cfg, Options{Logger: slog.New(slog.DiscardHandler), Ready: func(a string) { ready <- a }})
+	}()
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("app stopped before it was ready: %v", err)
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatal("app not ready after 60 s")
+	}
+	return addr, func() error { cancel(); return <-done }
+}
+
+func TestPostedMentionReachesFeedAndStore(t *testing.T) {
+	cfg := Defaults()
+	cfg.Data = t.TempDir()
+	cfg.Addr = "127.0.0.1:0"
+	addr, stop := startApp(t, cfg)
+
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", path, resp, err)
+		}
+		resp.Body.Close()
+	}
+	viewer, err := os.ReadFile(filepath.Join(cfg.Data, "secrets", "viewer.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/api/v1/feed?token="+strings.TrimSpace(string(viewer)), http.Header{"Origin": {"http://" + addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+	var snap feed.Message
+	if err := ws.ReadJSON(&snap); err != nil || snap.Type != "snapshot" {
+		t.Fatalf("snapshot: %+v %v", snap, err)
+	}
+
+	token, _ := os.ReadFile(filepath.Join(cfg.Data, "secrets", "ingest.token"))
+	body := `{"id":"4900001","platform":"weibo","text":"城东化工厂附近传出刺鼻异味，居民担心泄漏","published_at":"2026-11-23T07:00:00Z","author":{"name":"城东居民","followers":320}}`
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/mentions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(answer), `"weibo:4900001"`) {
+		t.Fatalf("POST: %d %s", resp.StatusCode, answer)
+	}
+
+	var live feed.Message
+	if err := ws.ReadJSON(&live); err != nil {
+		t.Fatalf("waiting for the mention on the feed: %v", err)
+	}
+	if live.Type != "mention" || live.Item.Analyzed.Mention.ID != "weibo:4900001" || len(live.Item.Analyzed.Keywords) == 0 {
+		t.Fatalf("feed gave %+v", live)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("graceful stop: %v", err)
+	}
+
+	store, err := OpenStore(t.Context(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	m, err := store.Get(t.Context(), "weibo:4900001")
+	if err != nil {
+		t.Fatalf("mention not in the store: %v", err)
+	}
+	if m.AuthorName != "城东居民" || len(m.Keywords) == 0 {
+		t.Fatalf("stored %+v", m)
+	}
+	if _, err := store.Get(t.Context(), "weibo:other"); !errors.Is(err, analytics.ErrNotFound) {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "yuqing.yaml")
+	os.WriteFile(file, []byte("addr: 0.0.0.0:9000\nlog: kafka\nbrokers: [a:9092]\nstore: clickhouse\nclickhouse: ch:9000\n"), 0o644)
+	env := map[string]string{"YUQING_BROKERS": "b:9092,c:9092", "YUQING_INGEST_TOKEN": "zq-8f3k"}
+	cfg, _, err := Load("serve", []string{"--config", file, "--store", "sqlite"}, func(k string) string { return env[k] }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "0.0.0.0:9000" || cfg.Log != "kafka" || strings.Join(cfg.Brokers, ",") != "b:9092,c:9092" || cfg.Store != "sqlite" || cfg.IngestToken != "zq-8f3k" {
+		t.Fatalf("config %+v", cfg)
+	}
+	if strings.Contains(cfg.String(), "zq-8f3k") {
+		t.Fatalf("String() leaks a secret: %s", cfg)
+	}
+	os.WriteFile(file, []byte("adr: typo\n"), 0o644)
+	if _, _, err := Load("serve", []string{"--config=" + file}, func(string) string { return "" }, nil); err == nil {
+		t.Fatal("unknown YAML field accepted")
+	}
+	bad := Defaults()
+	bad.Log = "kafka"
+	bad.Store = "mysql"
+	err = bad.Validate()
+	if err == nil || !strings.Contains(err.Error(), "--brokers") || !strings.Contains(err.Error(), "mysql") {
+		t.Fatalf("Validate = %v", err)
+	}
+}

@@ -1,0 +1,192 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything a yuqing process needs. Values come, each overriding
+// the one before: defaults, the YAML file (--config), YUQING_* environment
+// variables (the flag name upper-cased, "-" as "_"), command-line flags.
+type Config struct {
+	Data string `yaml:"data"` // directory for the embedded log, store and secrets
+	Addr string `yaml:"addr"` // HTTP listen address
+
+	Log        string   `yaml:"log"`        // "sqlite" (embedded) or "kafka"
+	Brokers    []string `yaml:"brokers"`    // Kafka bootstrap brokers
+	Partitions int      `yaml:"partitions"` // partitions of auto-created Kafka topics
+
+	Store      string `yaml:"store"`       // "sqlite" (embedded) or "clickhouse"
+	ClickHouse string `yaml:"clickhouse"`  // ClickHouse native address host:port
+	CHDatabase string `yaml:"ch_database"` // ClickHouse database
+	CHUser     string `yaml:"ch_user"`
+	CHPassword string `yaml:"ch_password"` // secret
+
+	IngestToken    string   `yaml:"ingest_token"` // secret: bearer token for POST /api/v1/mentions
+	ViewerToken    string   `yaml:"viewer_token"` // secret: token for the live feed
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	UserDicts      []string `yaml:"user_dicts"` // segmentation user dictionaries
+}
+
+// Defaults is the embedded configuration: nothing to install.
+func Defaults() Config {
+	return Config{
+		Data:       "./data",
+		Addr:       "127.0.0.1:8080",
+		Log:        "sqlite",
+		Partitions: 6,
+		Store:      "sqlite",
+		CHDatabase: "yuqing",
+		CHUser:     "default",
+	}
+}
+
+// listFlag is a comma-separated list flag.
+type listFlag struct{ p *[]string }
+
+func (l listFlag) String() string {
+	if l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l listFlag) Set(s string) error {
+	*l.p = nil
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l.p = append(*l.p, v)
+		}
+	}
+	return nil
+}
+
+// RegisterFlags binds the config to fs; current values are the defaults.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Data, "data", c.Data, "data directory of the embedded log, store and secrets")
+	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address")
+	fs.StringVar(&c.Log, "log", c.Log, `event log: "sqlite" (embedded) or "kafka"`)
+	fs.Var(listFlag{&c.Brokers}, "brokers", "Kafka brokers, comma-separated (with --log kafka)")
+	fs.IntVar(&c.Partitions, "partitions", c.Partitions, "partitions of Kafka topics yuqing creates")
+	fs.StringVar(&c.Store, "store", c.Store, `analytics store: "sqlite" (embedded) or "clickhouse"`)
+	fs.StringVar(&c.ClickHouse, "clickhouse", c.ClickHouse, "ClickHouse native address host:port (with --store clickhouse)")
+	fs.StringVar(&c.CHDatabase, "ch-database", c.CHDatabase, "ClickHouse database")
+	fs.StringVar(&c.CHUser, "ch-user", c.CHUser, "ClickHouse user")
+	fs.StringVar(&c.CHPassword, "ch-password", c.CHPassword, "ClickHouse password (prefer YUQING_CH_PASSWORD)")
+	fs.StringVar(&c.IngestToken, "ingest-token", c.IngestToken, "bearer token for POST /api/v1/mentions (prefer YUQING_INGEST_TOKEN; generated into DATA/secrets when empty)")
+	fs.StringVar(&c.ViewerToken, "viewer-token", c.ViewerToken, "token for the live feed (prefer YUQING_VIEWER_TOKEN; generated into DATA/secrets when empty)")
+	fs.Var(listFlag{&c.AllowedOrigins}, "allowed-origins", "extra browser origins allowed to open the websocket feed, comma-separated")
+	fs.Var(listFlag{&c.UserDicts}, "user-dicts", "segmentation user dictionaries, comma-separated files")
+}
+
+// Load builds the config for one subcommand from args and the environment.
+// extra registers the subcommand's own flags on the same flag set.
+func Load(name string, args []string, getenv func(string) string, extra func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
+	cfg := Defaults()
+	// First find --config without failing on the other flags.
+	if path := configPath(args, getenv); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("reading config: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is fine
+			return cfg, nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	fs := flag.NewFlagSet("yuqing "+name, flag.ContinueOnError)
+	var cfgFile string
+	fs.StringVar(&cfgFile, "config", "", "YAML config file (YUQING_CONFIG)")
+	cfg.RegisterFlags(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "YUQING_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" && f.Name != "config" {
+			if err := fs.Set(f.Name, v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s=%q: %w", env, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return cfg, fs, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, fs, err
+	}
+	return cfg, fs, nil
+}
+
+func configPath(args []string, getenv func(string) string) string {
+	for i, a := range args {
+		a = strings.TrimLeft(a, "-")
+		if v, ok := strings.CutPrefix(a, "config="); ok {
+			return v
+		}
+		if a == "config" && i+1 < len(args) && strings.HasPrefix(args[i], "-") {
+			return args[i+1]
+		}
+	}
+	return getenv("YUQING_CONFIG")
+}
+
+// Validate reports a config that cannot run.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr is empty"))
+	}
+	switch c.Log {
+	case "sqlite":
+		if c.Data == "" {
+			errs = append(errs, errors.New("the embedded log needs a data directory (--data)"))
+		}
+	case "kafka":
+		if len(c.Brokers) == 0 {
+			errs = append(errs, errors.New("--log kafka needs --brokers host:port[,…]"))
+		}
+		if c.Partitions < 1 {
+			errs = append(errs, fmt.Errorf("partitions %d must be at least 1", c.Partitions))
+		}
+	default:
+		errs = append(errs, fmt.Errorf(`log %q is not "sqlite" or "kafka"`, c.Log))
+	}
+	switch c.Store {
+	case "sqlite":
+		if c.Data == "" {
+			errs = append(errs, errors.New("the embedded store needs a data directory (--data)"))
+		}
+	case "clickhouse":
+		if c.ClickHouse == "" {
+			errs = append(errs, errors.New("--store clickhouse needs --clickhouse host:port"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf(`store %q is not "sqlite" or "clickhouse"`, c.Store))
+	}
+	if c.Data == "" && (c.IngestToken == "" || c.ViewerToken == "") {
+		errs = append(errs, errors.New("without a data directory the ingest and viewer tokens must be given"))
+	}
+	return errors.Join(errs...)
+}
+
+func secret(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "<secret>"
+}
+
+// String prints the config with secrets hidden, for logs.
+func (c Config) String() string {
+	return fmt.Sprintf("data=%s addr=%s log=%s brokers=%v partitions=%d store=%s clickhouse=%s ch_database=%s ch_user=%s ch_password=%s ingest_token=%s viewer_token=%s allowed_origins=%v user_dicts=%v",
+		c.Data, c.Addr, c.Log, c.Brokers, c.Partitions, c.Store, c.ClickHouse, c.CHDatabase, c.CHUser, secret(c.CHPassword), secret(c.IngestToken), secret(c.ViewerToken), c.AllowedOrigins, c.UserDicts)
+}
