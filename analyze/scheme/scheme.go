@@ -1,0 +1,286 @@
+// Package scheme evaluates monitoring schemes (监测方案): named rules over
+// terms, with groups, proximity, exclusions and platform and region scope.
+//
+// Every term of every scheme goes into one Aho-Corasick automaton, so a
+// mention is scanned once whatever the number of schemes; only schemes with
+// at least one hit are then evaluated. A Matcher is immutable and safe for
+// concurrent use; a Registry (schemes as events) builds a new one on change.
+package scheme
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Scheme is one monitoring scheme, as configured.
+type Scheme struct {
+	ID        string              `json:"id" yaml:"id"`
+	Name      string              `json:"name" yaml:"name"`
+	Version   int                 `json:"version" yaml:"version"` // set by the registry
+	Rule      string              `json:"rule" yaml:"rule"`
+	Groups    map[string][]string `json:"groups,omitempty" yaml:"groups"`
+	Exclude   []string            `json:"exclude,omitempty" yaml:"exclude"`     // any of these → no match
+	Platforms []string            `json:"platforms,omitempty" yaml:"platforms"` // empty: every platform
+	Regions   []string            `json:"regions,omitempty" yaml:"regions"`     // empty: everywhere
+	Sensitive bool                `json:"sensitive,omitempty" yaml:"sensitive"` // a hit weighs more in grading
+}
+
+// Input is what a scheme looks at.
+type Input struct {
+	Text     string // title and text
+	Platform string
+	Region   string
+}
+
+// Match is one scheme that matched, with the terms that hit.
+type Match struct {
+	SchemeID string   `json:"scheme_id"`
+	Name     string   `json:"name"`
+	Version  int      `json:"version"`
+	Terms    []string `json:"terms"`
+}
+
+type compiled struct {
+	s       Scheme
+	rule    node
+	exclude []int32 // term indexes
+	regions []int32 // term indexes of region names, also looked for in the text
+	terms   []int32 // every positive term index of the rule
+}
+
+// Matcher evaluates a fixed set of schemes.
+type Matcher struct {
+	ac       *automaton
+	index    map[string]int32
+	schemes  []compiled
+	byTerm   [][]int32 // term index → schemes whose rule uses it
+	nTerms   int
+	termText []string
+}
+
+// Compile checks and compiles schemes. Every problem is reported, each
+// naming its scheme.
+func Compile(schemes []Scheme) (*Matcher, error) {
+	m := &Matcher{index: map[string]int32{}}
+	intern := func(t string) int32 {
+		if i, ok := m.index[t]; ok {
+			return i
+		}
+		i := int32(len(m.termText))
+		m.index[t] = i
+		m.termText = append(m.termText, t)
+		return i
+	}
+	var errs []error
+	seen := map[string]bool{}
+	for _, s := range schemes {
+		if s.ID == "" {
+			errs = append(errs, fmt.Errorf("scheme %q: id is empty", s.Name))
+			continue
+		}
+		if seen[s.ID] {
+			errs = append(errs, fmt.Errorf("scheme %s: defined twice", s.ID))
+			continue
+		}
+		seen[s.ID] = true
+		rule, err := parseRule(s.Rule, s.Groups)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("scheme %s: %w", s.ID, err))
+			continue
+		}
+		if !positive(rule) {
+			errs = append(errs, fmt.Errorf("scheme %s: rule %q would match mentions with none of its terms; add a term that must appear", s.ID, s.Rule))
+			continue
+		}
+		c := compiled{s: s, rule: rule}
+		walkTerms(rule, func(tn *termNode, neg bool) {
+			for _, t := range tn.terms {
+				i := intern(t)
+				if !neg {
+					c.terms = append(c.terms, i)
+				}
+			}
+		})
+		for _, t := range s.Exclude {
+			if t = fold(strings.TrimSpace(t)); t != "" {
+				c.exclude = append(c.exclude, intern(t))
+			}
+		}
+		for _, t := range s.Regions {
+			if t = fold(strings.TrimSpace(t)); t != "" {
+				c.regions = append(c.regions, intern(t))
+			}
+		}
+		m.schemes = append(m.schemes, c)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	m.nTerms = len(m.termText)
+	m.byTerm = make([][]int32, m.nTerms)
+	for si, c := range m.schemes {
+		for _, t := range c.terms {
+			if l := m.byTerm[t]; len(l) == 0 || l[len(l)-1] != int32(si) {
+				m.byTerm[t] = append(m.byTerm[t], int32(si))
+			}
+		}
+	}
+	m.ac = newAutomaton(m.termText)
+	return m, nil
+}
+
+func walkTerms(n node, fn func(*termNode, bool)) {
+	var walk func(n node, neg bool)
+	walk = func(n node, neg bool) {
+		switch n := n.(type) {
+		case *termNode:
+			fn(n, neg)
+		case nearNode:
+			fn(n.a, neg)
+			fn(n.b, neg)
+		case andNode:
+			for _, k := range n.kids {
+				walk(k, neg)
+			}
+		case orNode:
+			for _, k := range n.kids {
+				walk(k, neg)
+			}
+		case notNode:
+			walk(n.kid, !neg)
+		}
+	}
+	walk(n, false)
+}
+
+// Len is the number of schemes.
+func (m *Matcher) Len() int { return len(m.schemes) }
+
+// Match returns the schemes in matches of in, ordered by scheme ID.
+func (m *Matcher) Match(in Input) []Match {
+	if m == nil || len(m.schemes) == 0 {
+		return nil
+	}
+	text := fold(in.Text)
+	hits := map[int32][]hit{}
+	m.ac.scan(text, func(h hit) { hits[h.term] = append(hits[h.term], h) })
+	if len(hits) == 0 {
+		return nil
+	}
+	var candidates []int32
+	for t := range hits {
+		candidates = append(candidates, m.byTerm[t]...)
+	}
+	slices.Sort(candidates)
+	candidates = slices.Compact(candidates)
+	region := fold(in.Region)
+	var out []Match
+	for _, si := range candidates {
+		c := &m.schemes[si]
+		if len(c.s.Platforms) > 0 && !slices.Contains(c.s.Platforms, in.Platform) {
+			continue
+		}
+		if !inRegion(c, region, hits, m.termText) {
+			continue
+		}
+		if excluded(c, hits) {
+			continue
+		}
+		if !eval(c.rule, hits, m.index) {
+			continue
+		}
+		var terms []string
+		for _, t := range c.terms {
+			if len(hits[t]) > 0 {
+				terms = append(terms, m.termText[t])
+			}
+		}
+		sort.Strings(terms)
+		out = append(out, Match{SchemeID: c.s.ID, Name: c.s.Name, Version: c.s.Version, Terms: slices.Compact(terms)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SchemeID < out[j].SchemeID })
+	return out
+}
+
+// inRegion: no scope, or the mention's region names one of the scheme's
+// regions, or (when the mention has no region) its text does.
+func inRegion(c *compiled, region string, hits map[int32][]hit, terms []string) bool {
+	if len(c.regions) == 0 {
+		return true
+	}
+	for _, r := range c.regions {
+		if region != "" && strings.Contains(region, terms[r]) {
+			return true
+		}
+		if region == "" && len(hits[r]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func excluded(c *compiled, hits map[int32][]hit) bool {
+	for _, t := range c.exclude {
+		if len(hits[t]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func eval(n node, hits map[int32][]hit, index map[string]int32) bool {
+	switch n := n.(type) {
+	case *termNode:
+		for _, t := range n.terms {
+			if len(hits[index[t]]) > 0 {
+				return true
+			}
+		}
+		return false
+	case andNode:
+		for _, k := range n.kids {
+			if !eval(k, hits, index) {
+				return false
+			}
+		}
+		return true
+	case orNode:
+		for _, k := range n.kids {
+			if eval(k, hits, index) {
+				return true
+			}
+		}
+		return false
+	case notNode:
+		return !eval(n.kid, hits, index)
+	case nearNode:
+		for _, ta := range n.a.terms {
+			for _, ha := range hits[index[ta]] {
+				for _, tb := range n.b.terms {
+					for _, hb := range hits[index[tb]] {
+						if gap(ha, hb) <= n.dist {
+							return true
+						}
+					}
+				}
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// gap is the number of characters between two occurrences (0 if they touch
+// or overlap).
+func gap(a, b hit) int {
+	if a.end <= b.start {
+		return b.start - a.end
+	}
+	if b.end <= a.start {
+		return a.start - b.end
+	}
+	return 0
+}
