@@ -2,17 +2,23 @@ package app
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 
 	"yuqing/internal/analytics"
 	"yuqing/internal/eventlog"
+	"yuqing/internal/eventlog/kafkalog"
 )
 
 func openKafka(ctx context.Context, cfg Config, logger *slog.Logger) (eventlog.Log, error) {
-	return nil, errors.New("kafka log: not wired yet")
+	return kafkalog.New(ctx, kafkalog.Config{Brokers: cfg.Brokers, Partitions: cfg.Partitions, ClientID: "yuqing"}, logger)
 }
 
 func openClickHouse(ctx context.Context, cfg Config, logger *slog.Logger) (analytics.Store, error) {
-	return nil, errors.New("clickhouse store: not wired yet")
+	return nil, errNotWired
 }
+
+var errNotWired = errorString("clickhouse store: not wired yet")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
