@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/twmb/franz-go/pkg/kfake"
 
 	"yuqing/internal/analytics"
 	"yuqing/respond/feed"
@@ -43,6 +44,26 @@ func TestPostedMentionReachesFeedAndStore(t *testing.T) {
 	cfg := Defaults()
 	cfg.Data = t.TempDir()
 	cfg.Addr = "127.0.0.1:0"
+	postAndWatch(t, cfg)
+}
+
+// The same flow with the log on Kafka (kfake in-process on loopback).
+func TestPostedMentionOnKafka(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cfg := Defaults()
+	cfg.Data = t.TempDir()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Log = "kafka"
+	cfg.Brokers = c.ListenAddrs()
+	cfg.Partitions = 3
+	postAndWatch(t, cfg)
+}
+
+func postAndWatch(t *testing.T, cfg Config) {
 	addr, stop := startApp(t, cfg)
 
 	for _, path := range []string{"/healthz", "/readyz"} {
