@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"yuqing/internal/hanzi"
 )
 
 // A rule is an expression over terms:
@@ -260,19 +262,6 @@ func positive(n node) bool {
 	return false
 }
 
-// fold makes text and terms comparable: full-width to half-width, upper to
-// lower case.
-func fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == 0x3000:
-			r = ' '
-		case r >= 0xFF01 && r <= 0xFF5E:
-			r -= 0xFEE0
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
+// fold makes text and terms comparable: Traditional to Simplified,
+// full-width to half-width, upper to lower case.
+func fold(s string) string { return hanzi.Fold(s) }

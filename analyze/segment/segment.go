@@ -21,6 +21,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-ego/gse"
+
+	"yuqing/internal/hanzi"
 )
 
 //go:embed stopwords-zh.txt
@@ -169,11 +171,11 @@ func addUserDict(seg *gse.Segmenter, path string) (int, error) {
 	return n, nil
 }
 
-// Tokens cuts text into words, lower-cased, without stop words, punctuation,
+// Tokens cuts text into words, folded to Simplified, half-width and lower case, without stop words, punctuation,
 // whitespace or bare numbers. The result is in text order.
 func (s *Segmenter) Tokens(text string) []string {
 	st := s.cur.Load()
-	words := st.seg.Cut(text, s.cfg.HMM)
+	words := st.seg.Cut(hanzi.Fold(text), s.cfg.HMM)
 	out := words[:0]
 	for _, w := range words {
 		w = strings.TrimSpace(w)

@@ -38,6 +38,13 @@ func TestTokensDropStopWordsAndPunctuation(t *testing.T) {
 	}
 }
 
+func TestTraditionalFoldsToSimplified(t *testing.T) {
+	got := seg(t).Tokens("化工廠附近傳出異味")
+	if !slices.Contains(got, "化工厂") || !slices.Contains(got, "异味") {
+		t.Fatalf("tokens %v", got)
+	}
+}
+
 func TestKeywordsPreferRareWords(t *testing.T) {
 	s := seg(t)
 	kw := s.Keywords(s.Tokens("化工厂 异味 化工厂 今天 大家 化工厂 泄漏"), 2)

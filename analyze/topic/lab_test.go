@@ -1,0 +1,335 @@
+//go:build lab
+
+// The lab measures the clusterer on a labelled stream. It is built only with
+// -tags lab and runs only with YUQING_LAB=1; it reads data from a path given
+// at run time and writes nothing into the repository.
+//
+//	YUQING_LAB=1 CLUSTER_DATA=clustering.jsonl CLUSTER_PRED=/tmp/pred.jsonl \
+//	  [CLUSTER_STOPWORDS=stopwords-zh.txt] [CLUSTER_TOKENS=/tmp/tokens.json] \
+//	  [CLUSTER_PARAMS='Tau=2h,NewTopicRate=0.05'] \
+//	  [CLUSTER_SWEEP='Tau=1h,2h,4h;Background=0.6,0.7'] \
+//	  go test -tags lab -run TestLab -v ./analyze/topic/
+//
+// Lines of CLUSTER_DATA: {"id","platform","time","text","event"}. The event
+// label is read only by the scorer here, never handed to the clusterer.
+package topic
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/go-ego/gse"
+)
+
+type labRow struct {
+	ID       string    `json:"id"`
+	Platform string    `json:"platform"`
+	Time     time.Time `json:"time"`
+	Text     string    `json:"text"`
+	Event    string    `json:"event"`
+	Tokens   []string  `json:"tokens,omitempty"`
+}
+
+func TestLab(t *testing.T) {
+	if os.Getenv("YUQING_LAB") != "1" {
+		t.Skip("set YUQING_LAB=1 and CLUSTER_DATA to run the lab")
+	}
+	rows := labLoad(t)
+	cfg := DefaultConfig()
+	if p := os.Getenv("CLUSTER_PARAMS"); p != "" {
+		for _, kv := range strings.Split(p, ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			if err := setParam(&cfg, k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if sw := os.Getenv("CLUSTER_SWEEP"); sw != "" {
+		labSweep(t, rows, cfg, sw)
+		return
+	}
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	items := labItems(rows)
+	start := time.Now()
+	pred, maxActive := labRun(cfg, items)
+	el := time.Since(start)
+	runtime.ReadMemStats(&m1)
+	t.Logf("clusterer: %d items in %v = %.2f µs/item; max active topics %d; heap growth %.1f MB; total alloc %.1f MB",
+		len(items), el, float64(el.Microseconds())/float64(len(items)), maxActive,
+		float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/1e6, float64(m1.TotalAlloc-m0.TotalAlloc)/1e6)
+	n := len(rows)
+	for _, part := range []struct {
+		name   string
+		lo, hi int
+	}{{"all", 0, n}, {"first", 0, n / 2}, {"second", n / 2, n}} {
+		p, r, f := bcubed(rows[part.lo:part.hi], pred[part.lo:part.hi])
+		t.Logf("%-6s B3 P %.4f R %.4f F1 %.4f  topics %d", part.name, p, r, f, countDistinct(pred[part.lo:part.hi]))
+	}
+	if out := os.Getenv("CLUSTER_PRED"); out != "" {
+		f, err := os.Create(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := bufio.NewWriter(f)
+		enc := json.NewEncoder(w)
+		for i, r := range rows {
+			enc.Encode(map[string]any{"id": r.ID, "topic": pred[i], "new": labNew[i]})
+		}
+		w.Flush()
+		f.Close()
+	}
+}
+
+var labNew []bool
+
+func labItems(rows []labRow) []Item {
+	items := make([]Item, len(rows))
+	for i, r := range rows {
+		items[i] = Item{ID: r.ID, Platform: r.Platform, Time: r.Time, Tokens: r.Tokens, Text: r.Text}
+	}
+	return items
+}
+
+func labRun(cfg Config, items []Item) ([]string, int) {
+	final := map[string]string{}
+	cfg.OnRetire = func(t Topic) {
+		for _, id := range t.Merged {
+			final[id] = t.ID
+		}
+	}
+	c := New(cfg)
+	pred := make([]string, len(items))
+	labNew = make([]bool, len(items))
+	maxActive := 0
+	for i, it := range items {
+		a := c.Add(it)
+		pred[i] = a.Topic
+		labNew[i] = a.New
+		if len(c.active) > maxActive {
+			maxActive = len(c.active)
+		}
+	}
+	// Resolve merges at output time.
+	c.Flush()
+	for i, p := range pred {
+		if to, ok := final[p]; ok {
+			pred[i] = to
+		}
+	}
+	return pred, maxActive
+}
+
+func labSweep(t *testing.T, rows []labRow, base Config, sweep string) {
+	type axis struct {
+		k  string
+		vs []string
+	}
+	var axes []axis
+	for _, a := range strings.Split(sweep, ";") {
+		k, v, _ := strings.Cut(a, "=")
+		axes = append(axes, axis{k, strings.Split(v, ",")})
+	}
+	items := labItems(rows)
+	n := len(rows)
+	var rec func(i int, cfg Config, desc string)
+	type res struct {
+		desc      string
+		f, f1, f2 float64
+		p, r      float64
+	}
+	var results []res
+	rec = func(i int, cfg Config, desc string) {
+		if i == len(axes) {
+			pred, _ := labRun(cfg, items)
+			p, r, f := bcubed(rows, pred)
+			_, _, f1 := bcubed(rows[:n/2], pred[:n/2])
+			_, _, f2 := bcubed(rows[n/2:], pred[n/2:])
+			results = append(results, res{desc, f, f1, f2, p, r})
+			return
+		}
+		for _, v := range axes[i].vs {
+			c := cfg
+			if err := setParam(&c, axes[i].k, v); err != nil {
+				t.Fatal(err)
+			}
+			rec(i+1, c, desc+" "+axes[i].k+"="+v)
+		}
+	}
+	rec(0, base, "")
+	sort.SliceStable(results, func(i, j int) bool { return results[i].f > results[j].f })
+	for _, r := range results {
+		t.Logf("F1 %.4f (P %.3f R %.3f) halves %.4f %.4f |%s", r.f, r.p, r.r, r.f1, r.f2, r.desc)
+	}
+}
+
+func setParam(c *Config, k, v string) error {
+	f := func() float64 {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			panic(err)
+		}
+		return x
+	}
+	d := func() time.Duration {
+		x, err := time.ParseDuration(v)
+		if err != nil {
+			panic(err)
+		}
+		return x
+	}
+	switch k {
+	case "Tau":
+		c.Tau = d()
+	case "NewTopicRate":
+		c.NewTopicRate = f()
+	case "Background":
+		c.Background = f()
+	case "MinIntensity":
+		c.MinIntensity = f()
+	case "IdleRetire":
+		c.IdleRetire = d()
+	default:
+		if !labParam(c, k, v) {
+			return fmt.Errorf("unknown parameter %q", k)
+		}
+	}
+	return nil
+}
+
+func labLoad(t *testing.T) []labRow {
+	if cache := os.Getenv("CLUSTER_TOKENS"); cache != "" {
+		if b, err := os.ReadFile(cache); err == nil {
+			var rows []labRow
+			if err := json.Unmarshal(b, &rows); err == nil {
+				return rows
+			}
+		}
+	}
+	path := os.Getenv("CLUSTER_DATA")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []labRow
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var r labRow
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	stop := map[string]bool{}
+	if sp := os.Getenv("CLUSTER_STOPWORDS"); sp != "" {
+		b, err := os.ReadFile(sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range strings.Split(string(b), "\n") {
+			if w = strings.TrimSpace(w); w != "" {
+				stop[w] = true
+			}
+		}
+	}
+	seg, err := gse.NewEmbed("zh_s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for i := range rows {
+		rows[i].Tokens = labTokens(&seg, stop, rows[i].Text)
+	}
+	t.Logf("segmented %d rows in %v", len(rows), time.Since(start))
+	if cache := os.Getenv("CLUSTER_TOKENS"); cache != "" {
+		b, _ := json.Marshal(rows)
+		os.WriteFile(cache, b, 0o600)
+	}
+	return rows
+}
+
+// labTokens mirrors analyze/segment: gse without HMM, lower case, no stop
+// words, no tokens without a letter.
+func labTokens(seg *gse.Segmenter, stop map[string]bool, text string) []string {
+	var out []string
+	for _, w := range seg.Cut(text, false) {
+		w = strings.ToLower(strings.TrimSpace(w))
+		if w == "" || stop[w] {
+			continue
+		}
+		letter := false
+		for _, r := range w {
+			if unicode.IsLetter(r) {
+				letter = true
+				break
+			}
+		}
+		if letter {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// bcubed scores pred against the rows' gold events.
+func bcubed(rows []labRow, pred []string) (p, r, f float64) {
+	type pair struct{ c, g string }
+	cell := map[pair]int{}
+	cs := map[string]int{}
+	gs := map[string]int{}
+	for i, row := range rows {
+		cell[pair{pred[i], row.Event}]++
+		cs[pred[i]]++
+		gs[row.Event]++
+	}
+	for k, v := range cell {
+		p += float64(v*v) / float64(cs[k.c])
+		r += float64(v*v) / float64(gs[k.g])
+	}
+	p /= float64(len(rows))
+	r /= float64(len(rows))
+	return p, r, 2 * p * r / (p + r)
+}
+
+func countDistinct(xs []string) int {
+	m := map[string]bool{}
+	for _, x := range xs {
+		m[x] = true
+	}
+	return len(m)
+}
+
+func labParam(c *Config, k, v string) bool {
+	x, _ := strconv.ParseFloat(v, 64)
+	switch k {
+	case "TimeWeight":
+		c.TimeWeight = x
+	case "OpenBoost":
+		c.OpenBoost = x
+	case "MinOpenTokens":
+		c.MinOpenTokens = int(x)
+	case "HeadlineBonus":
+		c.HeadlineBonus = x
+	case "MergeSim":
+		c.MergeSim = x
+	case "MergeEvery":
+		c.MergeEvery = int(x)
+	case "MergeMinItems":
+		c.MergeMinItems = int(x)
+	default:
+		return false
+	}
+	return true
+}

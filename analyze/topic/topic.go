@@ -1,0 +1,793 @@
+// Package topic groups a stream of mentions into hot topics (stories) as they
+// arrive, in event time.
+//
+// The model is a small Dirichlet–Hawkes style single-pass clusterer. Each
+// active topic has an intensity λ_k: an exponentially decaying count of its
+// recent items (time constant Tau), so a burst makes its topic the natural
+// home of the next short reaction ("太可怕了"). Each topic also has a bag of
+// words. An item goes to the active topic k that maximises
+//
+//	TimeWeight · log λ_k(t) + Σ_w log( Background + (1−Background)·P(w|k)/P(w) )
+//
+// where P(w|k) is the word's share of the topic's words and P(w) its share of
+// the stream's (Jelinek–Mercer smoothing). A word the topic lacks costs
+// log(Background); a rare word the topic has weighs heavily, so the same
+// story in other words or on another platform still joins it, and a long
+// post about something else opens a new topic. The new-topic option scores
+// TimeWeight · log NewTopicRate, plus HeadlineBonus per source cue in the
+// text (a 【headline】, a link); only items with MinOpenTokens distinct words
+// that are not replies ("回复@…", "@…") may open a topic. A new topic starts
+// with OpenBoost extra intensity: a story's first post sets off a burst.
+//
+// Every MergeEvery items, active topics whose word profiles (TF-IDF cosine)
+// reach MergeSim merge; the older absorbs the younger, and the younger's ID
+// redirects to it (Resolve) while the older is active, and is listed in
+// Topic.Merged when it retires.
+//
+// A repost or reply whose RootID or ParentID is an item of an active topic
+// follows that topic. A topic with no item for IdleRetire of event time
+// retires: its state is dropped and it is handed to Config.OnRetire. Topic
+// IDs derive from the first item's ID, so replaying the same stream rebuilds
+// the same state. Memory is bounded by the active window: per topic at most
+// MaxTopicWords words and MaxTopicItems remembered item IDs, and at most
+// MaxVocabulary background words.
+//
+// A Clusterer is not safe for concurrent use.
+package topic
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Item is one mention as the clusterer sees it.
+type Item struct {
+	ID       string
+	Platform string
+	Time     time.Time // event time (published at)
+	// Tokens are the segmented words, stop words removed. Repeats count once.
+	Tokens []string
+	// Text is the normalised text, read for source cues; may be empty.
+	Text string
+	// RootID and ParentID name the original post of a repost chain and the
+	// post this one reposts or replies to. Either may be empty.
+	RootID, ParentID string
+	// Optional author facts (not used by the model yet).
+	AuthorFollowers int64
+	Verified        bool
+}
+
+// Assignment says where an item went.
+type Assignment struct {
+	Topic string // the topic's ID (already resolved through merges)
+	New   bool   // the item opened the topic
+	// ByChain is true when the item followed its root or parent.
+	ByChain bool
+	// Score is the winning score (diagnostic).
+	Score float64
+	// Merges are topic merges that happened while adding this item.
+	Merges []Merge
+}
+
+// Merge says that topic From joined topic Into: items of From belong to
+// Into from now on.
+type Merge struct{ From, Into string }
+
+// Config tunes the clusterer. DefaultConfig gives values tuned on real Weibo
+// data; a zero field in a Config passed to New means "the default".
+type Config struct {
+	// Tau is the decay time of a topic's intensity.
+	Tau time.Duration
+	// NewTopicRate is the intensity (in items) a new topic is credited with.
+	// Higher: more, smaller topics.
+	NewTopicRate float64
+	// OpenBoost is extra intensity credited to a topic when it opens.
+	OpenBoost float64
+	// TimeWeight scales the time evidence (log intensities) against the text
+	// evidence.
+	TimeWeight float64
+	// Background is the weight of the stream's word frequencies in a topic's
+	// word model, in (0,1). Each word a topic lacks costs log(Background).
+	Background float64
+	// HeadlineBonus is added to a new topic's score for each source cue in
+	// the text: a 【headline】, a link.
+	HeadlineBonus float64
+	// MinOpenTokens: an item with fewer distinct tokens opens a topic only
+	// when no topic is active (a short reaction is rarely a new story).
+	MinOpenTokens int
+	// MinIntensity is a floor on a topic's intensity, so that a topic quiet
+	// for a while can still take an item that matches its words.
+	MinIntensity float64
+	// MergeSim: two active topics whose word profiles have at least this
+	// cosine similarity merge; negative disables merging. Checked every
+	// MergeEvery items among topics of at least MergeMinItems items.
+	MergeSim      float64
+	MergeEvery    int
+	MergeMinItems int
+	// IdleRetire: a topic with no item for this long (event time) retires.
+	IdleRetire time.Duration
+	// MaxTopicWords caps the words a topic remembers (the least used go).
+	MaxTopicWords int
+	// MaxTopicItems caps the item IDs a topic remembers for reposts and
+	// replies to follow (the oldest go).
+	MaxTopicItems int
+	// MaxVocabulary caps the background word counts; when it is exceeded
+	// all counts are halved and words at zero dropped.
+	MaxVocabulary int
+	// OnRetire, if set, receives each topic as it retires.
+	OnRetire func(Topic)
+}
+
+// DefaultConfig returns the tuned defaults.
+func DefaultConfig() Config {
+	return Config{
+		Tau:           2 * time.Hour,
+		NewTopicRate:  0.01,
+		OpenBoost:     30,
+		TimeWeight:    0.7,
+		Background:    0.7,
+		HeadlineBonus: 2,
+		MinOpenTokens: 10,
+		MinIntensity:  1e-4,
+		MergeSim:      0.3,
+		MergeEvery:    100,
+		MergeMinItems: 5,
+		IdleRetire:    7 * 24 * time.Hour,
+		MaxTopicWords: 2000,
+		MaxTopicItems: 20000,
+		MaxVocabulary: 200000,
+	}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	set := func(p *float64, v float64) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	seti := func(p *int, v int) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	setd := func(p *time.Duration, v time.Duration) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	setd(&c.Tau, d.Tau)
+	set(&c.NewTopicRate, d.NewTopicRate)
+	set(&c.OpenBoost, d.OpenBoost)
+	set(&c.TimeWeight, d.TimeWeight)
+	set(&c.Background, d.Background)
+	set(&c.HeadlineBonus, d.HeadlineBonus)
+	seti(&c.MinOpenTokens, d.MinOpenTokens)
+	set(&c.MinIntensity, d.MinIntensity)
+	set(&c.MergeSim, d.MergeSim)
+	seti(&c.MergeEvery, d.MergeEvery)
+	seti(&c.MergeMinItems, d.MergeMinItems)
+	setd(&c.IdleRetire, d.IdleRetire)
+	seti(&c.MaxTopicWords, d.MaxTopicWords)
+	seti(&c.MaxTopicItems, d.MaxTopicItems)
+	seti(&c.MaxVocabulary, d.MaxVocabulary)
+	return c
+}
+
+// Validate reports a Config that cannot work (after defaults are applied).
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var errs []error
+	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
+	if c.Tau < 0 {
+		errs = append(errs, errors.New("topic: Tau must be positive"))
+	}
+	if c.NewTopicRate < 0 || bad(c.NewTopicRate) {
+		errs = append(errs, errors.New("topic: NewTopicRate must be positive and finite"))
+	}
+	if c.OpenBoost < 0 || bad(c.OpenBoost) {
+		errs = append(errs, errors.New("topic: OpenBoost must be positive and finite"))
+	}
+	if c.TimeWeight < 0 || bad(c.TimeWeight) {
+		errs = append(errs, errors.New("topic: TimeWeight must be positive and finite"))
+	}
+	if !(c.Background > 0 && c.Background < 1) {
+		errs = append(errs, errors.New("topic: Background must be in (0,1)"))
+	}
+	if bad(c.HeadlineBonus) {
+		errs = append(errs, errors.New("topic: HeadlineBonus must be finite"))
+	}
+	if c.MinIntensity < 0 || bad(c.MinIntensity) {
+		errs = append(errs, errors.New("topic: MinIntensity must be positive and finite"))
+	}
+	if bad(c.MergeSim) || c.MergeSim > 1 {
+		errs = append(errs, errors.New("topic: MergeSim must be at most 1 (negative disables merging)"))
+	}
+	if c.IdleRetire < 0 {
+		errs = append(errs, errors.New("topic: IdleRetire must be positive"))
+	}
+	if c.MinOpenTokens < 0 || c.MergeEvery < 0 || c.MergeMinItems < 0 ||
+		c.MaxTopicWords < 2 || c.MaxTopicItems < 0 || c.MaxVocabulary < 0 {
+		errs = append(errs, errors.New("topic: counts and caps must be positive (MaxTopicWords at least 2)"))
+	}
+	return errors.Join(errs...)
+}
+
+// Topic describes a topic (a snapshot; it does not change afterwards).
+type Topic struct {
+	ID        string
+	Label     []string // top keywords, most telling first
+	Items     int
+	FirstID   string // the first item (首发)
+	FirstTime time.Time
+	LastTime  time.Time
+	Platforms map[string]int // items per platform
+	// Merged lists the topics merged into this one (their IDs resolve to
+	// this topic while it is active).
+	Merged []string
+}
+
+// Clusterer assigns items to topics. Create it with New.
+type Clusterer struct {
+	cfg       Config
+	logBg     float64 // log(Background)
+	boostMul  float64 // (1-Background)/Background
+	invTau    float64 // 1/Tau in 1/seconds
+	logNew    float64 // TimeWeight·log(NewTopicRate)
+	logMinInt float64
+
+	now    time.Time // the latest event time seen
+	active []*topicState
+	byID   map[string]*topicState // active topics
+	items  map[string]*topicState // item ID -> topic, for items of active topics
+
+	// Background statistics: how many items used each word, and the total.
+	bg      map[string]float64
+	bgTotal float64
+
+	seq int // items added, for merge cadence and IDs of items without one
+
+	redirect map[string]string // merged topic -> active topic it merged into
+}
+
+type topicState struct {
+	id        string
+	firstID   string
+	firstTime time.Time
+	lastTime  time.Time
+	n         int
+	intensity float64 // decayed count at lastTime
+	words     map[string]float64
+	wordTotal float64
+	platforms map[string]int
+	itemIDs   []string // remembered for chains, oldest first
+	merged    []string // topics merged into this one
+}
+
+// New returns a Clusterer. It panics if cfg does not Validate; check first
+// when cfg comes from outside.
+func New(cfg Config) *Clusterer {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	cfg = cfg.withDefaults()
+	return &Clusterer{
+		cfg:       cfg,
+		logBg:     math.Log(cfg.Background),
+		boostMul:  (1 - cfg.Background) / cfg.Background,
+		invTau:    1 / cfg.Tau.Seconds(),
+		logNew:    cfg.TimeWeight * math.Log(cfg.NewTopicRate),
+		logMinInt: math.Log(cfg.MinIntensity),
+		byID:      map[string]*topicState{},
+		items:     map[string]*topicState{},
+		bg:        map[string]float64{},
+		redirect:  map[string]string{},
+	}
+}
+
+// intensityAt is the topic's decayed intensity at t.
+func (c *Clusterer) intensityAt(tp *topicState, t time.Time) float64 {
+	dt := t.Sub(tp.lastTime).Seconds()
+	if dt <= 0 {
+		return tp.intensity
+	}
+	return tp.intensity * math.Exp(-dt*c.invTau)
+}
+
+// Add assigns one item to a topic and returns the assignment. Items should
+// come in event-time order; an item older than the newest seen is treated as
+// if it arrived now. An ID seen before (while its topic is active) returns
+// that topic again without counting the item twice.
+func (c *Clusterer) Add(it Item) Assignment {
+	a := c.add(it)
+	if c.cfg.MergeSim > 0 && c.cfg.MergeEvery > 0 && c.seq%c.cfg.MergeEvery == 0 {
+		a.Merges = c.mergeSimilar()
+		a.Topic = c.Resolve(a.Topic)
+	}
+	return a
+}
+
+func (c *Clusterer) add(it Item) Assignment {
+	t := it.Time
+	if t.Before(c.now) || t.IsZero() {
+		t = c.now
+	}
+	c.retire(t)
+	c.now = t
+	c.seq++
+
+	if tp, ok := c.items[it.ID]; ok && it.ID != "" {
+		return Assignment{Topic: tp.id}
+	}
+
+	words := dedupe(it.Tokens)
+	defer c.learn(words)
+
+	// Reposts and replies follow their chain.
+	for _, ref := range [2]string{it.RootID, it.ParentID} {
+		if ref == "" {
+			continue
+		}
+		if tp, ok := c.items[ref]; ok {
+			c.join(tp, it, t, words)
+			return Assignment{Topic: tp.id, ByChain: true}
+		}
+	}
+
+	// Score the active topics.
+	logBgCost := float64(len(words)) * c.logBg
+	var best *topicState
+	bestScore := math.Inf(-1)
+	for _, tp := range c.active {
+		lli := c.logMinInt
+		if li := c.intensityAt(tp, t); li > c.cfg.MinIntensity {
+			lli = math.Log(li)
+		}
+		text := logBgCost
+		if tp.wordTotal > 0 {
+			for _, w := range words {
+				if ck := tp.words[w]; ck > 0 {
+					text += math.Log1p(c.boostMul * (ck / tp.wordTotal) / c.pBg(w))
+				}
+			}
+		}
+		if s := c.cfg.TimeWeight*lli + text; s > bestScore {
+			best, bestScore = tp, s
+		}
+	}
+
+	logNew := c.logNew
+	cue := sourceCue(it.Text)
+	if cue > 0 {
+		logNew += c.cfg.HeadlineBonus * float64(cue)
+	}
+	if best == nil || (logNew > bestScore && len(words) >= c.cfg.MinOpenTokens && cue >= 0) {
+		tp := c.open(it, t)
+		c.join(tp, it, t, words)
+		tp.intensity += c.cfg.OpenBoost
+		return Assignment{Topic: tp.id, New: true, Score: logNew}
+	}
+	c.join(best, it, t, words)
+	return Assignment{Topic: best.id, Score: bestScore}
+}
+
+// pBg is the background probability of a word, smoothed.
+func (c *Clusterer) pBg(w string) float64 {
+	return (c.bg[w] + 0.5) / (c.bgTotal + 1)
+}
+
+func (c *Clusterer) learn(words []string) {
+	for _, w := range words {
+		c.bg[w]++
+	}
+	c.bgTotal += float64(len(words))
+	if len(c.bg) > c.cfg.MaxVocabulary {
+		c.bgTotal = 0
+		for w, v := range c.bg {
+			v = math.Floor(v / 2)
+			if v == 0 {
+				delete(c.bg, w)
+				continue
+			}
+			c.bg[w] = v
+			c.bgTotal += v
+		}
+	}
+}
+
+func (c *Clusterer) open(it Item, t time.Time) *topicState {
+	id := "t-" + it.ID
+	if it.ID == "" {
+		id = fmt.Sprintf("t-#%d", c.seq)
+	}
+	for c.byID[id] != nil || c.redirect[id] != "" { // an ID reused while active
+		id += "'"
+	}
+	tp := &topicState{
+		id:        id,
+		firstID:   it.ID,
+		firstTime: t,
+		lastTime:  t,
+		words:     map[string]float64{},
+		platforms: map[string]int{},
+	}
+	c.active = append(c.active, tp)
+	c.byID[id] = tp
+	return tp
+}
+
+func (c *Clusterer) join(tp *topicState, it Item, t time.Time, words []string) {
+	tp.intensity = c.intensityAt(tp, t) + 1
+	if t.After(tp.lastTime) {
+		tp.lastTime = t
+	}
+	tp.n++
+	for _, w := range words {
+		tp.words[w]++
+	}
+	tp.wordTotal += float64(len(words))
+	if len(tp.words) > c.cfg.MaxTopicWords {
+		pruneWords(tp, c.cfg.MaxTopicWords/2)
+	}
+	tp.platforms[it.Platform]++
+	if it.ID != "" {
+		c.items[it.ID] = tp
+		tp.itemIDs = append(tp.itemIDs, it.ID)
+		c.trimItems(tp)
+	}
+}
+
+// trimItems forgets the oldest half of a topic's item IDs when it holds more
+// than MaxTopicItems.
+func (c *Clusterer) trimItems(tp *topicState) {
+	if len(tp.itemIDs) <= c.cfg.MaxTopicItems {
+		return
+	}
+	drop := len(tp.itemIDs) / 2
+	for _, id := range tp.itemIDs[:drop] {
+		if c.items[id] == tp {
+			delete(c.items, id)
+		}
+	}
+	tp.itemIDs = append([]string(nil), tp.itemIDs[drop:]...)
+}
+
+// pruneWords keeps the keep most used words of a topic.
+func pruneWords(tp *topicState, keep int) {
+	type wc struct {
+		w string
+		c float64
+	}
+	all := make([]wc, 0, len(tp.words))
+	for w, n := range tp.words {
+		all = append(all, wc{w, n})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].c != all[j].c {
+			return all[i].c > all[j].c
+		}
+		return all[i].w < all[j].w
+	})
+	for _, x := range all[keep:] {
+		delete(tp.words, x.w)
+		tp.wordTotal -= x.c
+	}
+}
+
+// retire drops topics idle for IdleRetire at time t.
+func (c *Clusterer) retire(t time.Time) {
+	cut := t.Add(-c.cfg.IdleRetire)
+	kept := c.active[:0]
+	for _, tp := range c.active {
+		if tp.lastTime.Before(cut) {
+			c.drop(tp)
+			continue
+		}
+		kept = append(kept, tp)
+	}
+	for i := len(kept); i < len(c.active); i++ {
+		c.active[i] = nil
+	}
+	c.active = kept
+}
+
+func (c *Clusterer) drop(tp *topicState) {
+	if c.cfg.OnRetire != nil {
+		c.cfg.OnRetire(c.snapshot(tp))
+	}
+	delete(c.byID, tp.id)
+	for _, id := range tp.merged {
+		delete(c.redirect, id)
+	}
+	for _, id := range tp.itemIDs {
+		if c.items[id] == tp {
+			delete(c.items, id)
+		}
+	}
+}
+
+// Flush retires every active topic (end of stream), oldest first.
+func (c *Clusterer) Flush() {
+	for _, tp := range c.active {
+		c.drop(tp)
+	}
+	c.active = c.active[:0]
+}
+
+// Active returns snapshots of the active topics, busiest (by intensity now)
+// first.
+func (c *Clusterer) Active() []Topic {
+	type ti struct {
+		t Topic
+		i float64
+	}
+	all := make([]ti, 0, len(c.active))
+	for _, tp := range c.active {
+		all = append(all, ti{c.snapshot(tp), c.intensityAt(tp, c.now)})
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].i > all[j].i })
+	out := make([]Topic, len(all))
+	for i, x := range all {
+		out[i] = x.t
+	}
+	return out
+}
+
+// Resolve follows merge redirects from a topic ID to the topic that holds
+// its items now.
+func (c *Clusterer) Resolve(id string) string {
+	for i := 0; i < 64; i++ {
+		to, ok := c.redirect[id]
+		if !ok {
+			return id
+		}
+		id = to
+	}
+	return id
+}
+
+// Lookup returns a snapshot of an active topic.
+func (c *Clusterer) Lookup(id string) (Topic, bool) {
+	tp, ok := c.byID[id]
+	if !ok {
+		return Topic{}, false
+	}
+	return c.snapshot(tp), true
+}
+
+// LabelWords is how many keywords a Topic's Label holds.
+const LabelWords = 5
+
+func (c *Clusterer) snapshot(tp *topicState) Topic {
+	pl := make(map[string]int, len(tp.platforms))
+	for k, v := range tp.platforms {
+		pl[k] = v
+	}
+	return Topic{
+		ID:        tp.id,
+		Label:     c.label(tp, LabelWords),
+		Items:     tp.n,
+		FirstID:   tp.firstID,
+		FirstTime: tp.firstTime,
+		LastTime:  tp.lastTime,
+		Platforms: pl,
+		Merged:    append([]string(nil), tp.merged...),
+	}
+}
+
+// label picks the words most typical of the topic against the background:
+// count · log(P(w|k)/P(w)), words used by at least two items when the topic
+// has two items or more.
+func (c *Clusterer) label(tp *topicState, n int) []string {
+	type ws struct {
+		w string
+		s float64
+	}
+	var all []ws
+	for w, ck := range tp.words {
+		if tp.n > 1 && ck < 2 {
+			continue
+		}
+		if utf8.RuneCountInString(w) < 2 {
+			continue
+		}
+		r := (ck / tp.wordTotal) / c.pBg(w)
+		if r <= 1 {
+			continue
+		}
+		all = append(all, ws{w, ck * math.Log(r)})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].s != all[j].s {
+			return all[i].s > all[j].s
+		}
+		return all[i].w < all[j].w
+	})
+	if len(all) > n {
+		all = all[:n]
+	}
+	out := make([]string, len(all))
+	for i, x := range all {
+		out[i] = x.w
+	}
+	return out
+}
+
+// sourceCue is -1 for a reply or repost (it cannot start a story), else the
+// number of cues that the item is a story's first post: a 【headline】, a link.
+func sourceCue(text string) int {
+	text = strings.TrimSpace(text)
+	if strings.HasPrefix(text, "回复@") || strings.HasPrefix(text, "@") {
+		return -1
+	}
+	n := 0
+	if i := strings.Index(text, "【"); i >= 0 && strings.Contains(text[i:], "】") {
+		n++
+	}
+	if strings.Contains(text, "http://") || strings.Contains(text, "https://") {
+		n++
+	}
+	return n
+}
+
+func dedupe(tokens []string) []string {
+	if len(tokens) < 2 {
+		return tokens
+	}
+	out := make([]string, 0, len(tokens))
+	if len(tokens) <= 32 {
+		for i, w := range tokens {
+			dup := false
+			for _, v := range tokens[:i] {
+				if v == w {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				out = append(out, w)
+			}
+		}
+		return out
+	}
+	seen := make(map[string]struct{}, len(tokens))
+	for _, w := range tokens {
+		if _, ok := seen[w]; !ok {
+			seen[w] = struct{}{}
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// mergeSimilar merges active topics with similar word profiles, most similar
+// pairs first. The older topic (by first item) absorbs the younger.
+func (c *Clusterer) mergeSimilar() []Merge {
+	type prof struct {
+		tp   *topicState
+		vec  map[string]float64
+		norm float64
+	}
+	var ps []prof
+	for _, tp := range c.active {
+		if tp.n < c.cfg.MergeMinItems {
+			continue
+		}
+		vec := make(map[string]float64, len(tp.words))
+		var norm float64
+		for w, ck := range tp.words {
+			if ck < 2 {
+				continue
+			}
+			idf := math.Log(1 / c.pBg(w))
+			if idf <= 0 {
+				continue
+			}
+			x := ck / tp.wordTotal * idf
+			vec[w] = x
+			norm += x * x
+		}
+		if norm == 0 {
+			continue
+		}
+		ps = append(ps, prof{tp, vec, math.Sqrt(norm)})
+	}
+	type pair struct {
+		i, j int
+		sim  float64
+	}
+	var pairs []pair
+	for i := range ps {
+		for j := i + 1; j < len(ps); j++ {
+			a, b := ps[i].vec, ps[j].vec
+			if len(a) > len(b) {
+				a, b = b, a
+			}
+			var dot float64
+			for w, x := range a {
+				dot += x * b[w]
+			}
+			sim := dot / (ps[i].norm * ps[j].norm)
+			if sim >= c.cfg.MergeSim {
+				pairs = append(pairs, pair{i, j, sim})
+			}
+		}
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	sort.Slice(pairs, func(x, y int) bool {
+		if pairs[x].sim != pairs[y].sim {
+			return pairs[x].sim > pairs[y].sim
+		}
+		if pairs[x].i != pairs[y].i {
+			return pairs[x].i < pairs[y].i
+		}
+		return pairs[x].j < pairs[y].j
+	})
+	gone := map[*topicState]bool{}
+	var out []Merge
+	for _, p := range pairs {
+		a, b := ps[p.i].tp, ps[p.j].tp
+		if gone[a] || gone[b] {
+			continue
+		}
+		if b.firstTime.Before(a.firstTime) || (b.firstTime.Equal(a.firstTime) && b.id < a.id) {
+			a, b = b, a
+		}
+		c.mergeInto(a, b)
+		gone[b] = true
+		out = append(out, Merge{From: b.id, Into: a.id})
+	}
+	kept := c.active[:0]
+	for _, tp := range c.active {
+		if !gone[tp] {
+			kept = append(kept, tp)
+		}
+	}
+	for i := len(kept); i < len(c.active); i++ {
+		c.active[i] = nil
+	}
+	c.active = kept
+	return out
+}
+
+// mergeInto moves src's state into dst. The caller removes src from active.
+func (c *Clusterer) mergeInto(dst, src *topicState) {
+	now := c.now
+	dst.intensity = c.intensityAt(dst, now) + c.intensityAt(src, now)
+	if src.lastTime.After(dst.lastTime) {
+		dst.lastTime = src.lastTime
+	}
+	if now.After(dst.lastTime) {
+		dst.lastTime = now
+	}
+	dst.n += src.n
+	for w, n := range src.words {
+		dst.words[w] += n
+	}
+	dst.wordTotal += src.wordTotal
+	if len(dst.words) > c.cfg.MaxTopicWords {
+		pruneWords(dst, c.cfg.MaxTopicWords/2)
+	}
+	for p, n := range src.platforms {
+		dst.platforms[p] += n
+	}
+	for _, id := range src.itemIDs {
+		c.items[id] = dst
+	}
+	dst.itemIDs = append(dst.itemIDs, src.itemIDs...)
+	c.trimItems(dst)
+	dst.merged = append(dst.merged, src.id)
+	dst.merged = append(dst.merged, src.merged...)
+	c.redirect[src.id] = dst.id
+	for _, id := range src.merged {
+		c.redirect[id] = dst.id
+	}
+	delete(c.byID, src.id)
+}
