@@ -580,27 +580,22 @@ func (c *Clusterer) snapshot(tp *topicState) Topic {
 	}
 }
 
-// label picks the words most typical of the topic against the background:
-// count · log(P(w|k)/P(w)), words used by at least two items when the topic
-// has two items or more.
+// label picks the words most typical of the topic: count × IDF in the
+// stream, among words of two characters or more used by at least two of its
+// items (by one, if no word is).
 func (c *Clusterer) label(tp *topicState, n int) []string {
 	type ws struct {
 		w string
 		s float64
 	}
 	var all []ws
-	for w, ck := range tp.words {
-		if tp.n > 1 && ck < 2 {
-			continue
+	for minCount := 2.0; minCount >= 1 && len(all) == 0; minCount-- {
+		for w, ck := range tp.words {
+			if ck < minCount || utf8.RuneCountInString(w) < 2 {
+				continue
+			}
+			all = append(all, ws{w, ck * -math.Log(c.pBg(w))})
 		}
-		if utf8.RuneCountInString(w) < 2 {
-			continue
-		}
-		r := (ck / tp.wordTotal) / c.pBg(w)
-		if r <= 1 {
-			continue
-		}
-		all = append(all, ws{w, ck * math.Log(r)})
 	}
 	sort.Slice(all, func(i, j int) bool {
 		if all[i].s != all[j].s {

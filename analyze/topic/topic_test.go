@@ -1,0 +1,355 @@
+package topic
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden.jsonl")
+
+// corpusRow is a line of testdata/corpus.jsonl: a synthetic stream written
+// for these tests, already segmented by hand.
+type corpusRow struct {
+	ID       string    `json:"id"`
+	Platform string    `json:"platform"`
+	Time     time.Time `json:"time"`
+	Text     string    `json:"text"`
+	Tokens   []string  `json:"tokens"`
+	Root     string    `json:"root,omitempty"`
+	Parent   string    `json:"parent,omitempty"`
+}
+
+func loadCorpus(t *testing.T) []Item {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "corpus.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var items []Item
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r corpusRow
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, Item{ID: r.ID, Platform: r.Platform, Time: r.Time, Text: r.Text,
+			Tokens: r.Tokens, RootID: r.Root, ParentID: r.Parent})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+// run adds items and returns each item's final topic (merges resolved).
+func run(cfg Config, items []Item) (map[string]string, []Topic) {
+	var retired []Topic
+	final := map[string]string{}
+	cfg.OnRetire = func(tp Topic) {
+		retired = append(retired, tp)
+		for _, id := range tp.Merged {
+			final[id] = tp.ID
+		}
+	}
+	c := New(cfg)
+	got := map[string]string{}
+	for _, it := range items {
+		got[it.ID] = c.Add(it).Topic
+	}
+	c.Flush()
+	for id, tp := range got {
+		if to, ok := final[tp]; ok {
+			got[id] = to
+		}
+	}
+	return got, retired
+}
+
+var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+
+func toks(s string) []string { return strings.Fields(s) }
+
+func TestCorpusStories(t *testing.T) {
+	got, _ := run(DefaultConfig(), loadCorpus(t))
+	same := func(a, b string) {
+		t.Helper()
+		if got[a] != got[b] {
+			t.Errorf("%s (%s) and %s (%s) should share a topic", a, got[a], b, got[b])
+		}
+	}
+	apart := func(a, b string) {
+		t.Helper()
+		if got[a] == got[b] {
+			t.Errorf("%s and %s should be in different topics, both in %s", a, b, got[a])
+		}
+	}
+	// The explosion: reactions, a repost, the WeChat article in other words.
+	for _, id := range []string{"w2", "w3", "w4", "w5", "w6", "x1", "w7", "w8", "x2", "w11"} {
+		same("w1", id)
+	}
+	// The subway outage, on a forum, while the explosion is still hot.
+	for _, id := range []string{"f2", "f3", "w9", "f4", "w10"} {
+		same("f1", id)
+	}
+	apart("w1", "f1")
+	// The school canteen, next day.
+	for _, id := range []string{"s2", "s3", "s4", "s5"} {
+		same("s1", id)
+	}
+	apart("s1", "w1")
+	apart("s1", "f1")
+	if got["w1"] != "t-w1" || got["f1"] != "t-f1" || got["s1"] != "t-s1" {
+		t.Errorf("topic IDs should derive from the first item: %v %v %v", got["w1"], got["f1"], got["s1"])
+	}
+}
+
+func TestRepostFollowsRoot(t *testing.T) {
+	c := New(DefaultConfig())
+	a := c.Add(Item{ID: "a", Time: at(0), Text: "【暴雨致河堤决口】北河镇河堤昨夜决口，村庄被淹，转移群众三千人。",
+		Tokens: toks("暴雨 河堤 决口 北河镇 昨夜 村庄 被淹 转移 群众 三千")})
+	b := c.Add(Item{ID: "b", Time: at(30), Text: "【高铁站发现可疑包裹】南站候车室发现可疑包裹，警方封锁现场排查。",
+		Tokens: toks("高铁站 可疑 包裹 南站 候车室 警方 封锁 现场 排查 旅客")})
+	if a.Topic == b.Topic || !a.New || !b.New {
+		t.Fatalf("two stories should open two topics: %+v %+v", a, b)
+	}
+	// A bare repost right after the second story, no telling words: time
+	// alone would send it to b, the chain sends it to a.
+	r := c.Add(Item{ID: "r", Time: at(31), Text: "转发微博", Tokens: toks("转发 微博"), RootID: "a", ParentID: "x"})
+	if r.Topic != a.Topic || !r.ByChain {
+		t.Fatalf("repost of a went to %+v, want %s", r, a.Topic)
+	}
+	// A reply to the repost follows it too.
+	r2 := c.Add(Item{ID: "r2", Time: at(32), Text: "回复@某人: 是啊", Tokens: toks("是啊"), ParentID: "r"})
+	if r2.Topic != a.Topic {
+		t.Fatalf("reply to r went to %s, want %s", r2.Topic, a.Topic)
+	}
+	// Without the chain the same repost follows the busiest topic.
+	n := c.Add(Item{ID: "n", Time: at(33), Text: "真的吗", Tokens: toks("真的")})
+	if n.Topic != b.Topic {
+		t.Fatalf("unchained repost went to %s, want %s", n.Topic, b.Topic)
+	}
+}
+
+func TestTwoStoriesStayApart(t *testing.T) {
+	c := New(DefaultConfig())
+	var ta, tb []string
+	a := c.Add(Item{ID: "a1", Platform: "weibo", Time: at(0), Text: "【某县疫苗过期事件】某县疾控中心被曝使用过期疫苗，家长聚集要求说明。",
+		Tokens: toks("某县 疫苗 过期 事件 疾控 中心 被曝 使用 家长 聚集 要求 说明")})
+	b := c.Add(Item{ID: "b1", Platform: "weibo", Time: at(5), Text: "【市区出租车罢运】市区多家公司出租车司机今早罢运，抗议份子钱过高。",
+		Tokens: toks("市区 出租车 罢运 公司 司机 今早 抗议 份子钱 过高 打车")})
+	ta = append(ta, a.Topic)
+	tb = append(tb, b.Topic)
+	for i := 0; i < 10; i++ {
+		ta = append(ta, c.Add(Item{ID: fmt.Sprintf("a%d", i+2), Time: at(6 + 2*i), Tokens: toks("疫苗 孩子 过期")}).Topic)
+		tb = append(tb, c.Add(Item{ID: fmt.Sprintf("b%d", i+2), Time: at(7 + 2*i), Tokens: toks("出租车 司机 份子钱")}).Topic)
+	}
+	for i := range ta {
+		if ta[i] != a.Topic || tb[i] != b.Topic {
+			t.Fatalf("item %d: vaccine in %s (want %s), taxi in %s (want %s)", i, ta[i], a.Topic, tb[i], b.Topic)
+		}
+	}
+}
+
+func TestSameStoryAcrossPlatforms(t *testing.T) {
+	c := New(DefaultConfig())
+	w := c.Add(Item{ID: "w", Platform: "weibo", Time: at(0), Text: "【青石桥垮塌】青石镇老桥今天下午垮塌，两辆货车坠河，救援正在进行。",
+		Tokens: toks("青石桥 垮塌 青石镇 老桥 下午 货车 坠河 救援 进行 现场")})
+	for i := 0; i < 5; i++ {
+		c.Add(Item{ID: fmt.Sprintf("r%d", i), Platform: "weibo", Time: at(1 + i), Tokens: toks("太 可怕")})
+	}
+	// Hours later, an article in other words on WeChat, then a forum post.
+	x := c.Add(Item{ID: "x", Platform: "wechat", Time: at(240), Text: "青石镇通报：桥梁坍塌事故致货车落水，司机均已获救，桥梁年久失修将追责",
+		Tokens: toks("青石镇 通报 桥梁 坍塌 事故 货车 落水 司机 获救 年久失修 追责")})
+	f := c.Add(Item{ID: "f", Platform: "forum", Time: at(300), Text: "青石桥那座老桥早就该修了",
+		Tokens: toks("青石桥 老桥 早就 该修")})
+	if x.Topic != w.Topic || f.Topic != w.Topic {
+		t.Fatalf("wechat %s, forum %s, want both in %s", x.Topic, f.Topic, w.Topic)
+	}
+	tp, ok := c.Lookup(w.Topic)
+	if !ok {
+		t.Fatal("topic not active")
+	}
+	if tp.Items != 8 || tp.FirstID != "w" || tp.Platforms["wechat"] != 1 || tp.Platforms["forum"] != 1 || tp.Platforms["weibo"] != 6 {
+		t.Errorf("topic facts: %+v", tp)
+	}
+	if len(tp.Label) == 0 || !contains(tp.Label, "青石桥") {
+		t.Errorf("label %v should name the bridge", tp.Label)
+	}
+	if !tp.LastTime.Equal(at(300)) || !tp.FirstTime.Equal(at(0)) {
+		t.Errorf("times: %v .. %v", tp.FirstTime, tp.LastTime)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRetireAfterIdle(t *testing.T) {
+	var retired []Topic
+	cfg := DefaultConfig()
+	cfg.IdleRetire = 24 * time.Hour
+	cfg.OnRetire = func(tp Topic) { retired = append(retired, tp) }
+	c := New(cfg)
+	a := c.Add(Item{ID: "a", Time: at(0), Text: "【老旧小区加装电梯】政府补贴老旧小区加装电梯，每台补贴二十万元。",
+		Tokens: toks("老旧 小区 加装 电梯 政府 补贴 每台 二十万元 居民 申请")})
+	c.Add(Item{ID: "a2", Time: at(10), Tokens: toks("电梯 补贴 好事"), ParentID: "a"})
+	if got := len(c.Active()); got != 1 {
+		t.Fatalf("%d active topics, want 1", got)
+	}
+	// 23 hours later: still active.
+	c.Add(Item{ID: "b", Time: at(23 * 60), Text: "【地下车库积水】暴雨后地下车库积水严重，上百辆车被泡。",
+		Tokens: toks("地下 车库 积水 暴雨 严重 上百辆 被泡 物业 赔偿 车主")})
+	if len(retired) != 0 {
+		t.Fatalf("retired too early: %+v", retired)
+	}
+	// 25 hours after its last item, a retires.
+	c.Add(Item{ID: "c", Time: at(10 + 25*60), Tokens: toks("车库 积水 物业")})
+	if len(retired) != 1 || retired[0].ID != a.Topic || retired[0].Items != 2 || retired[0].FirstID != "a" {
+		t.Fatalf("retired %+v, want %s with 2 items", retired, a.Topic)
+	}
+	if _, ok := c.Lookup(a.Topic); ok {
+		t.Error("a retired topic is still looked up")
+	}
+	// Its items are forgotten: a late repost of a opens or joins something else.
+	late := c.Add(Item{ID: "late", Time: at(11 + 25*60), Tokens: toks("电梯"), RootID: "a"})
+	if late.Topic == a.Topic || late.ByChain {
+		t.Errorf("late repost joined a retired topic: %+v", late)
+	}
+	if len(c.items) != 3 || len(c.active) != 1 { // b, c, late
+		t.Errorf("state not dropped: %d items, %d topics", len(c.items), len(c.active))
+	}
+	c.Flush()
+	if len(retired) != 2 || len(c.Active()) != 0 {
+		t.Errorf("flush: retired %d, active %d", len(retired), len(c.Active()))
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	items := loadCorpus(t)
+	a, ra := run(DefaultConfig(), items)
+	b, rb := run(DefaultConfig(), items)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("two runs differ:\n%v\n%v", a, b)
+	}
+	if !reflect.DeepEqual(ra, rb) {
+		t.Fatalf("retired topics differ:\n%+v\n%+v", ra, rb)
+	}
+}
+
+func TestMergeRedirects(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.NewTopicRate = 1e9 // every item that may open a topic does
+	cfg.MinOpenTokens = 1
+	cfg.MergeEvery = 4
+	cfg.MergeMinItems = 2
+	c := New(cfg)
+	story := toks("港口 油轮 泄漏 海面 油污 渔民 清理")
+	a1 := c.Add(Item{ID: "a1", Time: at(0), Tokens: story})
+	c.Add(Item{ID: "a2", Time: at(1), Tokens: story, RootID: "a1"})
+	b1 := c.Add(Item{ID: "b1", Time: at(2), Tokens: story})
+	if b1.Topic == a1.Topic {
+		t.Fatal("setup: b1 should open its own topic")
+	}
+	b2 := c.Add(Item{ID: "b2", Time: at(3), Tokens: story, RootID: "b1"})
+	if len(b2.Merges) != 1 || b2.Merges[0] != (Merge{From: "t-b1", Into: "t-a1"}) || b2.Topic != "t-a1" {
+		t.Fatalf("merge: %+v", b2)
+	}
+	if got := c.Resolve("t-b1"); got != "t-a1" {
+		t.Fatalf("Resolve(t-b1) = %s", got)
+	}
+	tp, _ := c.Lookup("t-a1")
+	if tp.Items != 4 || !reflect.DeepEqual(tp.Merged, []string{"t-b1"}) {
+		t.Fatalf("merged topic: %+v", tp)
+	}
+	// b1's chain now leads to the merged topic.
+	if r := c.Add(Item{ID: "b3", Time: at(4), Tokens: toks("转发"), RootID: "b1"}); r.Topic != "t-a1" {
+		t.Fatalf("repost of b1 went to %s", r.Topic)
+	}
+}
+
+func TestOutOfOrderAndDuplicates(t *testing.T) {
+	c := New(DefaultConfig())
+	a := c.Add(Item{ID: "a", Time: at(60), Text: "【景区门票涨价】某景区门票由八十元涨到一百六十元，游客不满。",
+		Tokens: toks("景区 门票 涨价 八十元 一百六十元 游客 不满 听证 物价 部门")})
+	// Older than the newest item, zero time, empty ID, no tokens: no panic.
+	b := c.Add(Item{ID: "b", Time: at(0), Tokens: toks("门票 太贵")})
+	z := c.Add(Item{ID: "", Tokens: nil})
+	if b.Topic != a.Topic || z.Topic != a.Topic {
+		t.Fatalf("late items: %+v %+v", b, z)
+	}
+	// The same ID again is not counted twice.
+	c.Add(Item{ID: "b", Time: at(61), Tokens: toks("门票 太贵")})
+	if tp, _ := c.Lookup(a.Topic); tp.Items != 3 {
+		t.Fatalf("items %d, want 3", tp.Items)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := (Config{}).Validate(); err != nil {
+		t.Fatalf("zero config means defaults: %v", err)
+	}
+	for _, bad := range []Config{{Background: 1.5}, {Tau: -time.Hour}, {NewTopicRate: -1}, {MaxTopicWords: 1}} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v should not validate", bad)
+		}
+	}
+}
+
+// TestGolden pins the assignments of the synthetic corpus; run with -update
+// after an intended change of the model and review the diff.
+func TestGolden(t *testing.T) {
+	items := loadCorpus(t)
+	got, _ := run(DefaultConfig(), items)
+	var b strings.Builder
+	for _, it := range items {
+		line, _ := json.Marshal(map[string]string{"id": it.ID, "topic": got[it.ID]})
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	path := filepath.Join("testdata", "golden.jsonl")
+	if *update {
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create)", err)
+	}
+	if string(want) != b.String() {
+		t.Errorf("assignments differ from %s (run with -update if intended):\ngot:\n%swant:\n%s", path, b.String(), want)
+	}
+}
+
+func BenchmarkAdd(b *testing.B) {
+	words := strings.Fields("政府 通报 事故 调查 居民 质疑 回应 官方 现场 视频 警方 家长 学校 医院 补贴 涨价 停运 爆炸 暴雨 积水")
+	c := New(DefaultConfig())
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		n := 2 + i%7
+		tk := make([]string, n)
+		for j := range tk {
+			tk[j] = words[(i*7+j*3)%len(words)] + fmt.Sprint(i/500%3)
+		}
+		c.Add(Item{ID: fmt.Sprint(i), Time: t0.Add(time.Duration(i) * 20 * time.Second), Tokens: tk})
+	}
+}
