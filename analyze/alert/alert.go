@@ -1,0 +1,176 @@
+// Package alert decides when a story needs a duty officer: one alert per
+// topic that is raised once and then updated, never a storm.
+//
+// Decisions use event time only, so replaying the same analysed stream gives
+// the same alerts.
+package alert
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"yuqing/analyze/grade"
+)
+
+// Event types.
+const (
+	TypeRaised  = "alert.raised.v1"
+	TypeUpdated = "alert.updated.v1"
+)
+
+// Alert is the payload of both alert events: the whole current state.
+type Alert struct {
+	ID        string           `json:"id"` // "a-" + the topic ID it was raised for
+	TopicID   string           `json:"topic_id"`
+	Version   int              `json:"version"` // 1 when raised, +1 per update
+	Label     []string         `json:"label"`
+	Reason    string           `json:"reason"` // why it was raised or last updated, in Chinese
+	SchemeIDs []string         `json:"scheme_ids,omitempty"`
+	Grade     grade.Grade      `json:"suggested_grade"`
+	Suggested grade.Suggestion `json:"suggestion"`
+	Evidence  []string         `json:"evidence"` // mention IDs, most telling first
+	Mentions  int              `json:"mentions"`
+	Raised    time.Time        `json:"raised"`
+	Updated   time.Time        `json:"updated"`
+	Drill     bool             `json:"drill,omitempty"`
+}
+
+// Policy says what deserves an alert.
+type Policy struct {
+	MinMentions int           // a topic needs at least this many mentions (default 5)
+	RaiseGrade  grade.Grade   // raise when the suggestion is this grade or more severe (default III)
+	UpdateEvery time.Duration // most frequent routine update (default 15 min); a grade change updates at once
+	GrowthRatio float64       // a routine update needs this much growth in mentions (default 1.5)
+}
+
+func (p Policy) withDefaults() Policy {
+	if p.MinMentions == 0 {
+		p.MinMentions = 5
+	}
+	if p.RaiseGrade == grade.None {
+		p.RaiseGrade = grade.III
+	}
+	if p.UpdateEvery == 0 {
+		p.UpdateEvery = 15 * time.Minute
+	}
+	if p.GrowthRatio == 0 {
+		p.GrowthRatio = 1.5
+	}
+	return p
+}
+
+// Topic is what the alerter knows of a topic at one moment.
+type Topic struct {
+	ID        string
+	Label     []string
+	Mentions  int
+	Spike     bool     // its volume just spiked against its baseline
+	Sensitive []string // sensitive schemes it matched
+	Schemes   []string // every scheme it matched
+	Suggested grade.Suggestion
+	Evidence  []string
+	Drill     bool
+}
+
+// Alerter holds the open alerts. Not safe for concurrent use: the analyser
+// goroutine that owns the topics owns it.
+type Alerter struct {
+	policy Policy
+	open   map[string]*state // by topic ID
+}
+
+type state struct {
+	a         Alert
+	lastCount int
+}
+
+// New returns an alerter.
+func New(p Policy) *Alerter {
+	return &Alerter{policy: p.withDefaults(), open: map[string]*state{}}
+}
+
+// Consider looks at a topic after a change and returns the alert event to
+// emit, if any: (TypeRaised or TypeUpdated, payload, true).
+func (al *Alerter) Consider(t Topic, now time.Time) (string, Alert, bool) {
+	p := al.policy
+	st, open := al.open[t.ID]
+	if !open {
+		if t.Mentions < p.MinMentions {
+			return "", Alert{}, false
+		}
+		var why string
+		switch {
+		case t.Suggested.Grade != grade.None && t.Suggested.Grade <= p.RaiseGrade:
+			why = fmt.Sprintf("建议等级 %s", t.Suggested.Grade)
+		case t.Spike:
+			why = "信息量突增，明显高于平时水平"
+		case len(t.Sensitive) > 0:
+			why = "命中敏感监测方案"
+		default:
+			return "", Alert{}, false
+		}
+		a := Alert{ID: "a-" + t.ID, TopicID: t.ID, Version: 1, Raised: now, Updated: now}
+		fill(&a, t, why)
+		al.open[t.ID] = &state{a: a, lastCount: t.Mentions}
+		return TypeRaised, a, true
+	}
+	var why string
+	switch {
+	case t.Suggested.Grade != st.a.Grade:
+		why = fmt.Sprintf("建议等级由 %s 调整为 %s", st.a.Grade, t.Suggested.Grade)
+	case now.Sub(st.a.Updated) >= p.UpdateEvery && float64(t.Mentions) >= p.GrowthRatio*float64(st.lastCount):
+		why = fmt.Sprintf("信息量由 %d 条增至 %d 条", st.lastCount, t.Mentions)
+	case t.Spike && now.Sub(st.a.Updated) >= p.UpdateEvery:
+		why = "信息量再次突增"
+	default:
+		return "", Alert{}, false
+	}
+	st.a.Version++
+	st.a.Updated = now
+	fill(&st.a, t, why)
+	st.lastCount = t.Mentions
+	return TypeUpdated, st.a, true
+}
+
+// Merged moves the alert of a topic absorbed by another: the survivor keeps
+// one alert. It returns the update to emit, if the absorbed topic had one.
+func (al *Alerter) Merged(from, into string, now time.Time) (string, Alert, bool) {
+	st, ok := al.open[from]
+	if !ok {
+		return "", Alert{}, false
+	}
+	delete(al.open, from)
+	if _, has := al.open[into]; has {
+		// The survivor already has its alert: close the absorbed one by
+		// pointing it at the survivor.
+		st.a.Version++
+		st.a.Updated = now
+		st.a.Reason = "已与话题 " + into + " 合并，见其预警"
+		st.a.TopicID = into
+		return TypeUpdated, st.a, true
+	}
+	st.a.Version++
+	st.a.Updated = now
+	st.a.TopicID = into
+	st.a.Reason = "话题已合并为 " + into
+	al.open[into] = st
+	return TypeUpdated, st.a, true
+}
+
+// Retired forgets the alert of a topic that left the active window.
+func (al *Alerter) Retired(topicID string) { delete(al.open, topicID) }
+
+// Open returns how many alerts are open.
+func (al *Alerter) Open() int { return len(al.open) }
+
+func fill(a *Alert, t Topic, why string) {
+	a.Label = slices.Clone(t.Label)
+	a.Reason = why
+	a.SchemeIDs = slices.Clone(t.Schemes)
+	a.Grade = t.Suggested.Grade
+	a.Suggested = t.Suggested
+	a.Evidence = slices.Clone(t.Evidence)
+	a.Mentions = t.Mentions
+	a.Drill = t.Drill
+}
