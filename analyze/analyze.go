@@ -1,6 +1,10 @@
-// Package analyze turns ingested mentions into analysed ones: segmented,
-// with keywords, written to the analytics store and appended to the log as
-// mention.analyzed.v1 events for the respond stage.
+// Package analyze turns ingested mentions into the few stories a duty
+// officer must act on.
+//
+// Two stages: Enrich is stateless (segmentation, keywords, monitoring
+// schemes, sentiment) and runs on many cores; Track is stateful (hot topics,
+// spikes, grades, alerts) and runs on one goroutine in event time. The
+// streaming Analyzer and the offline `yuqing analyze` share both.
 package analyze
 
 import (
@@ -8,9 +12,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
+	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
+	"yuqing/analyze/sentiment"
 	"yuqing/internal/analytics"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
@@ -22,10 +29,49 @@ const Group = "analyze"
 
 // Analyzed is the payload of a mention.analyzed.v1 event.
 type Analyzed struct {
-	Mention     mention.Mention `json:"mention"`
-	Tokens      []string        `json:"tokens"`
-	Keywords    []string        `json:"keywords"`
-	SourceEvent string          `json:"source_event"` // ID of the mention.ingested.v1 event
+	Mention     mention.Mention  `json:"mention"`
+	Tokens      []string         `json:"tokens"`
+	Keywords    []string         `json:"keywords"`
+	Sentiment   sentiment.Result `json:"sentiment"`
+	Schemes     []scheme.Match   `json:"schemes,omitempty"`
+	Topic       string           `json:"topic,omitempty"`
+	NewTopic    bool             `json:"new_topic,omitempty"`
+	SourceEvent string           `json:"source_event,omitempty"` // ID of the mention.ingested.v1 event
+}
+
+// Enricher is the stateless stage. Safe for concurrent use.
+type Enricher struct {
+	Seg       *segment.Segmenter
+	Schemes   *scheme.Registry // may be nil: no schemes
+	Sentiment atomic.Pointer[sentiment.Scorer]
+	Keywords  int // keywords kept per mention (default 8)
+}
+
+// NewEnricher returns an enricher with the lexicon sentiment scorer.
+func NewEnricher(seg *segment.Segmenter, schemes *scheme.Registry) *Enricher {
+	e := &Enricher{Seg: seg, Schemes: schemes}
+	var s sentiment.Scorer = sentiment.Default()
+	e.Sentiment.Store(&s)
+	return e
+}
+
+// SetSentiment swaps the sentiment scorer (a newly trained model).
+func (e *Enricher) SetSentiment(s sentiment.Scorer) { e.Sentiment.Store(&s) }
+
+// Enrich segments a mention, picks keywords, matches schemes and scores sentiment.
+func (e *Enricher) Enrich(m mention.Mention) Analyzed {
+	text := textOf(m.Title, m.Text)
+	tokens := e.Seg.Tokens(text)
+	n := e.Keywords
+	if n == 0 {
+		n = 8
+	}
+	a := Analyzed{Mention: m, Tokens: tokens, Keywords: e.Seg.Keywords(tokens, n)}
+	if e.Schemes != nil {
+		a.Schemes = e.Schemes.Matcher().Match(scheme.Input{Text: text, Platform: m.Platform, Region: m.Region})
+	}
+	a.Sentiment = (*e.Sentiment.Load()).Score(text, tokens)
+	return a
 }
 
 // Store is where analysed mentions go for querying.
@@ -33,43 +79,79 @@ type Store interface {
 	PutMentions(ctx context.Context, ms []analytics.Mention) error
 }
 
+// Topics where the analyser writes besides the analysed mentions.
+const (
+	TopicTopics = "topics" // topic.updated.v1, topic.retired.v1
+	TopicAlerts = "alerts" // alert.raised.v1, alert.updated.v1
+)
+
 // Analyzer is the streaming analysis stage.
 type Analyzer struct {
-	Seg      *segment.Segmenter
+	Enricher *Enricher
+	Tracking TrackerConfig
 	Store    Store
 	Log      eventlog.Log
 	Now      func() time.Time
 	Logger   *slog.Logger
-	Keywords int // keywords kept per mention (default 8)
 }
 
-// Run consumes the mentions topic until ctx is done. On a log that supports
-// it (the embedded SQLite log) the analysed events and the consumer offset
-// commit atomically; otherwise delivery downstream is at-least-once and the
-// store's idempotent writes make it count once.
+// Run rebuilds the tracker from the analysed topic, then consumes the
+// mentions topic until ctx is done. On a log that supports it (the embedded
+// SQLite log) every output and the consumer offset commit atomically;
+// otherwise delivery downstream is at-least-once and the store's idempotent
+// writes count each mention once.
 func (a *Analyzer) Run(ctx context.Context) error {
-	return eventlog.Pipe(ctx, a.Log, eventlog.TopicMentions, Group, a.handle)
+	tr, err := a.Rebuild(ctx)
+	if err != nil {
+		return err
+	}
+	return eventlog.Pipe(ctx, a.Log, eventlog.TopicMentions, Group, func(ctx context.Context, tx eventlog.Tx, batch []eventlog.Record) error {
+		return a.handle(ctx, tr, tx, batch)
+	})
 }
 
-// Analyze segments one mention and picks its keywords.
-func (a *Analyzer) Analyze(m mention.Mention) Analyzed {
-	text := m.Text
-	if m.Title != "" {
-		text = m.Title + "\n" + m.Text
+// Rebuild replays the analysed topic through a fresh tracker, so its topics,
+// spikes and alerts are what they were when the process stopped. A run
+// whose handler failed rebuilds too: the tracker may have seen mentions
+// whose output was never committed.
+func (a *Analyzer) Rebuild(ctx context.Context) (*Tracker, error) {
+	tr := NewTracker(a.Tracking)
+	start := time.Now()
+	n, mismatched := 0, 0
+	err := a.Log.Replay(ctx, eventlog.TopicAnalyzed, func(_ context.Context, batch []eventlog.Record) error {
+		for _, r := range batch {
+			var an Analyzed
+			if err := json.Unmarshal(r.Event.Payload, &an); err != nil {
+				continue // was dead-lettered when written
+			}
+			recorded := an.Topic
+			tr.Track(&an)
+			if recorded != "" && tr.Resolve(recorded) != an.Topic {
+				mismatched++
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rebuilding topics from the analysed log: %w", err)
 	}
-	tokens := a.Seg.Tokens(text)
-	n := a.Keywords
-	if n == 0 {
-		n = 8
-	}
-	return Analyzed{Mention: m, Tokens: tokens, Keywords: a.Seg.Keywords(tokens, n)}
+	a.Logger.Info("topics rebuilt from the log", "mentions", n, "active_topics", tr.Active(), "assignment_changes", mismatched, "took", time.Since(start).Round(time.Millisecond))
+	return tr, nil
 }
 
-func (a *Analyzer) handle(ctx context.Context, tx eventlog.Tx, batch []eventlog.Record) error {
+func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batch []eventlog.Record) error {
 	now := a.Now()
 	rows := make([]analytics.Mention, 0, len(batch))
-	out := make([]event.Envelope, 0, len(batch))
-	var dead []event.Envelope
+	var analyzed, topics, alerts, dead []event.Envelope
+	emit := func(list *[]event.Envelope, typ, key string, at time.Time, payload any) error {
+		e, err := event.New(typ, key, "analyze", at, now, payload)
+		if err != nil {
+			return err
+		}
+		*list = append(*list, e)
+		return nil
+	}
 	for _, r := range batch {
 		if r.Event.Type != event.MentionIngested {
 			continue
@@ -83,26 +165,45 @@ func (a *Analyzer) handle(ctx context.Context, tx eventlog.Tx, batch []eventlog.
 			dead = append(dead, dl)
 			continue
 		}
-		res := a.Analyze(m)
+		res := a.Enricher.Enrich(m)
 		res.SourceEvent = r.Event.ID
+		out := tr.Track(&res)
 		rows = append(rows, Row(res, r.Event.Recorded))
-		e, err := event.New(event.MentionAnalyzed, r.Event.Key, "analyze", r.Event.Time, now, res)
-		if err != nil {
-			return fmt.Errorf("wrapping analysed mention %s: %w", m.ID, err)
+		if err := emit(&analyzed, event.MentionAnalyzed, r.Event.Key, r.Event.Time, res); err != nil {
+			return err
 		}
-		out = append(out, e)
+		for _, s := range out.Updated {
+			if err := emit(&topics, TypeTopicUpdated, s.ID, m.PublishedAt, s); err != nil {
+				return err
+			}
+		}
+		for _, s := range out.Retired {
+			if err := emit(&topics, TypeTopicRetired, s.ID, s.LastTime, s); err != nil {
+				return err
+			}
+		}
+		for _, al := range out.Alerts {
+			if err := emit(&alerts, al.Type, al.Alert.ID, m.PublishedAt, al.Alert); err != nil {
+				return err
+			}
+		}
 	}
 	if err := a.Store.PutMentions(ctx, rows); err != nil {
 		return fmt.Errorf("storing %d analysed mentions: %w", len(rows), err)
 	}
-	if len(dead) > 0 {
-		if err := tx.Append(ctx, eventlog.TopicDeadLetter, dead...); err != nil {
+	for _, o := range []struct {
+		topic string
+		evs   []event.Envelope
+	}{{eventlog.TopicDeadLetter, dead}, {eventlog.TopicAnalyzed, analyzed}, {TopicTopics, topics}, {TopicAlerts, alerts}} {
+		if len(o.evs) == 0 {
+			continue
+		}
+		if err := tx.Append(ctx, o.topic, o.evs...); err != nil {
 			return err
 		}
-		a.Logger.Warn("undecodable mention events sent to dead letters", "count", len(dead))
 	}
-	if len(out) > 0 {
-		return tx.Append(ctx, eventlog.TopicAnalyzed, out...)
+	if len(dead) > 0 {
+		a.Logger.Warn("undecodable mention events sent to dead letters", "count", len(dead))
 	}
 	return nil
 }
@@ -118,10 +219,11 @@ func deadLetter(r eventlog.Record, cause error, now time.Time) (event.Envelope, 
 // Row is the analytics row of an analysed mention.
 func Row(a Analyzed, ingested time.Time) analytics.Mention {
 	m := a.Mention
-	return analytics.Mention{
+	row := analytics.Mention{
 		ID: m.ID, Platform: m.Platform, Source: m.Source, URL: m.URL,
 		AuthorID: m.Author.ID, AuthorName: m.Author.Name, Title: m.Title, Text: m.Text,
 		PublishedAt: m.PublishedAt, IngestedAt: ingested,
 		Tokens: a.Tokens, Keywords: a.Keywords, Drill: m.Drill,
 	}
+	return row
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"yuqing/analyze/segment"
+	"yuqing/analyze/topic"
 	"yuqing/ingest"
 	"yuqing/internal/analytics"
 	"yuqing/internal/analytics/sqlitestore"
@@ -50,7 +51,7 @@ func TestAnalyzerFillsStoreAndLog(t *testing.T) {
 	if err := l.Append(ctx, eventlog.TopicMentions, bad); err != nil {
 		t.Fatal(err)
 	}
-	a := &Analyzer{Seg: seg, Store: st, Log: l, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)}
+	a := &Analyzer{Enricher: NewEnricher(seg, nil), Tracking: TrackerConfig{Topic: topic.DefaultConfig()}, Store: st, Log: l, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(runCtx) }()

@@ -286,3 +286,6 @@ func Weight(reposts, comments, likes, followers int64, verified bool) float64 {
 	}
 	return w + a/2
 }
+
+// Drop forgets one series (a topic that retired).
+func (d *Detector) Drop(key string) { delete(d.series, key) }

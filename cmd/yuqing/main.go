@@ -37,6 +37,11 @@ Usage:
   yuqing serve    [flags]   run ingest, analyze and respond in one process
   yuqing ingest   [flags]   run the HTTP intake; with --file F import a JSONL file and exit
   yuqing analyze  [flags]   run the streaming analyser
+  yuqing analyze  --in mentions.jsonl --out assignments.jsonl [--schemes F] [--model F]
+                            analyse a file offline: one {"id","topic"} line per input line
+  yuqing sentiment --in posts.jsonl --out labels.jsonl [--model F]
+  yuqing train sentiment --in labelled.jsonl --out model.bin
+  yuqing bench analyze --in mentions.jsonl   throughput of each analysis stage
   yuqing respond  [flags]   run the live feed
   yuqing help
 
@@ -55,8 +60,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch cmd {
 	case "serve":
 		err = runRoles(ctx, cmd, rest, getenv, logger, app.AllRoles)
-	case "analyze", "respond":
+	case "analyze":
+		err = runAnalyze(ctx, rest, stdout, getenv, logger)
+	case "respond":
 		err = runRoles(ctx, cmd, rest, getenv, logger, []string{cmd})
+	case "sentiment":
+		err = runSentiment(ctx, rest, stdout, logger)
+	case "train":
+		err = runTrain(ctx, rest, stdout, logger)
+	case "bench":
+		err = runBench(ctx, rest, stdout, logger)
 	case "ingest":
 		err = runIngest(ctx, rest, stdout, getenv, logger)
 	case "help", "-h", "--help":
@@ -82,6 +95,25 @@ func runRoles(ctx context.Context, name string, args []string, getenv func(strin
 		return err
 	}
 	return app.Run(ctx, cfg, app.Options{Roles: roles, Logger: logger})
+}
+
+func runAnalyze(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
+	var in, out, schemes, model string
+	var workers int
+	cfg, _, err := app.Load("analyze", args, getenv, func(fs *flag.FlagSet) {
+		fs.StringVar(&in, "in", "", "offline: JSONL mentions {\"id\",\"platform\",\"time\",\"text\",…} (- for stdin)")
+		fs.StringVar(&out, "out", "", "offline: where to write {\"id\",\"topic\"} lines (- for stdout)")
+		fs.StringVar(&schemes, "schemes", "", "offline: monitoring schemes, a JSON list")
+		fs.StringVar(&model, "model", "", "offline: sentiment model (default: the built-in lexicon)")
+		fs.IntVar(&workers, "workers", 0, "offline: enrichment goroutines (default: all cores)")
+	})
+	if err != nil {
+		return err
+	}
+	if in != "" || out != "" {
+		return runAnalyzeOffline(ctx, in, out, schemes, model, workers, stdout, logger)
+	}
+	return app.Run(ctx, cfg, app.Options{Roles: []string{app.RoleAnalyze}, Logger: logger})
 }
 
 func runIngest(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {

@@ -22,6 +22,7 @@ import (
 
 	"yuqing/analyze"
 	"yuqing/analyze/segment"
+	"yuqing/analyze/topic"
 	"yuqing/ingest"
 	"yuqing/internal/analytics"
 	"yuqing/internal/analytics/sqlitestore"
@@ -143,7 +144,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			workers.stop()
 			return err
 		}
-		a := &analyze.Analyzer{Seg: seg, Store: store, Log: log, Now: opts.Now, Logger: logger}
+		a := &analyze.Analyzer{Enricher: analyze.NewEnricher(seg, nil), Tracking: analyze.TrackerConfig{Topic: topic.DefaultConfig()}, Store: store, Log: log, Now: opts.Now, Logger: logger}
 		workers.loop(wctx, logger, "analyzer", a.Run)
 	}
 	ready.Store(true)

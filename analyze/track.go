@@ -1,0 +1,409 @@
+package analyze
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"yuqing/analyze/alert"
+	"yuqing/analyze/grade"
+	"yuqing/analyze/sentiment"
+	"yuqing/analyze/spike"
+	"yuqing/analyze/topic"
+)
+
+// Topic event types.
+const (
+	TypeTopicUpdated = "topic.updated.v1" // payload: TopicSummary
+	TypeTopicRetired = "topic.retired.v1" // payload: TopicSummary, final
+)
+
+// Lifecycle stages of a topic.
+const (
+	Emerging  = "emerging"
+	Rising    = "rising"
+	Peak      = "peak"
+	Declining = "declining"
+	Dormant   = "dormant"
+)
+
+// Sample is a mention kept as a topic's evidence.
+type Sample struct {
+	ID        string    `json:"id"`
+	Platform  string    `json:"platform"`
+	Author    string    `json:"author,omitempty"`
+	Followers int64     `json:"followers,omitempty"`
+	Verified  bool      `json:"verified,omitempty"`
+	Text      string    `json:"text"`
+	URL       string    `json:"url,omitempty"`
+	Time      time.Time `json:"time"`
+	Sentiment string    `json:"sentiment"`
+	Weight    float64   `json:"weight"`
+}
+
+// SentimentMix counts a topic's mentions by label.
+type SentimentMix struct {
+	Neg int `json:"neg"`
+	Neu int `json:"neu"`
+	Pos int `json:"pos"`
+}
+
+// TopicSummary is what the console and reports show of a topic.
+type TopicSummary struct {
+	ID             string           `json:"id"`
+	Label          []string         `json:"label"`
+	Mentions       int              `json:"mentions"`
+	First          Sample           `json:"first"` // 首发: the first mention seen
+	FirstTime      time.Time        `json:"first_time"`
+	LastTime       time.Time        `json:"last_time"`
+	Platforms      map[string]int   `json:"platforms"`
+	Sentiment      SentimentMix     `json:"sentiment"`
+	Reach          int64            `json:"reach"`
+	Heat           float64          `json:"heat"`
+	Velocity       float64          `json:"velocity"`     // mentions per hour, last 30 min
+	Acceleration   float64          `json:"acceleration"` // change of velocity per hour
+	PeakVelocity   float64          `json:"peak_velocity"`
+	Lifecycle      string           `json:"lifecycle"`
+	Representative []Sample         `json:"representative"` // heaviest mentions
+	Schemes        []string         `json:"schemes,omitempty"`
+	Suggested      grade.Suggestion `json:"suggested"`
+	Merged         []string         `json:"merged,omitempty"`
+	Drill          bool             `json:"drill,omitempty"`
+}
+
+// AlertOut is an alert event to emit.
+type AlertOut struct {
+	Type  string
+	Alert alert.Alert
+}
+
+// Output is what tracking one mention produced besides its assignment.
+type Output struct {
+	Alerts  []AlertOut
+	Updated []TopicSummary // topics to publish as topic.updated.v1
+	Retired []TopicSummary // topics that left the active window
+}
+
+// TrackerConfig configures the stateful stage.
+type TrackerConfig struct {
+	Topic       topic.Config
+	Spike       spike.Config
+	Alert       alert.Policy
+	Sensitive   func(schemeID string) bool // schemes whose hits weigh more; may be nil
+	MaxSamples  int                        // evidence kept per topic (default 40)
+	DormantIdle time.Duration              // lifecycle "dormant" after this quiet time (default 6h)
+}
+
+// Tracker is the stateful half of analysis: topics, spikes, grades, alerts.
+// It runs in event time and is deterministic: the same analysed stream gives
+// the same topics and alerts, which is how its state is rebuilt on start.
+// Not safe for concurrent use.
+type Tracker struct {
+	cfg     TrackerConfig
+	clus    *topic.Clusterer
+	topics  *spike.Detector
+	schemes *spike.Detector
+	alerts  *alert.Alerter
+	stats   map[string]*topicState
+	retired []topic.Topic
+	now     time.Time // event time of the latest mention
+}
+
+type topicState struct {
+	sum       TopicSummary
+	heat      spike.Heat
+	samples   []Sample // first few, then the heaviest
+	schemes   map[string]bool
+	nextGrade int
+	spike     bool
+}
+
+// NewTracker returns a tracker with empty state.
+func NewTracker(cfg TrackerConfig) *Tracker {
+	if cfg.MaxSamples == 0 {
+		cfg.MaxSamples = 40
+	}
+	if cfg.DormantIdle == 0 {
+		cfg.DormantIdle = 6 * time.Hour
+	}
+	t := &Tracker{cfg: cfg, topics: spike.New(cfg.Spike), schemes: spike.New(cfg.Spike), alerts: alert.New(cfg.Alert), stats: map[string]*topicState{}}
+	tc := cfg.Topic
+	tc.OnRetire = func(tp topic.Topic) { t.retired = append(t.retired, tp) }
+	t.clus = topic.New(tc)
+	return t
+}
+
+// Active is the number of topics in the active window.
+func (t *Tracker) Active() int { return len(t.stats) }
+
+// Track assigns an analysed mention to a topic (setting a.Topic) and updates
+// spikes, grades and alerts.
+func (t *Tracker) Track(a *Analyzed) Output {
+	var out Output
+	m := a.Mention
+	if m.PublishedAt.After(t.now) {
+		t.now = m.PublishedAt
+	}
+	asg := t.clus.Add(topic.Item{
+		ID: m.ID, Platform: m.Platform, Time: m.PublishedAt, Tokens: a.Tokens, Text: m.Text,
+		RootID: m.RootID, ParentID: m.ParentID, AuthorFollowers: m.Author.Followers, Verified: m.Author.Verified,
+	})
+	a.Topic, a.NewTopic = asg.Topic, asg.New
+	for _, mg := range asg.Merges {
+		t.merge(mg, &out)
+	}
+	st := t.stats[asg.Topic]
+	if st == nil {
+		st = &topicState{schemes: map[string]bool{}, nextGrade: 1}
+		st.sum.ID = asg.Topic
+		st.sum.Platforms = map[string]int{}
+		st.sum.Drill = m.Drill
+		t.stats[asg.Topic] = st
+	}
+	t.add(st, a)
+
+	sig := t.topics.Observe("topic:"+asg.Topic, m.PublishedAt, 1)
+	st.sum.Velocity, st.sum.Acceleration = sig.Velocity, sig.Acceleration
+	st.sum.PeakVelocity = math.Max(st.sum.PeakVelocity, sig.Velocity)
+	st.spike = st.spike || sig.Spike
+	newScheme := false
+	for _, sm := range a.Schemes {
+		t.schemes.Observe("scheme:"+sm.SchemeID, m.PublishedAt, 1)
+		if !st.schemes[sm.SchemeID] {
+			st.schemes[sm.SchemeID] = true
+			newScheme = true
+		}
+	}
+	if st.sum.Mentions >= st.nextGrade || sig.Spike || newScheme {
+		st.nextGrade = max(st.sum.Mentions+1, int(math.Ceil(float64(st.sum.Mentions)*1.5)))
+		t.regrade(st)
+		s := t.summary(st)
+		out.Updated = append(out.Updated, s)
+		if typ, al, ok := t.alerts.Consider(t.alertTopic(st), m.PublishedAt); ok {
+			out.Alerts = append(out.Alerts, AlertOut{Type: typ, Alert: al})
+		}
+		st.spike = false
+	}
+	for _, tp := range t.retired {
+		if rs, ok := t.stats[tp.ID]; ok {
+			s := t.summary(rs)
+			s.Lifecycle = Dormant
+			out.Retired = append(out.Retired, s)
+			delete(t.stats, tp.ID)
+		}
+		t.alerts.Retired(tp.ID)
+		t.topics.Drop("topic:" + tp.ID)
+	}
+	t.retired = t.retired[:0]
+	return out
+}
+
+// Flush retires every topic (end of an offline stream).
+func (t *Tracker) Flush() Output {
+	t.clus.Flush()
+	var out Output
+	for _, tp := range t.retired {
+		if rs, ok := t.stats[tp.ID]; ok {
+			s := t.summary(rs)
+			s.Lifecycle = Dormant
+			out.Retired = append(out.Retired, s)
+			delete(t.stats, tp.ID)
+		}
+	}
+	t.retired = t.retired[:0]
+	return out
+}
+
+// Resolve maps a topic ID through merges.
+func (t *Tracker) Resolve(id string) string { return t.clus.Resolve(id) }
+
+func (t *Tracker) add(st *topicState, a *Analyzed) {
+	m := a.Mention
+	s := &st.sum
+	s.Mentions++
+	s.Platforms[m.Platform]++
+	switch a.Sentiment.Label {
+	case sentiment.Neg:
+		s.Sentiment.Neg++
+	case sentiment.Pos:
+		s.Sentiment.Pos++
+	default:
+		s.Sentiment.Neu++
+	}
+	s.Reach += m.Author.Followers + m.Metrics.Views
+	w := spike.Weight(m.Metrics.Reposts, m.Metrics.Comments, m.Metrics.Likes, m.Author.Followers, m.Author.Verified)
+	st.heat.Add(m.PublishedAt, w)
+	smp := Sample{ID: m.ID, Platform: m.Platform, Author: m.Author.Name, Followers: m.Author.Followers, Verified: m.Author.Verified,
+		Text: clip(textOf(m.Title, m.Text), 280), URL: m.URL, Time: m.PublishedAt, Sentiment: string(a.Sentiment.Label), Weight: w}
+	if s.FirstTime.IsZero() || m.PublishedAt.Before(s.FirstTime) {
+		s.FirstTime = m.PublishedAt
+		s.First = smp
+	}
+	if m.PublishedAt.After(s.LastTime) {
+		s.LastTime = m.PublishedAt
+	}
+	keepFirst := st.samplesFirst()
+	if len(st.samples) < t.cfg.MaxSamples {
+		st.samples = append(st.samples, smp)
+		return
+	}
+	// Replace the lightest of the heavy part if this one is heavier.
+	low := -1
+	for i := keepFirst; i < len(st.samples); i++ {
+		if low < 0 || st.samples[i].Weight < st.samples[low].Weight {
+			low = i
+		}
+	}
+	if low >= 0 && w > st.samples[low].Weight {
+		st.samples[low] = smp
+	}
+}
+
+// samplesFirst is how many of the samples are the earliest ones, kept whatever their weight.
+func (st *topicState) samplesFirst() int { return 10 }
+
+func (t *Tracker) regrade(st *topicState) {
+	s := &st.sum
+	in := grade.Input{Mentions: s.Mentions, Reach: s.Reach, Velocity: s.Velocity}
+	if s.Mentions > 0 {
+		in.NegativeShare = float64(s.Sentiment.Neg) / float64(s.Mentions)
+	}
+	for _, x := range st.samples {
+		in.Samples = append(in.Samples, grade.Sample{ID: x.ID, Author: x.Author, Followers: x.Followers, Verified: x.Verified, Text: x.Text, Negative: x.Sentiment == string(sentiment.Neg)})
+	}
+	s.Suggested = grade.Suggest(in)
+}
+
+func (t *Tracker) summary(st *topicState) TopicSummary {
+	s := st.sum
+	if tp, ok := t.clus.Lookup(s.ID); ok {
+		s.Label = tp.Label
+		s.Merged = tp.Merged
+	}
+	s.Heat = st.heat.At0(t.now)
+	s.Schemes = sortedKeys(st.schemes)
+	s.Lifecycle = lifecycle(s, t.now, t.cfg.DormantIdle)
+	rep := slices.Clone(st.samples)
+	sort.SliceStable(rep, func(i, j int) bool { return rep[i].Weight > rep[j].Weight })
+	s.Representative = rep[:min(5, len(rep))]
+	plat := make(map[string]int, len(s.Platforms))
+	for k, v := range s.Platforms {
+		plat[k] = v
+	}
+	s.Platforms = plat
+	return s
+}
+
+func lifecycle(s TopicSummary, now time.Time, dormant time.Duration) string {
+	switch {
+	case now.Sub(s.LastTime) > dormant:
+		return Dormant
+	case s.Mentions < 10 || now.Sub(s.FirstTime) < time.Hour:
+		return Emerging
+	case s.Velocity >= 0.8*s.PeakVelocity && s.Acceleration > 0:
+		return Rising
+	case s.Velocity >= 0.8*s.PeakVelocity:
+		return Peak
+	}
+	return Declining
+}
+
+func (t *Tracker) alertTopic(st *topicState) alert.Topic {
+	s := &st.sum
+	at := alert.Topic{ID: s.ID, Mentions: s.Mentions, Spike: st.spike, Suggested: s.Suggested, Drill: s.Drill, Schemes: sortedKeys(st.schemes)}
+	if tp, ok := t.clus.Lookup(s.ID); ok {
+		at.Label = tp.Label
+	}
+	for id := range st.schemes {
+		if t.cfg.Sensitive != nil && t.cfg.Sensitive(id) {
+			at.Sensitive = append(at.Sensitive, id)
+		}
+	}
+	sort.Strings(at.Sensitive)
+	seen := map[string]bool{}
+	for _, r := range s.Suggested.Reasons {
+		for _, id := range r.MentionIDs {
+			if !seen[id] {
+				seen[id] = true
+				at.Evidence = append(at.Evidence, id)
+			}
+		}
+	}
+	rep := slices.Clone(st.samples)
+	sort.SliceStable(rep, func(i, j int) bool { return rep[i].Weight > rep[j].Weight })
+	for _, x := range append([]Sample{s.First}, rep...) {
+		if len(at.Evidence) >= 10 {
+			break
+		}
+		if x.ID != "" && !seen[x.ID] {
+			seen[x.ID] = true
+			at.Evidence = append(at.Evidence, x.ID)
+		}
+	}
+	return at
+}
+
+// merge folds the statistics of a topic absorbed by another.
+func (t *Tracker) merge(mg topic.Merge, out *Output) {
+	from, into := t.stats[mg.From], t.stats[mg.Into]
+	if from != nil && into != nil {
+		s, f := &into.sum, from.sum
+		s.Mentions += f.Mentions
+		for k, v := range f.Platforms {
+			s.Platforms[k] += v
+		}
+		s.Sentiment.Neg += f.Sentiment.Neg
+		s.Sentiment.Neu += f.Sentiment.Neu
+		s.Sentiment.Pos += f.Sentiment.Pos
+		s.Reach += f.Reach
+		if f.FirstTime.Before(s.FirstTime) {
+			s.FirstTime, s.First = f.FirstTime, f.First
+		}
+		if f.LastTime.After(s.LastTime) {
+			s.LastTime = f.LastTime
+		}
+		into.heat.Add(t.now, from.heat.At0(t.now))
+		into.samples = append(into.samples, from.samples...)
+		sort.SliceStable(into.samples, func(i, j int) bool { return into.samples[i].Weight > into.samples[j].Weight })
+		if len(into.samples) > t.cfg.MaxSamples {
+			into.samples = into.samples[:t.cfg.MaxSamples]
+		}
+		for k := range from.schemes {
+			into.schemes[k] = true
+		}
+		s.PeakVelocity = math.Max(s.PeakVelocity, f.PeakVelocity)
+	}
+	delete(t.stats, mg.From)
+	t.topics.Drop("topic:" + mg.From)
+	if typ, al, ok := t.alerts.Merged(mg.From, mg.Into, t.now); ok {
+		out.Alerts = append(out.Alerts, AlertOut{Type: typ, Alert: al})
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func textOf(title, text string) string {
+	if title == "" {
+		return text
+	}
+	if text == "" {
+		return title
+	}
+	return title + "\n" + text
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,370 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"yuqing/analyze"
+	"yuqing/analyze/scheme"
+	"yuqing/analyze/segment"
+	"yuqing/analyze/sentiment"
+	"yuqing/analyze/topic"
+)
+
+// openIO opens --in and --out ("-" for stdin/stdout).
+func openIO(in, out string, stdout io.Writer) (io.ReadCloser, io.Writer, func() error, error) {
+	if in == "" || out == "" {
+		return nil, nil, nil, errors.New("--in and --out are required")
+	}
+	var r io.ReadCloser = os.Stdin
+	if in != "-" {
+		f, err := os.Open(in)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		r = f
+	}
+	if out == "-" {
+		bw := bufio.NewWriter(stdout)
+		return r, bw, bw.Flush, nil
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		r.Close()
+		return nil, nil, nil, err
+	}
+	bw := bufio.NewWriter(f)
+	return r, bw, func() error { return errors.Join(bw.Flush(), f.Close()) }, nil
+}
+
+func loadSchemes(path string) (*scheme.Registry, error) {
+	reg := scheme.NewRegistry()
+	if path == "" {
+		return reg, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading schemes: %w", err)
+	}
+	var list []scheme.Scheme
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("schemes file %s: %w", path, err)
+	}
+	now := time.Now()
+	for _, s := range list {
+		e, err := reg.Define(s, "cli", now)
+		if err != nil {
+			return nil, err
+		}
+		if err := reg.Apply(e); err != nil {
+			return nil, err
+		}
+	}
+	return reg, nil
+}
+
+func loadScorer(model string) (sentiment.Scorer, error) {
+	if model == "" {
+		return sentiment.Default(), nil
+	}
+	return sentiment.LoadFile(model)
+}
+
+// runAnalyzeOffline is `yuqing analyze --in F --out F`: the streaming
+// analyser's two stages over a file, in event-time order, no network.
+func runAnalyzeOffline(ctx context.Context, in, out, schemes, model string, workers int, stdout io.Writer, logger *slog.Logger) error {
+	r, w, closeOut, err := openIO(in, out, stdout)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	start := time.Now()
+	inputs, err := analyze.ReadInputs(r, time.Now())
+	if err != nil {
+		return err
+	}
+	enr, err := newEnricher(schemes, model, logger)
+	if err != nil {
+		return err
+	}
+	logger.Info("analysing", "mentions", len(inputs))
+	results, outp, err := analyze.Analyze(ctx, inputs, enr, analyze.TrackerConfig{Topic: topic.DefaultConfig()}, workers, func(done, total int) {
+		logger.Info("progress", "done", done, "total", total)
+	})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	bad := 0
+	for _, res := range results {
+		line := struct {
+			ID    string `json:"id"`
+			Topic string `json:"topic"`
+			Error string `json:"error,omitempty"`
+		}{ID: res.Input.RawID, Topic: res.Analyzed.Topic}
+		if res.Input.Err != nil {
+			line.Error = res.Input.Err.Error()
+			bad++
+		}
+		if err := enc.Encode(line); err != nil {
+			return err
+		}
+	}
+	if err := closeOut(); err != nil {
+		return err
+	}
+	raised := 0
+	for _, a := range outp.Alerts {
+		if a.Type == "alert.raised.v1" {
+			raised++
+		}
+	}
+	logger.Info("done", "mentions", len(inputs), "invalid", bad, "topics", len(outp.Retired), "alerts_raised", raised, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func newEnricher(schemes, model string, logger *slog.Logger) (*analyze.Enricher, error) {
+	seg, err := segment.New(segment.Config{}, logger)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := loadSchemes(schemes)
+	if err != nil {
+		return nil, err
+	}
+	enr := analyze.NewEnricher(seg, reg)
+	sc, err := loadScorer(model)
+	if err != nil {
+		return nil, err
+	}
+	enr.SetSentiment(sc)
+	return enr, nil
+}
+
+// runSentiment is `yuqing sentiment --in posts.jsonl --out labels.jsonl [--model F]`.
+func runSentiment(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	fs := flag.NewFlagSet("yuqing sentiment", flag.ContinueOnError)
+	in := fs.String("in", "", "JSONL posts {\"id\",\"text\"} (- for stdin)")
+	out := fs.String("out", "", "JSONL labels {\"id\",\"label\",\"score\"} (- for stdout)")
+	model := fs.String("model", "", "a model from `yuqing train sentiment` (default: the built-in lexicon)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	r, w, closeOut, err := openIO(*in, *out, stdout)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	sc, err := loadScorer(*model)
+	if err != nil {
+		return err
+	}
+	var seg *segment.Segmenter
+	if m, ok := sc.(*sentiment.Model); ok && m.UsesTokens() {
+		if seg, err = segment.New(segment.Config{}, logger); err != nil {
+			return err
+		}
+	}
+	s := bufio.NewScanner(r)
+	s.Buffer(make([]byte, 1<<20), 16<<20)
+	enc := json.NewEncoder(w)
+	n := 0
+	for line := 1; s.Scan(); line++ {
+		if strings.TrimSpace(s.Text()) == "" {
+			continue
+		}
+		var p struct {
+			ID   json.RawMessage `json:"id"`
+			Text string          `json:"text"`
+		}
+		if err := json.Unmarshal(s.Bytes(), &p); err != nil {
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+		var tokens []string
+		if seg != nil {
+			tokens = seg.Tokens(p.Text)
+		}
+		res := sc.Score(p.Text, tokens)
+		if err := enc.Encode(struct {
+			ID    json.RawMessage `json:"id"`
+			Label string          `json:"label"`
+			Score float64         `json:"score"`
+		}{p.ID, string(res.Label), res.Score}); err != nil {
+			return err
+		}
+		n++
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if err := s.Err(); err != nil {
+		return err
+	}
+	logger.Info("labelled", "posts", n)
+	return closeOut()
+}
+
+// runTrain is `yuqing train sentiment --in labelled.jsonl --out FILE`.
+func runTrain(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	if len(args) == 0 || args[0] != "sentiment" {
+		return errors.New(`usage: yuqing train sentiment --in labelled.jsonl --out model.bin`)
+	}
+	fs := flag.NewFlagSet("yuqing train sentiment", flag.ContinueOnError)
+	in := fs.String("in", "", "JSONL {\"id\",\"text\",\"label\"} with label pos, neg or neu")
+	out := fs.String("out", "", "where to write the model")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *in == "" || *out == "" {
+		return errors.New("--in and --out are required")
+	}
+	f, err := os.Open(*in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ex, err := sentiment.ReadExamples(f)
+	if err != nil {
+		return err
+	}
+	seg, err := segment.New(segment.Config{}, logger)
+	if err != nil {
+		return err
+	}
+	for i := range ex {
+		if ex[i].Tokens == nil {
+			ex[i].Tokens = seg.Tokens(ex[i].Text)
+		}
+	}
+	start := time.Now()
+	m, err := sentiment.Train(ex, sentiment.TrainOptions{})
+	if err != nil {
+		return err
+	}
+	if err := m.SaveFile(*out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "trained on %d examples in %s: %s → %s\n", len(ex), time.Since(start).Round(time.Millisecond), m.Info(), *out)
+	return nil
+}
+
+// runBench is `yuqing bench analyze --in mentions.jsonl`: throughput of
+// each stage and of the whole, on one core and on all cores.
+func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	if len(args) == 0 || args[0] != "analyze" {
+		return errors.New("usage: yuqing bench analyze --in mentions.jsonl [--schemes F] [--model F] [--repeat N]")
+	}
+	fs := flag.NewFlagSet("yuqing bench analyze", flag.ContinueOnError)
+	in := fs.String("in", "", "JSONL mentions")
+	schemes := fs.String("schemes", "", "monitoring schemes (JSON list) to match")
+	model := fs.String("model", "", "sentiment model (default: lexicon)")
+	repeat := fs.Int("repeat", 1, "run the input this many times (a longer measurement)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	f, err := os.Open(*in)
+	if err != nil {
+		return err
+	}
+	inputs, err := analyze.ReadInputs(f, time.Now())
+	f.Close()
+	if err != nil {
+		return err
+	}
+	var ms []analyze.Input
+	var bytes int64
+	for _, x := range inputs {
+		if x.Err == nil {
+			ms = append(ms, x)
+			bytes += int64(len(x.Mention.Text) + len(x.Mention.Title))
+		}
+	}
+	enr, err := newEnricher(*schemes, *model, logger)
+	if err != nil {
+		return err
+	}
+	n := len(ms) * *repeat
+	mb := float64(bytes) * float64(*repeat) / 1e6
+	report := func(stage string, cores int, d time.Duration) {
+		fmt.Fprintf(stdout, "%-24s %2d core(s)  %9.0f mentions/s  %6.2f MB/s  (%d mentions, %.1f MB, %s)\n",
+			stage, cores, float64(n)/d.Seconds(), mb/d.Seconds(), n, mb, d.Round(time.Millisecond))
+	}
+	fmt.Fprintf(stdout, "yuqing bench analyze: %d mentions × %d, %.2f MB of text, GOMAXPROCS %d\n", len(ms), *repeat, mb, runtime.GOMAXPROCS(0))
+	timeIt := func(fn func()) time.Duration {
+		runtime.GC()
+		start := time.Now()
+		fn()
+		return time.Since(start)
+	}
+	seg := enr.Seg
+	tokens := make([][]string, len(ms))
+	report("segment (gse, no HMM)", 1, timeIt(func() {
+		for r := 0; r < *repeat; r++ {
+			for i, x := range ms {
+				tokens[i] = seg.Tokens(x.Mention.Text)
+			}
+		}
+	}))
+	report("keywords", 1, timeIt(func() {
+		for r := 0; r < *repeat; r++ {
+			for i := range ms {
+				seg.Keywords(tokens[i], 8)
+			}
+		}
+	}))
+	matcher := enr.Schemes.Matcher()
+	report(fmt.Sprintf("schemes (%d)", matcher.Len()), 1, timeIt(func() {
+		for r := 0; r < *repeat; r++ {
+			for _, x := range ms {
+				matcher.Match(scheme.Input{Text: x.Mention.Text, Platform: x.Mention.Platform})
+			}
+		}
+	}))
+	scorer := *enr.Sentiment.Load()
+	report("sentiment", 1, timeIt(func() {
+		for r := 0; r < *repeat; r++ {
+			for i, x := range ms {
+				scorer.Score(x.Mention.Text, tokens[i])
+			}
+		}
+	}))
+	enrichedAll := make([]analyze.Analyzed, len(ms))
+	for i, x := range ms {
+		enrichedAll[i] = analyze.Analyzed{Mention: x.Mention, Tokens: tokens[i]}
+	}
+	report("track (topics, spikes, grades, alerts)", 1, timeIt(func() {
+		for r := 0; r < *repeat; r++ {
+			tr := analyze.NewTracker(analyze.TrackerConfig{Topic: topic.DefaultConfig()})
+			for i := range enrichedAll {
+				a := enrichedAll[i]
+				tr.Track(&a)
+			}
+		}
+	}))
+	for _, cores := range []int{1, runtime.NumCPU()} {
+		prev := runtime.GOMAXPROCS(cores)
+		d := timeIt(func() {
+			for r := 0; r < *repeat; r++ {
+				if _, _, err := analyze.Analyze(ctx, ms, enr, analyze.TrackerConfig{Topic: topic.DefaultConfig()}, cores, nil); err != nil {
+					return
+				}
+			}
+		})
+		runtime.GOMAXPROCS(prev)
+		report("whole analysis", cores, d)
+	}
+	var st runtime.MemStats
+	runtime.ReadMemStats(&st)
+	fmt.Fprintf(stdout, "heap obtained from the OS: %d MB (includes the gse dictionary)\n", st.HeapSys>>20)
+	return nil
+}
