@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"yuqing/analyze/grade"
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
 	"yuqing/analyze/sentiment"
@@ -34,6 +35,7 @@ type Analyzed struct {
 	Keywords    []string         `json:"keywords"`
 	Sentiment   sentiment.Result `json:"sentiment"`
 	Schemes     []scheme.Match   `json:"schemes,omitempty"`
+	Facts       grade.Facts      `json:"facts,omitzero"`
 	Topic       string           `json:"topic,omitempty"`
 	NewTopic    bool             `json:"new_topic,omitempty"`
 	SourceEvent string           `json:"source_event,omitempty"` // ID of the mention.ingested.v1 event
@@ -71,6 +73,7 @@ func (e *Enricher) Enrich(m mention.Mention) Analyzed {
 		a.Schemes = e.Schemes.Matcher().Match(scheme.Input{Text: text, Platform: m.Platform, Region: m.Region})
 	}
 	a.Sentiment = (*e.Sentiment.Load()).Score(text, tokens)
+	a.Facts = grade.Inspect(text)
 	return a
 }
 

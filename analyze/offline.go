@@ -70,6 +70,19 @@ type OfflineResult struct {
 // Topic IDs in the results are resolved through merges at the end.
 // progress, if not nil, is called every 10,000 mentions.
 func Analyze(ctx context.Context, inputs []Input, enr *Enricher, cfg TrackerConfig, workers int, progress func(done, total int)) ([]OfflineResult, Output, error) {
+	tr := NewTracker(cfg)
+	res, out, err := AnalyzeInto(ctx, tr, inputs, enr, workers, progress)
+	if err != nil {
+		return nil, out, err
+	}
+	fl := tr.Flush()
+	out.Retired = append(out.Retired, fl.Retired...)
+	return res, out, nil
+}
+
+// AnalyzeInto is Analyze on an existing tracker, which it leaves running:
+// a long stream can be fed in parts with bounded memory.
+func AnalyzeInto(ctx context.Context, tr *Tracker, inputs []Input, enr *Enricher, workers int, progress func(done, total int)) ([]OfflineResult, Output, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -116,7 +129,6 @@ func Analyze(ctx context.Context, inputs []Input, enr *Enricher, cfg TrackerConf
 			}
 		}
 	}()
-	tr := NewTracker(cfg)
 	var out Output
 	for c := range enriched {
 		select {
@@ -140,7 +152,5 @@ func Analyze(ctx context.Context, inputs []Input, enr *Enricher, cfg TrackerConf
 			results[i].Analyzed.Topic = tr.Resolve(results[i].Analyzed.Topic)
 		}
 	}
-	fl := tr.Flush()
-	out.Retired = append(out.Retired, fl.Retired...)
 	return results, out, nil
 }

@@ -40,6 +40,7 @@ type Sample struct {
 	Time      time.Time `json:"time"`
 	Sentiment string    `json:"sentiment"`
 	Weight    float64   `json:"weight"`
+	facts     grade.Facts
 }
 
 // SentimentMix counts a topic's mentions by label.
@@ -235,7 +236,7 @@ func (t *Tracker) add(st *topicState, a *Analyzed) {
 	w := spike.Weight(m.Metrics.Reposts, m.Metrics.Comments, m.Metrics.Likes, m.Author.Followers, m.Author.Verified)
 	st.heat.Add(m.PublishedAt, w)
 	smp := Sample{ID: m.ID, Platform: m.Platform, Author: m.Author.Name, Followers: m.Author.Followers, Verified: m.Author.Verified,
-		Text: clip(textOf(m.Title, m.Text), 280), URL: m.URL, Time: m.PublishedAt, Sentiment: string(a.Sentiment.Label), Weight: w}
+		Text: clip(textOf(m.Title, m.Text), 280), URL: m.URL, Time: m.PublishedAt, Sentiment: string(a.Sentiment.Label), Weight: w, facts: a.Facts}
 	if s.FirstTime.IsZero() || m.PublishedAt.Before(s.FirstTime) {
 		s.FirstTime = m.PublishedAt
 		s.First = smp
@@ -269,8 +270,9 @@ func (t *Tracker) regrade(st *topicState) {
 	if s.Mentions > 0 {
 		in.NegativeShare = float64(s.Sentiment.Neg) / float64(s.Mentions)
 	}
-	for _, x := range st.samples {
-		in.Samples = append(in.Samples, grade.Sample{ID: x.ID, Author: x.Author, Followers: x.Followers, Verified: x.Verified, Text: x.Text, Negative: x.Sentiment == string(sentiment.Neg)})
+	for i := range st.samples {
+		x := &st.samples[i]
+		in.Samples = append(in.Samples, grade.Sample{ID: x.ID, Author: x.Author, Followers: x.Followers, Verified: x.Verified, Text: x.Text, Negative: x.Sentiment == string(sentiment.Neg), Facts: &x.facts})
 	}
 	s.Suggested = grade.Suggest(in)
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -268,9 +269,21 @@ func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog
 	in := fs.String("in", "", "JSONL mentions")
 	schemes := fs.String("schemes", "", "monitoring schemes (JSON list) to match")
 	model := fs.String("model", "", "sentiment model (default: lexicon)")
-	repeat := fs.Int("repeat", 1, "run the input this many times (a longer measurement)")
+	repeat := fs.Int("repeat", 1, "stream the input this many times, IDs and times shifted (e.g. 110 for 1M mentions)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile here")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	f, err := os.Open(*in)
 	if err != nil {
@@ -353,18 +366,71 @@ func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog
 	}))
 	for _, cores := range []int{1, runtime.NumCPU()} {
 		prev := runtime.GOMAXPROCS(cores)
+		var active int
 		d := timeIt(func() {
+			tr := analyze.NewTracker(analyze.TrackerConfig{Topic: topic.DefaultConfig()})
+			shifted := make([]analyze.Input, len(ms))
 			for r := 0; r < *repeat; r++ {
-				if _, _, err := analyze.Analyze(ctx, ms, enr, analyze.TrackerConfig{Topic: topic.DefaultConfig()}, cores, nil); err != nil {
+				shift(shifted, ms, r)
+				if _, _, err := analyze.AnalyzeInto(ctx, tr, shifted, enr, cores, nil); err != nil {
 					return
 				}
 			}
+			active = tr.Active()
 		})
 		runtime.GOMAXPROCS(prev)
 		report("whole analysis", cores, d)
+		fmt.Fprintf(stdout, "%-24s %d topics active at the end; peak RSS so far %s\n", "", active, peakRSS())
 	}
+	hmm, err := segment.New(segment.Config{HMM: true}, logger)
+	if err != nil {
+		return err
+	}
+	report("reference: gse Cut+HMM", 1, timeIt(func() {
+		for r := 0; r < *repeat; r++ {
+			for _, x := range ms {
+				hmm.Tokens(x.Mention.Text)
+			}
+		}
+	}))
 	var st runtime.MemStats
 	runtime.ReadMemStats(&st)
 	fmt.Fprintf(stdout, "heap obtained from the OS: %d MB (includes the gse dictionary)\n", st.HeapSys>>20)
 	return nil
+}
+
+// shift copies ms into dst as repetition r: IDs made unique and times moved
+// past the previous repetitions, so a short file streams like a long one.
+func shift(dst, ms []analyze.Input, r int) {
+	if len(ms) == 0 {
+		return
+	}
+	span := ms[len(ms)-1].Mention.PublishedAt.Sub(ms[0].Mention.PublishedAt) + 24*time.Hour
+	for i, x := range ms {
+		if r > 0 {
+			x.Mention.ID = fmt.Sprintf("%s#%d", x.Mention.ID, r)
+			x.Mention.PublishedAt = x.Mention.PublishedAt.Add(time.Duration(r) * span)
+			if x.Mention.RootID != "" {
+				x.Mention.RootID = fmt.Sprintf("%s#%d", x.Mention.RootID, r)
+			}
+			if x.Mention.ParentID != "" {
+				x.Mention.ParentID = fmt.Sprintf("%s#%d", x.Mention.ParentID, r)
+			}
+		}
+		dst[i] = x
+	}
+}
+
+// peakRSS reads the process's peak resident set size (Linux).
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
 }

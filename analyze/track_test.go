@@ -1,0 +1,143 @@
+package analyze
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"yuqing/analyze/alert"
+	"yuqing/analyze/grade"
+	"yuqing/analyze/scheme"
+	"yuqing/analyze/sentiment"
+	"yuqing/analyze/topic"
+	"yuqing/internal/mention"
+)
+
+var t0 = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+// stream is a synthetic day: a chemical-plant story that bursts with
+// reposts and official-media pick-up, and a quiet streetlight complaint.
+func stream() []Analyzed {
+	var out []Analyzed
+	add := func(id, platform string, at time.Duration, text string, tokens []string, root string, followers int64, author string, neg bool, schemes ...string) {
+		a := Analyzed{
+			Mention: mention.Mention{ID: id, Platform: platform, Text: text, PublishedAt: t0.Add(at), RootID: root,
+				Author: mention.Author{Name: author, Followers: followers, Verified: followers > 100000}},
+			Tokens: tokens, Keywords: tokens[:min(3, len(tokens))], Sentiment: sentiment.Result{Label: sentiment.Neu},
+			Facts: grade.Inspect(text),
+		}
+		if neg {
+			a.Sentiment = sentiment.Result{Label: sentiment.Neg, Score: -0.6}
+		}
+		for _, s := range schemes {
+			a.Schemes = append(a.Schemes, scheme.Match{SchemeID: s, Terms: []string{"化工厂"}})
+		}
+		out = append(out, a)
+	}
+	chem := []string{"城东", "化工厂", "刺鼻", "异味", "居民", "担心", "泄漏", "环保", "部门", "回应", "夜间", "排放"}
+	add("weibo:100", "weibo", 0, "城东化工厂夜间排放刺鼻异味，居民担心泄漏，环保部门何时回应", chem, "", 2000, "城东居民", true, "chem")
+	for i := 0; i < 80; i++ {
+		at := 10*time.Minute + time.Duration(i)*45*time.Second
+		add(fmt.Sprintf("weibo:%d", 200+i), "weibo", at, "转发：化工厂异味太可怕了", []string{"化工厂", "异味", "可怕"}, "weibo:100", 50, "网友", true, "chem")
+	}
+	add("wechat:1", "wechat", 50*time.Minute, "城东化工厂异味事件：居民担心泄漏，环保部门回应正在排查夜间排放", chem, "", 5_000_000, "人民日报", false, "chem")
+	add("forum:1", "forum", 55*time.Minute, "城东化工厂刺鼻异味已经三天了，居民担心泄漏，环保部门不作为", append(chem, "不作为"), "", 10, "论坛网友", true, "chem")
+	light := []string{"小区", "门口", "路灯", "坏了", "晚上", "出行", "不便", "物业", "维修", "报修", "一周", "没人"}
+	for i := 0; i < 4; i++ {
+		add(fmt.Sprintf("forum:%d", 50+i), "forum", time.Duration(30+i*20)*time.Minute, "小区门口路灯坏了一周，晚上出行不便，报修物业没人维修", light, "", 5, "业主", false)
+	}
+	// keep event-time order
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Mention.PublishedAt.Before(out[j-1].Mention.PublishedAt); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func runStream(t *testing.T, items []Analyzed) (*Tracker, []string, []AlertOut) {
+	t.Helper()
+	tr := NewTracker(TrackerConfig{Topic: topic.DefaultConfig(), Sensitive: func(id string) bool { return id == "chem" }})
+	var assigned []string
+	var alerts []AlertOut
+	for i := range items {
+		a := items[i]
+		out := tr.Track(&a)
+		assigned = append(assigned, a.Topic)
+		alerts = append(alerts, out.Alerts...)
+	}
+	return tr, assigned, alerts
+}
+
+func TestTrackerOneStoryOneAlert(t *testing.T) {
+	items := stream()
+	tr, assigned, alerts := runStream(t, items)
+	chemTopic := ""
+	for i, a := range items {
+		if a.Mention.ID == "weibo:100" {
+			chemTopic = tr.Resolve(assigned[i])
+		}
+	}
+	for i, a := range items {
+		inChem := tr.Resolve(assigned[i]) == chemTopic
+		isChem := strings.Contains(a.Mention.Text, "化工厂")
+		if inChem != isChem {
+			t.Errorf("%s (%s) in chemical topic: %v", a.Mention.ID, a.Mention.Text, inChem)
+		}
+	}
+	raised := 0
+	var last alert.Alert
+	for _, al := range alerts {
+		if al.Alert.TopicID != chemTopic {
+			t.Errorf("alert for another topic: %+v", al.Alert)
+			continue
+		}
+		if al.Type == alert.TypeRaised {
+			raised++
+		}
+		last = al.Alert
+	}
+	if raised != 1 {
+		t.Fatalf("%d alerts raised for one story, want 1 (all: %d events)", raised, len(alerts))
+	}
+	if last.Grade == grade.None || last.Grade > grade.III || len(last.Evidence) == 0 || last.Mentions < 20 {
+		t.Fatalf("last alert state %+v", last)
+	}
+	st := tr.stats[chemTopic]
+	s := tr.summary(st)
+	if s.First.ID != "weibo:100" || s.Platforms["wechat"] != 1 || s.Sentiment.Neg < 80 || len(s.Representative) == 0 || s.Representative[0].ID != "wechat:1" {
+		t.Fatalf("summary: first %s platforms %v sentiment %+v rep %v", s.First.ID, s.Platforms, s.Sentiment, s.Representative)
+	}
+	if s.Lifecycle == Dormant || s.Lifecycle == "" {
+		t.Fatalf("lifecycle %q", s.Lifecycle)
+	}
+}
+
+// Replaying the same analysed stream rebuilds the same topics and alerts:
+// the tracker's state is a projection.
+func TestTrackerReplayIsIdentical(t *testing.T) {
+	items := stream()
+	a, assignA, alertsA := runStream(t, items)
+	b, assignB, alertsB := runStream(t, items)
+	if !reflect.DeepEqual(assignA, assignB) {
+		t.Fatal("assignments differ between two runs of the same stream")
+	}
+	if len(alertsA) != len(alertsB) {
+		t.Fatalf("alerts differ: %d vs %d", len(alertsA), len(alertsB))
+	}
+	for i := range alertsA {
+		if !reflect.DeepEqual(alertsA[i], alertsB[i]) {
+			t.Fatalf("alert %d differs:\n%+v\n%+v", i, alertsA[i], alertsB[i])
+		}
+	}
+	for id, st := range a.stats {
+		if !reflect.DeepEqual(a.summary(st), b.summary(b.stats[id])) {
+			t.Fatalf("topic %s differs after replay", id)
+		}
+	}
+	if out := a.Flush(); len(out.Retired) != len(b.stats) {
+		t.Fatalf("flush retired %d of %d topics", len(out.Retired), len(b.stats))
+	}
+}
