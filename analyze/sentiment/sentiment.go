@@ -4,6 +4,24 @@
 // Two scorers share the Scorer interface: the hand-written lexicon (Default,
 // no training needed) and a hashed-feature logistic regression (Train, Load)
 // trained on labelled posts and duty officers' corrections.
+//
+// Scoring with the lexicon:
+//
+//	r := sentiment.Default().Score(text, nil) // r.Label "neg"/"neu"/"pos", r.Score in [-1, 1]
+//
+// Training and scoring with a model (tokens from yuqing/analyze/segment;
+// pass the same kind of tokens when scoring as when training, see
+// Model.UsesTokens):
+//
+//	ex, err := sentiment.ReadExamples(f)        // {"id","text","label"} lines
+//	corr, err := sentiment.ReadCorrections(g)   // optional
+//	m, err := sentiment.TrainCorrected(ex, corr, sentiment.TrainOptions{})
+//	err = m.SaveFile("sentiment.model")
+//	m, err = sentiment.LoadFile("sentiment.model")
+//	r := m.Score(text, seg.Tokens(text))
+//
+// A model trained on pos/neg only never says neu unless Model.NeutralBand
+// is set.
 package sentiment
 
 import (
