@@ -6,6 +6,7 @@
 //
 //	YUQING_LAB=1 CLUSTER_DATA=clustering.jsonl CLUSTER_PRED=/tmp/pred.jsonl \
 //	  [CLUSTER_STOPWORDS=stopwords-zh.txt] [CLUSTER_TOKENS=/tmp/tokens.json] \
+//	  [CLUSTER_SEGMENTER=prod] \
 //	  [CLUSTER_PARAMS='Tau=2h,NewTopicRate=0.05'] \
 //	  [CLUSTER_SWEEP='Tau=1h,2h,4h;Background=0.6,0.7'] \
 //	  go test -tags lab -run TestLab -v ./analyze/topic/
@@ -28,6 +29,8 @@ import (
 	"unicode"
 
 	"github.com/go-ego/gse"
+
+	"yuqing/analyze/segment"
 )
 
 type labRow struct {
@@ -244,13 +247,25 @@ func labLoad(t *testing.T) []labRow {
 			}
 		}
 	}
-	seg, err := gse.NewEmbed("zh_s")
-	if err != nil {
-		t.Fatal(err)
-	}
 	start := time.Now()
-	for i := range rows {
-		rows[i].Tokens = labTokens(&seg, stop, rows[i].Text)
+	if os.Getenv("CLUSTER_SEGMENTER") == "prod" {
+		// The production segmenter (Traditional folded to Simplified, its
+		// own stop words); CLUSTER_STOPWORDS is not used.
+		seg, err := segment.New(segment.Config{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range rows {
+			rows[i].Tokens = seg.Tokens(rows[i].Text)
+		}
+	} else {
+		seg, err := gse.NewEmbed("zh_s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range rows {
+			rows[i].Tokens = labTokens(&seg, stop, rows[i].Text)
+		}
 	}
 	t.Logf("segmented %d rows in %v", len(rows), time.Since(start))
 	if cache := os.Getenv("CLUSTER_TOKENS"); cache != "" {

@@ -28,9 +28,14 @@
 // follows that topic. A topic with no item for IdleRetire of event time
 // retires: its state is dropped and it is handed to Config.OnRetire. Topic
 // IDs derive from the first item's ID, so replaying the same stream rebuilds
-// the same state. Memory is bounded by the active window: per topic at most
-// MaxTopicWords words and MaxTopicItems remembered item IDs, and at most
-// MaxVocabulary background words.
+// the same state. Memory is bounded: at most MaxActive active topics (the
+// quietest retires early when a new one would exceed it), per topic at most
+// MaxTopicWords words, MaxTopicItems remembered item IDs and MaxMerged merged
+// IDs (the Resolve redirects), and at most MaxVocabulary background words.
+//
+// Snapshot writes the whole state and Restore rebuilds it, so a process can
+// restart from a snapshot and the rest of the stream instead of replaying
+// the stream from the start; the result is the same as an uninterrupted run.
 //
 // A Clusterer is not safe for concurrent use.
 package topic
@@ -39,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -119,6 +125,13 @@ type Config struct {
 	// MaxVocabulary caps the background word counts; when it is exceeded
 	// all counts are halved and words at zero dropped.
 	MaxVocabulary int
+	// MaxActive caps the active topics: when a new topic would exceed it,
+	// the quietest other topic (lowest intensity now) retires early.
+	MaxActive int
+	// MaxMerged caps the merged topic IDs a topic remembers (Topic.Merged
+	// and the Resolve redirects to it); the oldest go. Every merge is still
+	// reported once in Assignment.Merges.
+	MaxMerged int
 	// OnRetire, if set, receives each topic as it retires.
 	OnRetire func(Topic)
 }
@@ -141,6 +154,8 @@ func DefaultConfig() Config {
 		MaxTopicWords: 2000,
 		MaxTopicItems: 20000,
 		MaxVocabulary: 200000,
+		MaxActive:     1000,
+		MaxMerged:     1000,
 	}
 }
 
@@ -176,6 +191,8 @@ func (c Config) withDefaults() Config {
 	seti(&c.MaxTopicWords, d.MaxTopicWords)
 	seti(&c.MaxTopicItems, d.MaxTopicItems)
 	seti(&c.MaxVocabulary, d.MaxVocabulary)
+	seti(&c.MaxActive, d.MaxActive)
+	seti(&c.MaxMerged, d.MaxMerged)
 	return c
 }
 
@@ -212,7 +229,8 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("topic: IdleRetire must be positive"))
 	}
 	if c.MinOpenTokens < 0 || c.MergeEvery < 0 || c.MergeMinItems < 0 ||
-		c.MaxTopicWords < 2 || c.MaxTopicItems < 0 || c.MaxVocabulary < 0 {
+		c.MaxTopicWords < 2 || c.MaxTopicItems < 0 || c.MaxVocabulary < 0 ||
+		c.MaxActive < 0 || c.MaxMerged < 0 {
 		errs = append(errs, errors.New("topic: counts and caps must be positive (MaxTopicWords at least 2)"))
 	}
 	return errors.Join(errs...)
@@ -313,7 +331,7 @@ func (c *Clusterer) Add(it Item) Assignment {
 }
 
 func (c *Clusterer) add(it Item) Assignment {
-	t := it.Time
+	t := it.Time.Round(0) // no monotonic reading: a restored state has none
 	if t.Before(c.now) || t.IsZero() {
 		t = c.now
 	}
@@ -370,6 +388,7 @@ func (c *Clusterer) add(it Item) Assignment {
 		tp := c.open(it, t)
 		c.join(tp, it, t, words)
 		tp.intensity += c.cfg.OpenBoost
+		c.evict(tp, t)
 		return Assignment{Topic: tp.id, New: true, Score: logNew}
 	}
 	c.join(best, it, t, words)
@@ -508,6 +527,29 @@ func (c *Clusterer) drop(tp *topicState) {
 		if c.items[id] == tp {
 			delete(c.items, id)
 		}
+	}
+}
+
+// evict retires the quietest topics other than keep while more than
+// MaxActive are active.
+func (c *Clusterer) evict(keep *topicState, t time.Time) {
+	for len(c.active) > c.cfg.MaxActive {
+		qi := -1
+		var qv float64
+		for i, tp := range c.active {
+			if tp == keep {
+				continue
+			}
+			v := c.intensityAt(tp, t)
+			if qi < 0 || v < qv || (v == qv && tp.lastTime.Before(c.active[qi].lastTime)) {
+				qi, qv = i, v
+			}
+		}
+		if qi < 0 {
+			return
+		}
+		c.drop(c.active[qi])
+		c.active = slices.Delete(c.active, qi, qi+1)
 	}
 }
 
@@ -663,9 +705,16 @@ func dedupe(tokens []string) []string {
 // mergeSimilar merges active topics with similar word profiles, most similar
 // pairs first. The older topic (by first item) absorbs the younger.
 func (c *Clusterer) mergeSimilar() []Merge {
+	// A profile is a vector sorted by word, so that sums run in the same
+	// order whatever the maps' layout (a restored state merges as the live
+	// one would).
+	type wx struct {
+		w string
+		x float64
+	}
 	type prof struct {
 		tp   *topicState
-		vec  map[string]float64
+		vec  []wx
 		norm float64
 	}
 	var ps []prof
@@ -673,8 +722,7 @@ func (c *Clusterer) mergeSimilar() []Merge {
 		if tp.n < c.cfg.MergeMinItems {
 			continue
 		}
-		vec := make(map[string]float64, len(tp.words))
-		var norm float64
+		var vec []wx
 		for w, ck := range tp.words {
 			if ck < 2 {
 				continue
@@ -683,12 +731,15 @@ func (c *Clusterer) mergeSimilar() []Merge {
 			if idf <= 0 {
 				continue
 			}
-			x := ck / tp.wordTotal * idf
-			vec[w] = x
-			norm += x * x
+			vec = append(vec, wx{w, ck / tp.wordTotal * idf})
 		}
-		if norm == 0 {
+		if len(vec) == 0 {
 			continue
+		}
+		slices.SortFunc(vec, func(a, b wx) int { return strings.Compare(a.w, b.w) })
+		var norm float64
+		for _, v := range vec {
+			norm += v.x * v.x
 		}
 		ps = append(ps, prof{tp, vec, math.Sqrt(norm)})
 	}
@@ -700,12 +751,18 @@ func (c *Clusterer) mergeSimilar() []Merge {
 	for i := range ps {
 		for j := i + 1; j < len(ps); j++ {
 			a, b := ps[i].vec, ps[j].vec
-			if len(a) > len(b) {
-				a, b = b, a
-			}
 			var dot float64
-			for w, x := range a {
-				dot += x * b[w]
+			for x, y := 0, 0; x < len(a) && y < len(b); {
+				switch strings.Compare(a[x].w, b[y].w) {
+				case -1:
+					x++
+				case 1:
+					y++
+				default:
+					dot += a[x].x * b[y].x
+					x++
+					y++
+				}
 			}
 			sim := dot / (ps[i].norm * ps[j].norm)
 			if sim >= c.cfg.MergeSim {
@@ -783,6 +840,15 @@ func (c *Clusterer) mergeInto(dst, src *topicState) {
 	c.redirect[src.id] = dst.id
 	for _, id := range src.merged {
 		c.redirect[id] = dst.id
+	}
+	if len(dst.merged) > c.cfg.MaxMerged {
+		drop := len(dst.merged) - c.cfg.MaxMerged/2
+		for _, id := range dst.merged[:drop] {
+			if c.redirect[id] == dst.id {
+				delete(c.redirect, id)
+			}
+		}
+		dst.merged = append([]string(nil), dst.merged[drop:]...)
 	}
 	delete(c.byID, src.id)
 }

@@ -307,7 +307,7 @@ func TestValidate(t *testing.T) {
 	if err := (Config{}).Validate(); err != nil {
 		t.Fatalf("zero config means defaults: %v", err)
 	}
-	for _, bad := range []Config{{Background: 1.5}, {Tau: -time.Hour}, {NewTopicRate: -1}, {MaxTopicWords: 1}} {
+	for _, bad := range []Config{{Background: 1.5}, {Tau: -time.Hour}, {NewTopicRate: -1}, {MaxTopicWords: 1}, {MaxActive: -1}, {MaxMerged: -1}} {
 		if bad.Validate() == nil {
 			t.Errorf("%+v should not validate", bad)
 		}
