@@ -106,6 +106,10 @@ type Config struct {
 	// MinOpenTokens: an item with fewer distinct tokens opens a topic only
 	// when no topic is active (a short reaction is rarely a new story).
 	MinOpenTokens int
+	// StrangerTokens: an item with at least this many distinct tokens that
+	// shares none with a topic cannot join it on time alone (it is another
+	// story). 0 means the default; negative disables the rule.
+	StrangerTokens int
 	// MinIntensity is a floor on a topic's intensity, so that a topic quiet
 	// for a while can still take an item that matches its words.
 	MinIntensity float64
@@ -139,23 +143,24 @@ type Config struct {
 // DefaultConfig returns the tuned defaults.
 func DefaultConfig() Config {
 	return Config{
-		Tau:           2 * time.Hour,
-		NewTopicRate:  0.01,
-		OpenBoost:     30,
-		TimeWeight:    0.7,
-		Background:    0.7,
-		HeadlineBonus: 2,
-		MinOpenTokens: 10,
-		MinIntensity:  1e-4,
-		MergeSim:      0.3,
-		MergeEvery:    100,
-		MergeMinItems: 5,
-		IdleRetire:    7 * 24 * time.Hour,
-		MaxTopicWords: 2000,
-		MaxTopicItems: 20000,
-		MaxVocabulary: 200000,
-		MaxActive:     1000,
-		MaxMerged:     1000,
+		Tau:            2 * time.Hour,
+		NewTopicRate:   0.01,
+		OpenBoost:      30,
+		TimeWeight:     0.7,
+		Background:     0.7,
+		HeadlineBonus:  2,
+		MinOpenTokens:  10,
+		StrangerTokens: 12,
+		MinIntensity:   1e-4,
+		MergeSim:       0.3,
+		MergeEvery:     100,
+		MergeMinItems:  5,
+		IdleRetire:     7 * 24 * time.Hour,
+		MaxTopicWords:  2000,
+		MaxTopicItems:  20000,
+		MaxVocabulary:  200000,
+		MaxActive:      1000,
+		MaxMerged:      1000,
 	}
 }
 
@@ -183,6 +188,10 @@ func (c Config) withDefaults() Config {
 	set(&c.Background, d.Background)
 	set(&c.HeadlineBonus, d.HeadlineBonus)
 	seti(&c.MinOpenTokens, d.MinOpenTokens)
+	seti(&c.StrangerTokens, d.StrangerTokens)
+	if c.StrangerTokens < 0 {
+		c.StrangerTokens = math.MaxInt
+	}
 	set(&c.MinIntensity, d.MinIntensity)
 	set(&c.MergeSim, d.MergeSim)
 	seti(&c.MergeEvery, d.MergeEvery)
@@ -367,12 +376,20 @@ func (c *Clusterer) add(it Item) Assignment {
 			lli = math.Log(li)
 		}
 		text := logBgCost
+		shared := 0
 		if tp.wordTotal > 0 {
 			for _, w := range words {
 				if ck := tp.words[w]; ck > 0 {
 					text += math.Log1p(c.boostMul * (ck / tp.wordTotal) / c.pBg(w))
+					shared++
 				}
 			}
+		}
+		// A post long enough to open a story that shares no word with a
+		// topic is another story, however busy that topic is; only short
+		// reactions ride on time alone.
+		if shared == 0 && len(words) >= c.cfg.StrangerTokens && tp.wordTotal > 0 {
+			continue
 		}
 		if s := c.cfg.TimeWeight*lli + text; s > bestScore {
 			best, bestScore = tp, s
