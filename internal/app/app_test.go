@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -60,6 +61,29 @@ func TestPostedMentionOnKafka(t *testing.T) {
 	cfg.Log = "kafka"
 	cfg.Brokers = c.ListenAddrs()
 	cfg.Partitions = 3
+	postAndWatch(t, cfg)
+}
+
+// And with the analytics on a real ClickHouse (CLICKHOUSE_ADDR, started by .ci/run).
+func TestPostedMentionOnKafkaAndClickHouse(t *testing.T) {
+	addr := os.Getenv("CLICKHOUSE_ADDR")
+	if addr == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI must run the ClickHouse half: CLICKHOUSE_ADDR is not set")
+		}
+		t.Skip("CLICKHOUSE_ADDR not set (deploy/clickhouse/start-test-server.sh starts one)")
+	}
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cfg := Defaults()
+	cfg.Data = t.TempDir()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Log, cfg.Brokers = "kafka", c.ListenAddrs()
+	cfg.Store, cfg.ClickHouse = "clickhouse", addr
+	cfg.CHDatabase = fmt.Sprintf("yuqing_app_%d", time.Now().UnixNano())
 	postAndWatch(t, cfg)
 }
 

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"yuqing/internal/analytics"
+	"yuqing/internal/analytics/chstore"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/eventlog/kafkalog"
 )
@@ -14,11 +15,5 @@ func openKafka(ctx context.Context, cfg Config, logger *slog.Logger) (eventlog.L
 }
 
 func openClickHouse(ctx context.Context, cfg Config, logger *slog.Logger) (analytics.Store, error) {
-	return nil, errNotWired
+	return chstore.New(ctx, chstore.Config{Addr: cfg.ClickHouse, Database: cfg.CHDatabase, Username: cfg.CHUser, Password: cfg.CHPassword}, logger)
 }
-
-var errNotWired = errorString("clickhouse store: not wired yet")
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
