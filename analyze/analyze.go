@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -77,9 +78,10 @@ func (e *Enricher) Enrich(m mention.Mention) Analyzed {
 	return a
 }
 
-// Store is where analysed mentions go for querying.
+// Store is where analysed mentions and topic summaries go for querying.
 type Store interface {
 	PutMentions(ctx context.Context, ms []analytics.Mention) error
+	PutTopics(ctx context.Context, ts []analytics.Topic) error
 }
 
 // Topics where the analyser writes besides the analysed mentions.
@@ -146,6 +148,7 @@ func (a *Analyzer) Rebuild(ctx context.Context) (*Tracker, error) {
 func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batch []eventlog.Record) error {
 	now := a.Now()
 	rows := make([]analytics.Mention, 0, len(batch))
+	var topicRows []analytics.Topic
 	var analyzed, topics, alerts, dead []event.Envelope
 	emit := func(list *[]event.Envelope, typ, key string, at time.Time, payload any) error {
 		e, err := event.New(typ, key, "analyze", at, now, payload)
@@ -179,11 +182,13 @@ func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batc
 			if err := emit(&topics, TypeTopicUpdated, s.ID, m.PublishedAt, s); err != nil {
 				return err
 			}
+			topicRows = append(topicRows, TopicRow(s, m.PublishedAt, false))
 		}
 		for _, s := range out.Retired {
 			if err := emit(&topics, TypeTopicRetired, s.ID, s.LastTime, s); err != nil {
 				return err
 			}
+			topicRows = append(topicRows, TopicRow(s, m.PublishedAt, true))
 		}
 		for _, al := range out.Alerts {
 			if err := emit(&alerts, al.Type, al.Alert.ID, m.PublishedAt, al.Alert); err != nil {
@@ -193,6 +198,9 @@ func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batc
 	}
 	if err := a.Store.PutMentions(ctx, rows); err != nil {
 		return fmt.Errorf("storing %d analysed mentions: %w", len(rows), err)
+	}
+	if err := a.Store.PutTopics(ctx, topicRows); err != nil {
+		return fmt.Errorf("storing %d topic summaries: %w", len(topicRows), err)
 	}
 	for _, o := range []struct {
 		topic string
@@ -227,6 +235,30 @@ func Row(a Analyzed, ingested time.Time) analytics.Mention {
 		AuthorID: m.Author.ID, AuthorName: m.Author.Name, Title: m.Title, Text: m.Text,
 		PublishedAt: m.PublishedAt, IngestedAt: ingested,
 		Tokens: a.Tokens, Keywords: a.Keywords, Drill: m.Drill,
+		Sentiment: string(a.Sentiment.Label), SentimentScore: a.Sentiment.Score, Topic: a.Topic,
+	}
+	for _, s := range a.Schemes {
+		row.Schemes = append(row.Schemes, s.SchemeID)
 	}
 	return row
+}
+
+// TopicRow is the analytics row of a topic summary at event time at.
+func TopicRow(s TopicSummary, at time.Time, retired bool) analytics.Topic {
+	plats := make([]string, 0, len(s.Platforms))
+	for p := range s.Platforms {
+		plats = append(plats, p)
+	}
+	sort.Slice(plats, func(i, j int) bool {
+		if s.Platforms[plats[i]] != s.Platforms[plats[j]] {
+			return s.Platforms[plats[i]] > s.Platforms[plats[j]]
+		}
+		return plats[i] < plats[j]
+	})
+	return analytics.Topic{
+		ID: s.ID, Label: s.Label, Mentions: int64(s.Mentions), FirstID: s.First.ID, FirstTime: s.FirstTime, LastTime: s.LastTime,
+		Platforms: plats, Neg: int64(s.Sentiment.Neg), Neu: int64(s.Sentiment.Neu), Pos: int64(s.Sentiment.Pos),
+		Reach: s.Reach, Heat: s.Heat, Lifecycle: s.Lifecycle, Grade: int(s.Suggested.Grade), Schemes: s.Schemes,
+		Retired: retired, Drill: s.Drill, Updated: at,
+	}
 }

@@ -125,3 +125,13 @@ func (r *Registry) Apply(e event.Envelope) error {
 	r.matcher.Store(m)
 	return nil
 }
+
+// Topic is the log topic holding scheme events.
+const Topic = "schemes"
+
+// Sensitive reports whether the scheme is marked sensitive.
+func (r *Registry) Sensitive(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.schemes[id].Sensitive
+}

@@ -261,3 +261,9 @@ func labelFor(score, threshold float64) Label {
 	}
 	return Neu
 }
+
+// Feedback events: a duty officer marks a mention's sentiment wrong.
+const (
+	TypeCorrected = "feedback.sentiment.v1" // payload: Correction
+	Topic         = "feedback"              // the log topic holding them
+)

@@ -261,6 +261,7 @@ type Topic struct {
 
 // Clusterer assigns items to topics. Create it with New.
 type Clusterer struct {
+	pbgBuf    []float64 // scratch: background probabilities of the item's words
 	cfg       Config
 	logBg     float64 // log(Background)
 	boostMul  float64 // (1-Background)/Background
@@ -366,8 +367,14 @@ func (c *Clusterer) add(it Item) Assignment {
 		}
 	}
 
-	// Score the active topics.
+	// Score the active topics. The background probability of each word is
+	// the same for every topic: look it up once.
 	logBgCost := float64(len(words)) * c.logBg
+	pbg := c.pbgBuf[:0]
+	for _, w := range words {
+		pbg = append(pbg, c.pBg(w))
+	}
+	c.pbgBuf = pbg
 	var best *topicState
 	bestScore := math.Inf(-1)
 	for _, tp := range c.active {
@@ -378,9 +385,9 @@ func (c *Clusterer) add(it Item) Assignment {
 		text := logBgCost
 		shared := 0
 		if tp.wordTotal > 0 {
-			for _, w := range words {
+			for i, w := range words {
 				if ck := tp.words[w]; ck > 0 {
-					text += math.Log1p(c.boostMul * (ck / tp.wordTotal) / c.pBg(w))
+					text += math.Log1p(c.boostMul * (ck / tp.wordTotal) / pbg[i])
 					shared++
 				}
 			}

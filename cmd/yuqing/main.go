@@ -40,7 +40,11 @@ Usage:
   yuqing analyze  --in mentions.jsonl --out assignments.jsonl [--schemes F] [--model F]
                             analyse a file offline: one {"id","topic"} line per input line
   yuqing sentiment --in posts.jsonl --out labels.jsonl [--model F]
-  yuqing train sentiment --in labelled.jsonl --out model.bin
+  yuqing train sentiment --in labelled.jsonl --out model.bin [--feedback]
+                            --feedback adds duty officers' corrections from the log
+  yuqing scheme apply --file schemes.yaml | delete --id ID | list
+                            monitoring schemes (监测方案), kept as versioned events
+  yuqing feedback sentiment --mention ID --label neg   record a correction
   yuqing bench analyze --in mentions.jsonl   throughput of each analysis stage
   yuqing respond  [flags]   run the live feed
   yuqing help
@@ -67,9 +71,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "sentiment":
 		err = runSentiment(ctx, rest, stdout, logger)
 	case "train":
-		err = runTrain(ctx, rest, stdout, logger)
+		err = runTrain(ctx, rest, stdout, getenv, logger)
 	case "bench":
 		err = runBench(ctx, rest, stdout, logger)
+	case "scheme":
+		err = runScheme(ctx, rest, stdout, getenv, logger)
+	case "feedback":
+		err = runFeedback(ctx, rest, stdout, getenv, logger)
 	case "ingest":
 		err = runIngest(ctx, rest, stdout, getenv, logger)
 	case "help", "-h", "--help":

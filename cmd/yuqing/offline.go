@@ -20,6 +20,7 @@ import (
 	"yuqing/analyze/segment"
 	"yuqing/analyze/sentiment"
 	"yuqing/analyze/topic"
+	"yuqing/internal/app"
 )
 
 // openIO opens --in and --out ("-" for stdin/stdout).
@@ -216,25 +217,49 @@ func runSentiment(ctx context.Context, args []string, stdout io.Writer, logger *
 }
 
 // runTrain is `yuqing train sentiment --in labelled.jsonl --out FILE`.
-func runTrain(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+func runTrain(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
 	if len(args) == 0 || args[0] != "sentiment" {
-		return errors.New(`usage: yuqing train sentiment --in labelled.jsonl --out model.bin`)
+		return errors.New(`usage: yuqing train sentiment --in labelled.jsonl --out model.bin [--feedback]`)
 	}
-	fs := flag.NewFlagSet("yuqing train sentiment", flag.ContinueOnError)
-	in := fs.String("in", "", "JSONL {\"id\",\"text\",\"label\"} with label pos, neg or neu")
-	out := fs.String("out", "", "where to write the model")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if *in == "" || *out == "" {
-		return errors.New("--in and --out are required")
-	}
-	f, err := os.Open(*in)
+	var in, out string
+	var feedback bool
+	cfg, _, err := app.Load("train sentiment", args[1:], getenv, func(fs *flag.FlagSet) {
+		fs.StringVar(&in, "in", "", "JSONL {\"id\",\"text\",\"label\"} with label pos, neg or neu")
+		fs.StringVar(&out, "out", "", "where to write the model")
+		fs.BoolVar(&feedback, "feedback", false, "add duty officers' corrections (feedback.sentiment.v1) from the log; the latest correction of a mention wins")
+	})
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	ex, err := sentiment.ReadExamples(f)
+	if out == "" || (in == "" && !feedback) {
+		return errors.New("--out and one of --in or --feedback are required")
+	}
+	var ex []sentiment.Example
+	if in != "" {
+		f, err := os.Open(in)
+		if err != nil {
+			return err
+		}
+		ex, err = sentiment.ReadExamples(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	var corr []sentiment.Correction
+	if feedback {
+		log, err := app.OpenLog(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		corr, err = corrections(ctx, log)
+		log.Close()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d corrections from the log\n", len(corr))
+	}
+	ex, _, err = sentiment.Merge(ex, corr)
 	if err != nil {
 		return err
 	}
@@ -252,10 +277,10 @@ func runTrain(ctx context.Context, args []string, stdout io.Writer, logger *slog
 	if err != nil {
 		return err
 	}
-	if err := m.SaveFile(*out); err != nil {
+	if err := m.SaveFile(out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "trained on %d examples in %s: %s → %s\n", len(ex), time.Since(start).Round(time.Millisecond), m.Info(), *out)
+	fmt.Fprintf(stdout, "trained on %d examples in %s: %s → %s\n", len(ex), time.Since(start).Round(time.Millisecond), m.Info(), out)
 	return nil
 }
 

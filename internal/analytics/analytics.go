@@ -28,6 +28,57 @@ type Mention struct {
 	Tokens      []string // segmented words, stop words removed
 	Keywords    []string // top keywords, most important first
 	Drill       bool
+
+	Sentiment      string   // "neg", "neu", "pos" or "" when not scored
+	SentimentScore float64  // in [-1, 1]
+	Topic          string   // hot topic the analyser assigned, "" if none
+	Schemes        []string // IDs of the monitoring schemes it matched
+}
+
+// Dimension is what Rollup groups by.
+type Dimension string
+
+// Dimensions.
+const (
+	ByTopic  Dimension = "topic"
+	ByScheme Dimension = "scheme"
+)
+
+// KeyBucket is the number of distinct mentions of one topic or scheme in one bucket.
+type KeyBucket struct {
+	Key   string
+	Start time.Time
+	Count int64
+}
+
+// Topic is a hot topic's summary as last reported by the analyser; topics
+// that left the active window keep their history here.
+type Topic struct {
+	ID        string
+	Label     []string
+	Mentions  int64
+	FirstID   string // 首发: the first mention
+	FirstTime time.Time
+	LastTime  time.Time
+	Platforms []string // platforms it spread on, most mentions first
+	Neg       int64
+	Neu       int64
+	Pos       int64
+	Reach     int64
+	Heat      float64
+	Lifecycle string
+	Grade     int // suggested grade 1 (I) .. 4 (IV), 0 none
+	Schemes   []string
+	Retired   bool
+	Drill     bool
+	Updated   time.Time // event time of this version: a newer version replaces an older one
+}
+
+// TopicQuery selects topics that were active in [From, To).
+type TopicQuery struct {
+	From, To time.Time
+	Limit    int  // most topics returned, by Mentions descending then ID (default 50)
+	Drill    bool // include drill topics
 }
 
 // Steps a Query may bucket by.
@@ -84,6 +135,16 @@ type Store interface {
 	// TopKeywords returns the limit most frequent keywords in the range,
 	// by count descending then keyword ascending. q.Keyword is ignored.
 	TopKeywords(ctx context.Context, q Query, limit int) ([]KeywordCount, error)
+	// Rollup returns distinct-mention counts per key of dim and per Step
+	// bucket (q.Step), ordered by key then start. keys limits the result to
+	// those topics or schemes (nil: all). q.Platform filters; q.Keyword is ignored.
+	Rollup(ctx context.Context, dim Dimension, keys []string, q Query) ([]KeyBucket, error)
+	// PutTopics stores topic summaries; for each ID the one with the latest
+	// Updated is kept (an older or equal version arriving later is ignored).
+	PutTopics(ctx context.Context, ts []Topic) error
+	// Topics returns the latest version of the topics active in the range
+	// (LastTime >= From and FirstTime < To).
+	Topics(ctx context.Context, q TopicQuery) ([]Topic, error)
 	// Close releases the store.
 	Close() error
 }

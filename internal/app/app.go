@@ -21,11 +21,14 @@ import (
 	"time"
 
 	"yuqing/analyze"
+	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
+	"yuqing/analyze/sentiment"
 	"yuqing/analyze/topic"
 	"yuqing/ingest"
 	"yuqing/internal/analytics"
 	"yuqing/internal/analytics/sqlitestore"
+	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/eventlog/sqlitelog"
 	"yuqing/respond/feed"
@@ -144,7 +147,37 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			workers.stop()
 			return err
 		}
-		a := &analyze.Analyzer{Enricher: analyze.NewEnricher(seg, nil), Tracking: analyze.TrackerConfig{Topic: topic.DefaultConfig()}, Store: store, Log: log, Now: opts.Now, Logger: logger}
+		reg := scheme.NewRegistry()
+		if err := ReplayInto(ctx, log, scheme.Topic, reg.Apply); err != nil {
+			srv.Close()
+			workers.stop()
+			return fmt.Errorf("loading monitoring schemes: %w", err)
+		}
+		logger.Info("monitoring schemes loaded", "schemes", len(reg.List()))
+		host, _ := os.Hostname()
+		schemeGroup := fmt.Sprintf("schemes-%s-%d", host, time.Now().UnixNano())
+		workers.loop(wctx, logger, "scheme updates", func(ctx context.Context) error {
+			return log.Consume(ctx, scheme.Topic, schemeGroup, func(_ context.Context, batch []eventlog.Record) error {
+				for _, r := range batch {
+					if err := reg.Apply(r.Event); err != nil {
+						logger.Error("scheme event refused", "event", r.Event.ID, "err", err)
+					}
+				}
+				return nil
+			})
+		})
+		enr := analyze.NewEnricher(seg, reg)
+		if cfg.SentimentModel != "" {
+			m, err := sentiment.LoadFile(cfg.SentimentModel)
+			if err != nil {
+				srv.Close()
+				workers.stop()
+				return err
+			}
+			enr.SetSentiment(m)
+			logger.Info("sentiment model loaded", "model", m.Info())
+		}
+		a := &analyze.Analyzer{Enricher: enr, Tracking: analyze.TrackerConfig{Topic: topic.DefaultConfig(), Sensitive: reg.Sensitive}, Store: store, Log: log, Now: opts.Now, Logger: logger}
 		workers.loop(wctx, logger, "analyzer", a.Run)
 	}
 	ready.Store(true)
@@ -289,4 +322,16 @@ func ReadOrCreateSecret(path string) (string, error) {
 func indexPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write([]byte(indexHTML))
+}
+
+// ReplayInto applies every event of topic, in order, with apply.
+func ReplayInto(ctx context.Context, log eventlog.Log, topic string, apply func(event.Envelope) error) error {
+	return log.Replay(ctx, topic, func(_ context.Context, batch []eventlog.Record) error {
+		for _, r := range batch {
+			if err := apply(r.Event); err != nil {
+				return fmt.Errorf("applying %s %s: %w", r.Event.Type, r.Event.ID, err)
+			}
+		}
+		return nil
+	})
 }

@@ -146,8 +146,17 @@ func postAndWatch(t *testing.T, cfg Config) {
 	if err != nil {
 		t.Fatalf("mention not in the store: %v", err)
 	}
-	if m.AuthorName != "城东居民" || len(m.Keywords) == 0 {
+	if m.AuthorName != "城东居民" || len(m.Keywords) == 0 || m.Topic == "" || m.Sentiment == "" {
 		t.Fatalf("stored %+v", m)
+	}
+	at := time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC)
+	roll, err := store.Rollup(t.Context(), analytics.ByTopic, []string{m.Topic}, analytics.Query{From: at.Add(-time.Hour), To: at.Add(time.Hour), Step: analytics.Minute})
+	if err != nil || len(roll) != 1 || roll[0].Count != 1 || !roll[0].Start.Equal(at) {
+		t.Fatalf("topic rollup %+v %v", roll, err)
+	}
+	topics, err := store.Topics(t.Context(), analytics.TopicQuery{From: at.Add(-time.Hour), To: at.Add(time.Hour)})
+	if err != nil || len(topics) != 1 || topics[0].ID != m.Topic || topics[0].FirstID != "weibo:4900001" || topics[0].Mentions != 1 {
+		t.Fatalf("topics %+v %v", topics, err)
 	}
 	if _, err := store.Get(t.Context(), "weibo:other"); !errors.Is(err, analytics.ErrNotFound) {
 		t.Fatal(err)

@@ -31,7 +31,8 @@ type Config struct {
 	IngestToken    string   `yaml:"ingest_token"` // secret: bearer token for POST /api/v1/mentions
 	ViewerToken    string   `yaml:"viewer_token"` // secret: token for the live feed
 	AllowedOrigins []string `yaml:"allowed_origins"`
-	UserDicts      []string `yaml:"user_dicts"` // segmentation user dictionaries
+	UserDicts      []string `yaml:"user_dicts"`      // segmentation user dictionaries
+	SentimentModel string   `yaml:"sentiment_model"` // a model from yuqing train sentiment; empty: the lexicon
 }
 
 // Defaults is the embedded configuration: nothing to install.
@@ -83,6 +84,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ViewerToken, "viewer-token", c.ViewerToken, "token for the live feed (prefer YUQING_VIEWER_TOKEN; generated into DATA/secrets when empty)")
 	fs.Var(listFlag{&c.AllowedOrigins}, "allowed-origins", "extra browser origins allowed to open the websocket feed, comma-separated")
 	fs.Var(listFlag{&c.UserDicts}, "user-dicts", "segmentation user dictionaries, comma-separated files")
+	fs.StringVar(&c.SentimentModel, "sentiment-model", c.SentimentModel, "sentiment model from `yuqing train sentiment` (default: the built-in lexicon)")
 }
 
 // Load builds the config for one subcommand from args and the environment.
@@ -187,6 +189,6 @@ func secret(s string) string {
 
 // String prints the config with secrets hidden, for logs.
 func (c Config) String() string {
-	return fmt.Sprintf("data=%s addr=%s log=%s brokers=%v partitions=%d store=%s clickhouse=%s ch_database=%s ch_user=%s ch_password=%s ingest_token=%s viewer_token=%s allowed_origins=%v user_dicts=%v",
-		c.Data, c.Addr, c.Log, c.Brokers, c.Partitions, c.Store, c.ClickHouse, c.CHDatabase, c.CHUser, secret(c.CHPassword), secret(c.IngestToken), secret(c.ViewerToken), c.AllowedOrigins, c.UserDicts)
+	return fmt.Sprintf("data=%s addr=%s log=%s brokers=%v partitions=%d store=%s clickhouse=%s ch_database=%s ch_user=%s ch_password=%s ingest_token=%s viewer_token=%s allowed_origins=%v user_dicts=%v sentiment_model=%s",
+		c.Data, c.Addr, c.Log, c.Brokers, c.Partitions, c.Store, c.ClickHouse, c.CHDatabase, c.CHUser, secret(c.CHPassword), secret(c.IngestToken), secret(c.ViewerToken), c.AllowedOrigins, c.UserDicts, c.SentimentModel)
 }

@@ -14,7 +14,13 @@
 // counts uniqExact(id), so a mention written twice counts once before and
 // after background merges. A mention is taken to be immutable: a second
 // write of an ID with a different platform or publish time would be counted
-// in both places.
+// in both places. Rollup reads a mention's topic and schemes from its first
+// write (argMax by ver), as Get and merges do, so a rewrite that changes
+// them is not counted twice.
+//
+// Topic summaries are a ReplacingMergeTree versioned by their Updated time
+// (see migrations/0002_analysis.sql); queries pick the latest version of
+// each topic themselves, so they too are exact before merges.
 package chstore
 
 import (
@@ -32,6 +38,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -114,6 +121,11 @@ type Store struct {
 	conn   driver.Conn
 	db     string
 	logger *slog.Logger
+
+	// topicsMu makes PutTopics' read of the stored versions and its insert
+	// one step, so that of two calls writing the same topic version the
+	// second sees the first's.
+	topicsMu sync.Mutex
 }
 
 var _ analytics.Store = (*Store)(nil)
@@ -190,15 +202,29 @@ type migration struct {
 	name       string
 	minServer  [2]uint64 // {major, minor}; zero for any server
 	statements []string
+	adds       []addColumn // per statement: the column it adds, if an ADD COLUMN
 }
 
-var migrationName = regexp.MustCompile(`^(\d+)_([A-Za-z0-9_]+)\.sql$`)
+// addColumn is the column an `ALTER TABLE t ADD COLUMN c ...` statement
+// adds.
+type addColumn struct{ table, column string }
+
+var (
+	migrationName = regexp.MustCompile(`^(\d+)_([A-Za-z0-9_]+)\.sql$`)
+	addColumnRE   = regexp.MustCompile("(?is)^ALTER\\s+TABLE\\s+`?([A-Za-z_][A-Za-z0-9_]*)`?\\s+ADD\\s+COLUMN\\s+`?([A-Za-z_][A-Za-z0-9_]*)`?\\s")
+	addCountRE    = regexp.MustCompile(`(?i)\bADD\s+COLUMN\b`)
+)
 
 // loadMigrations reads the migrations in fsys (a migrations/ directory), in
 // version order. A file may hold several statements, each ended by a ';' at
 // the end of a line (so no literal may hold ";\n"); lines starting with --
 // are comments. A comment line `-- min_server_version: MAJOR.MINOR` gates
 // the file on the server's version.
+//
+// 18.16 does not parse ADD COLUMN IF NOT EXISTS, so a statement
+// `ALTER TABLE t ADD COLUMN c ...` is made idempotent by the runner
+// instead: it is skipped when t already has a column c. Such a statement
+// must add only that one column.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
 	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
@@ -245,6 +271,18 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if len(m.statements) == 0 {
 			return nil, fmt.Errorf("chstore: migration file %s has no statement", base)
 		}
+		m.adds = make([]addColumn, len(m.statements))
+		for i, st := range m.statements {
+			n := len(addCountRE.FindAllStringIndex(st, -1))
+			if n == 0 {
+				continue
+			}
+			sm := addColumnRE.FindStringSubmatch(st)
+			if sm == nil || n > 1 {
+				return nil, fmt.Errorf("chstore: migration file %s statement %d: write ADD COLUMN as `ALTER TABLE t ADD COLUMN c ...`, one column a statement, so that a rerun can skip it", base, i+1)
+			}
+			m.adds[i] = addColumn{table: sm[1], column: sm[2]}
+		}
 		out = append(out, m)
 	}
 	slices.SortFunc(out, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
@@ -267,9 +305,10 @@ func parseMajorMinor(s string) ([2]uint64, error) {
 }
 
 // migrate applies the migrations not recorded in schema_migrations. Every
-// statement is expected to be idempotent (IF NOT EXISTS), since ClickHouse
-// has no transactional DDL: a migration interrupted half way is run again
-// whole, and two processes migrating at once may both run it.
+// statement is expected to be idempotent (IF NOT EXISTS, or an ADD COLUMN
+// the runner skips when the column exists), since ClickHouse has no
+// transactional DDL: a migration interrupted half way is run again whole,
+// and two processes migrating at once may both run it.
 func (s *Store) migrate(ctx context.Context, ms []migration) error {
 	err := s.conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    UInt32,
@@ -314,6 +353,15 @@ ORDER BY version`)
 			continue
 		}
 		for i, stmt := range m.statements {
+			if i < len(m.adds) && m.adds[i] != (addColumn{}) {
+				has, err := s.hasColumn(ctx, m.adds[i])
+				if err != nil {
+					return fmt.Errorf("migration %04d_%s statement %d: %w", m.version, m.name, i+1, err)
+				}
+				if has {
+					continue
+				}
+			}
 			if err := s.conn.Exec(ctx, stmt); err != nil {
 				return fmt.Errorf("migration %04d_%s statement %d: %w", m.version, m.name, i+1, err)
 			}
@@ -324,6 +372,17 @@ ORDER BY version`)
 		s.logger.Info("analytics schema migrated", "database", s.db, "version", m.version, "name", m.name)
 	}
 	return nil
+}
+
+// hasColumn reports whether the store's database has the column c.
+func (s *Store) hasColumn(ctx context.Context, c addColumn) (bool, error) {
+	var n uint64
+	err := s.conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = ?`,
+		s.db, c.table, c.column).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("looking up column %s.%s: %w", c.table, c.column, err)
+	}
+	return n > 0, nil
 }
 
 // record notes m in schema_migrations. It uses a batch: over the native
@@ -438,7 +497,8 @@ func (s *Store) PutMentions(ctx context.Context, ms []analytics.Mention) error {
 }
 
 const insertMentions = `INSERT INTO mentions (id, platform, source, url, author_id, author_name, title, text,
-    published_at, published_nanos, ingested_at, ingested_nanos, tokens, keywords, drill, ver)`
+    published_at, published_nanos, ingested_at, ingested_nanos, tokens, keywords, drill,
+    sentiment, sentiment_score, topic, schemes, ver)`
 
 func (s *Store) insert(ctx context.Context, ms []analytics.Mention) (err error) {
 	// Earlier writes get higher versions, so merges keep the first write.
@@ -466,7 +526,8 @@ func (s *Store) insert(ctx context.Context, ms []analytics.Mention) (err error) 
 			drill = 1
 		}
 		if err := batch.Append(m.ID, m.Platform, m.Source, m.URL, m.AuthorID, m.AuthorName, m.Title, m.Text,
-			pub, pubNanos, ing, ingNanos, nonNil(m.Tokens), nonNil(m.Keywords), drill, ver); err != nil {
+			pub, pubNanos, ing, ingNanos, nonNil(m.Tokens), nonNil(m.Keywords), drill,
+			m.Sentiment, m.SentimentScore, m.Topic, nonNil(m.Schemes), ver); err != nil {
 			return fmt.Errorf("chstore: appending mention %s: %w", m.ID, err)
 		}
 	}
@@ -496,12 +557,14 @@ func (s *Store) Get(ctx context.Context, id string) (analytics.Mention, error) {
 	// mention_keys narrows the read to the granules holding id; the highest
 	// ver is the first write, the one merges keep.
 	err := s.conn.QueryRow(ctx, `SELECT id, platform, source, url, author_id, author_name, title, text,
-    published_at, published_nanos, ingested_at, ingested_nanos, tokens, keywords, drill
+    published_at, published_nanos, ingested_at, ingested_nanos, tokens, keywords, drill,
+    sentiment, sentiment_score, topic, schemes
 FROM mentions
 WHERE (platform, published_at, id) IN (SELECT platform, published_at, id FROM mention_keys WHERE id = ?)
 ORDER BY ver DESC
 LIMIT 1`, id).Scan(&m.ID, &m.Platform, &m.Source, &m.URL, &m.AuthorID, &m.AuthorName, &m.Title, &m.Text,
-		&pub, &pubNanos, &ing, &ingNanos, &m.Tokens, &m.Keywords, &drill)
+		&pub, &pubNanos, &ing, &ingNanos, &m.Tokens, &m.Keywords, &drill,
+		&m.Sentiment, &m.SentimentScore, &m.Topic, &m.Schemes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return analytics.Mention{}, fmt.Errorf("mention %s: %w", id, analytics.ErrNotFound)
 	}
@@ -513,6 +576,9 @@ LIMIT 1`, id).Scan(&m.ID, &m.Platform, &m.Source, &m.URL, &m.AuthorID, &m.Author
 	m.Tokens = nonNil(m.Tokens)
 	m.Keywords = nonNil(m.Keywords)
 	m.Drill = drill != 0
+	if len(m.Schemes) == 0 {
+		m.Schemes = nil // as sqlitestore
+	}
 	return m, nil
 }
 
@@ -601,6 +667,293 @@ LIMIT `+strconv.Itoa(limit), args...)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("chstore: counting keywords: %w", err)
+	}
+	return out, nil
+}
+
+// Rollup implements analytics.Store. Each mention's topic or schemes are
+// those of its first write (the highest ver of its sort key, as Get and
+// merges pick), so a rewrite that changed them does not count twice.
+func (s *Store) Rollup(ctx context.Context, dim analytics.Dimension, keys []string, q analytics.Query) ([]analytics.KeyBucket, error) {
+	if err := q.Validate(true); err != nil {
+		return nil, err
+	}
+	var column string
+	switch dim {
+	case analytics.ByTopic:
+		column = "topic"
+	case analytics.ByScheme:
+		column = "schemes"
+	default:
+		return nil, fmt.Errorf("rollup dimension %q is not %q or %q", dim, analytics.ByTopic, analytics.ByScheme)
+	}
+	if keys != nil && len(keys) == 0 {
+		return nil, nil
+	}
+	where, args := rangeWhere(q.From, q.To)
+	if q.Platform != "" {
+		where += " AND platform = ?"
+		args = append(args, q.Platform)
+	}
+	// The inner query collapses the rows of one mention as a merge would;
+	// filters on the key come after it, or a rewrite's key could stand in
+	// for the first write's.
+	inner := `SELECT id, ` + bucketFunc[q.Step] + `(published_at) AS start, argMax(` + column + `, ver) AS v
+    FROM mentions
+    WHERE ` + where + `
+    GROUP BY platform, published_at, id`
+	var query string
+	var conds []string
+	if dim == analytics.ByTopic {
+		query = `SELECT v AS key, start, uniqExact(id) AS n
+FROM (` + inner + `)`
+		conds = append(conds, "key != ''")
+	} else {
+		query = `SELECT key, start, uniqExact(id) AS n
+FROM (` + inner + `)
+ARRAY JOIN v AS key`
+	}
+	if keys != nil {
+		conds = append(conds, "has(?, key)")
+		args = append(args, keys)
+	}
+	if len(conds) > 0 {
+		query += "\nWHERE " + strings.Join(conds, " AND ")
+	}
+	query += "\nGROUP BY key, start\nORDER BY key, start"
+	rows, err := s.conn.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("chstore: rolling up mentions by %s: %w", dim, err)
+	}
+	defer rows.Close()
+	var out []analytics.KeyBucket
+	for rows.Next() {
+		var (
+			key   string
+			start time.Time
+			n     uint64
+		)
+		if err := rows.Scan(&key, &start, &n); err != nil {
+			return nil, fmt.Errorf("chstore: rolling up mentions by %s: %w", dim, err)
+		}
+		out = append(out, analytics.KeyBucket{Key: key, Start: start.UTC(), Count: int64(n)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("chstore: rolling up mentions by %s: %w", dim, err)
+	}
+	return out, nil
+}
+
+// ---- topics
+
+// toNanos is t in Unix nanoseconds for the topics table: 0 for the zero
+// time; other times outside DateTime's 1970..2106, as for mentions, are
+// refused.
+func toNanos(t time.Time) (int64, error) {
+	if t.IsZero() {
+		return 0, nil
+	}
+	if sec := t.Unix(); sec < 0 || sec > maxDateTime {
+		return 0, fmt.Errorf("time %s is outside 1970..2106", t.Format(time.RFC3339))
+	}
+	return t.UnixNano(), nil
+}
+
+func fromNanos(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
+
+// boundNanos is a query bound in Unix nanoseconds, clamped into int64.
+func boundNanos(t time.Time) int64 {
+	switch {
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// topicChunk bounds the topics one PutTopics step reads the versions of and
+// writes: their IDs are inlined in the query, which must stay under the
+// server's max_query_size (256 KiB by default).
+const topicChunk = 1000
+
+const insertTopics = `INSERT INTO topics (id, label, mentions, first_id, first_ns, last_ns, platforms,
+    neg, neu, pos, reach, heat, lifecycle, grade, schemes, retired, drill, updated_ns, ins)`
+
+// PutTopics implements analytics.Store. Of the versions of one ID in ts the
+// latest is kept, the first of equal ones; it is written only if newer than
+// the stored version.
+func (s *Store) PutTopics(ctx context.Context, ts []analytics.Topic) (err error) {
+	if len(ts) == 0 {
+		return nil
+	}
+	type row struct {
+		t                   analytics.Topic
+		first, last, update int64
+	}
+	latest := make(map[string]int, len(ts))
+	var rows []row
+	for _, t := range ts {
+		if t.ID == "" {
+			return errors.New("chstore: topic with an empty ID")
+		}
+		r := row{t: t}
+		for _, f := range []struct {
+			name string
+			t    time.Time
+			dst  *int64
+		}{{"first", t.FirstTime, &r.first}, {"last", t.LastTime, &r.last}, {"updated", t.Updated, &r.update}} {
+			if *f.dst, err = toNanos(f.t); err != nil {
+				return fmt.Errorf("chstore: topic %s %s: %w", t.ID, f.name, err)
+			}
+		}
+		if i, ok := latest[t.ID]; !ok {
+			latest[t.ID] = len(rows)
+			rows = append(rows, r)
+		} else if r.update > rows[i].update {
+			rows[i] = r
+		}
+	}
+
+	s.topicsMu.Lock()
+	defer s.topicsMu.Unlock()
+	for chunk := range slices.Chunk(rows, topicChunk) {
+		ids := make([]string, len(chunk))
+		for i, r := range chunk {
+			ids[i] = r.t.ID
+		}
+		stored, err := s.topicVersions(ctx, ids)
+		if err != nil {
+			return err
+		}
+		ins := uint64(time.Now().UnixNano())
+		var batch driver.Batch
+		n := 0
+		for _, r := range chunk {
+			if v, ok := stored[r.t.ID]; ok && uint64(r.update) <= v {
+				continue // an older or equal version arriving later
+			}
+			if batch == nil {
+				if batch, err = s.conn.PrepareBatch(ctx, insertTopics); err != nil {
+					return fmt.Errorf("chstore: preparing insert of %d topics: %w", len(chunk), err)
+				}
+			}
+			t := r.t
+			var retired, drill uint8
+			if t.Retired {
+				retired = 1
+			}
+			if t.Drill {
+				drill = 1
+			}
+			if err := batch.Append(t.ID, nonNil(t.Label), t.Mentions, t.FirstID, r.first, r.last, nonNil(t.Platforms),
+				t.Neg, t.Neu, t.Pos, t.Reach, t.Heat, t.Lifecycle, int64(t.Grade), nonNil(t.Schemes),
+				retired, drill, uint64(r.update), ins); err != nil {
+				batch.Abort()
+				return fmt.Errorf("chstore: appending topic %s: %w", t.ID, err)
+			}
+			n++
+		}
+		if batch == nil {
+			continue
+		}
+		if err := batch.Send(); err != nil {
+			return fmt.Errorf("chstore: inserting %d topics: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// topicVersions returns the stored version (updated_ns) of those of ids
+// that are stored.
+func (s *Store) topicVersions(ctx context.Context, ids []string) (map[string]uint64, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.conn.Query(ctx, `SELECT id, max(updated_ns) FROM topics WHERE id IN (`+
+		strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`) GROUP BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("chstore: reading stored topic versions: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]uint64, len(ids))
+	for rows.Next() {
+		var (
+			id string
+			v  uint64
+		)
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, fmt.Errorf("chstore: reading stored topic versions: %w", err)
+		}
+		out[id] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("chstore: reading stored topic versions: %w", err)
+	}
+	return out, nil
+}
+
+// Topics implements analytics.Store.
+func (s *Store) Topics(ctx context.Context, q analytics.TopicQuery) ([]analytics.Topic, error) {
+	if q.From.IsZero() || q.To.IsZero() || !q.From.Before(q.To) {
+		return nil, fmt.Errorf("topic query range [%s, %s) is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	where := "last_ns >= ? AND first_ns < ?"
+	if !q.Drill {
+		where += " AND drill = 0"
+	}
+	// The inner query picks each ID's latest version (as merges will);
+	// the range and drill filters must come after it, or an older version
+	// could stand in for a latest one they exclude.
+	rows, err := s.conn.Query(ctx, `SELECT id, label, mentions, first_id, first_ns, last_ns, platforms,
+    neg, neu, pos, reach, heat, lifecycle, grade, schemes, retired, drill, updated_ns
+FROM (
+    SELECT * FROM topics
+    ORDER BY id, updated_ns DESC, ins DESC
+    LIMIT 1 BY id
+)
+WHERE `+where+`
+ORDER BY mentions DESC, id ASC
+LIMIT `+strconv.Itoa(limit), boundNanos(q.From), boundNanos(q.To))
+	if err != nil {
+		return nil, fmt.Errorf("chstore: reading topics: %w", err)
+	}
+	defer rows.Close()
+	var out []analytics.Topic
+	for rows.Next() {
+		var (
+			t              analytics.Topic
+			first, last    int64
+			grade          int64
+			retired, drill uint8
+			updated        uint64
+		)
+		if err := rows.Scan(&t.ID, &t.Label, &t.Mentions, &t.FirstID, &first, &last, &t.Platforms,
+			&t.Neg, &t.Neu, &t.Pos, &t.Reach, &t.Heat, &t.Lifecycle, &grade, &t.Schemes, &retired, &drill, &updated); err != nil {
+			return nil, fmt.Errorf("chstore: reading topics: %w", err)
+		}
+		t.FirstTime, t.LastTime, t.Updated = fromNanos(first), fromNanos(last), fromNanos(int64(updated))
+		t.Grade = int(grade)
+		t.Retired, t.Drill = retired != 0, drill != 0
+		for _, a := range []*[]string{&t.Label, &t.Platforms, &t.Schemes} {
+			if len(*a) == 0 {
+				*a = nil
+			}
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("chstore: reading topics: %w", err)
 	}
 	return out, nil
 }

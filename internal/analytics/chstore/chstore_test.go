@@ -193,6 +193,237 @@ func TestVersionGatedMigrationIsSkippedOnOlderServers(t *testing.T) {
 	}
 }
 
+// TestUpgradeFromVersion1: a database created by migration 0001 alone, with
+// a mention in it, is upgraded in place by New and keeps the mention; the
+// upgrade's ADD COLUMNs are skipped when run again.
+func TestUpgradeFromVersion1(t *testing.T) {
+	cfg := freshConfig(t)
+	ctx := t.Context()
+	all, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 2 || all[0].version != 1 || all[1].version != 2 {
+		t.Fatalf("embedded migrations: %+v", all)
+	}
+
+	admin := adminConn(t, cfg.Addr)
+	defer admin.Close()
+	if err := admin.Exec(ctx, "CREATE DATABASE `"+cfg.Database+"`"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := open(ctx, cfg, cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{conn: conn, db: cfg.Database, logger: slog.New(slog.DiscardHandler)}
+	if err := old.migrate(ctx, all[:1]); err != nil {
+		t.Fatal(err)
+	}
+	// The insert the version-1 store made.
+	at := time.Date(2026, 11, 23, 8, 0, 7, 5, time.UTC)
+	b, err := conn.PrepareBatch(ctx, `INSERT INTO mentions (id, platform, source, url, author_id, author_name, title, text,
+    published_at, published_nanos, ingested_at, ingested_nanos, tokens, keywords, drill, ver)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Append("weibo:old", "weibo", "src", "https://example.org/old", "u1", "作者", "标题", "正文",
+		at.Truncate(time.Second), uint32(5), at.Truncate(time.Second), uint32(5), []string{"正文"}, []string{"化工厂"}, uint8(1), uint64(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+
+	var log bytes.Buffer
+	s := newStore(t, cfg, slog.New(slog.NewTextHandler(&log, nil)))
+	defer s.Close()
+	if n := logCounter(&log, "analytics schema migrated"); n != len(all)-1 {
+		t.Fatalf("upgrade applied %d migrations, want %d:\n%s", n, len(all)-1, log.String())
+	}
+	got, err := s.Get(ctx, "weibo:old")
+	if err != nil {
+		t.Fatalf("the version-1 mention is gone: %v", err)
+	}
+	if got.Title != "标题" || !got.PublishedAt.Equal(at) || !got.Drill || len(got.Keywords) != 1 ||
+		got.Sentiment != "" || got.SentimentScore != 0 || got.Topic != "" || got.Schemes != nil {
+		t.Fatalf("upgraded mention = %+v", got)
+	}
+	q := analytics.Query{From: at.Add(-time.Hour), To: at.Add(time.Hour), Step: analytics.Hour}
+	if c, err := s.Counts(ctx, q); err != nil || len(c) != 1 || c[0].Count != 1 {
+		t.Fatalf("Counts = %v, %v", c, err)
+	}
+
+	// New mentions carry the new fields next to the old one.
+	nu := analytics.Mention{ID: "weibo:new", Platform: "weibo", PublishedAt: at, Sentiment: "pos", SentimentScore: 0.5, Topic: "ta", Schemes: []string{"chem"}}
+	if err := s.PutMentions(ctx, []analytics.Mention{nu}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, nu.ID); err != nil || got.Topic != "ta" || got.Sentiment != "pos" || got.SentimentScore != 0.5 || len(got.Schemes) != 1 {
+		t.Fatalf("Get(new) = %+v, %v", got, err)
+	}
+	for _, dim := range []analytics.Dimension{analytics.ByTopic, analytics.ByScheme} {
+		r, err := s.Rollup(ctx, dim, nil, q)
+		if err != nil || len(r) != 1 || r[0].Count != 1 {
+			t.Fatalf("Rollup(%s) = %v, %v; want only the new mention", dim, r, err)
+		}
+	}
+
+	// An upgrade interrupted after its ALTERs is run again whole: the
+	// columns that exist are skipped.
+	again := all[1]
+	again.version = 99
+	if err := s.migrate(ctx, []migration{again}); err != nil {
+		t.Fatalf("running 0002 again: %v", err)
+	}
+	if _, err := s.Get(ctx, "weibo:old"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRollupFirstWriteWins: a mention rewritten with another topic and
+// schemes is rolled up as first written, before and after merges.
+func TestRollupFirstWriteWins(t *testing.T) {
+	s := newStore(t, freshConfig(t), nil)
+	defer s.Close()
+	ctx := t.Context()
+	at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	first := analytics.Mention{ID: "weibo:1", Platform: "weibo", PublishedAt: at, Topic: "ta", Schemes: []string{"chem"}}
+	second := first
+	second.Topic, second.Schemes = "tb", []string{"env", "chem"}
+	for _, m := range []analytics.Mention{first, second} {
+		if err := s.PutMentions(ctx, []analytics.Mention{m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := analytics.Query{From: at, To: at.Add(time.Hour), Step: analytics.Hour}
+	check := func(when string) {
+		t.Helper()
+		for _, tc := range []struct {
+			dim  analytics.Dimension
+			keys []string
+			want string
+		}{
+			{analytics.ByTopic, nil, "ta"},
+			{analytics.ByTopic, []string{"tb"}, ""},
+			{analytics.ByTopic, []string{`it's \ odd`, "ta"}, "ta"},
+			{analytics.ByScheme, nil, "chem"},
+			{analytics.ByScheme, []string{"env"}, ""},
+			{analytics.ByScheme, []string{}, ""},
+		} {
+			got, err := s.Rollup(ctx, tc.dim, tc.keys, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []analytics.KeyBucket
+			if tc.want != "" {
+				want = []analytics.KeyBucket{{Key: tc.want, Start: at, Count: 1}}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s: Rollup(%s, %q) = %v, want %v", when, tc.dim, tc.keys, got, want)
+			}
+		}
+	}
+	check("before merge")
+	mergeAll(t, s, "mentions", 1)
+	check("after merge")
+}
+
+// TestTopicVersions: per ID the latest Updated wins, the first of equal
+// ones, within a call and across calls, before and after merges; and the
+// range applies to the latest version only.
+func TestTopicVersions(t *testing.T) {
+	s := newStore(t, freshConfig(t), nil)
+	defer s.Close()
+	ctx := t.Context()
+	at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	v := func(id, lifecycle string, updated time.Duration, first time.Duration) analytics.Topic {
+		return analytics.Topic{ID: id, Mentions: 1, Lifecycle: lifecycle, FirstTime: at.Add(first), LastTime: at.Add(first), Updated: at.Add(updated)}
+	}
+	put := func(ts ...analytics.Topic) {
+		t.Helper()
+		if err := s.PutTopics(ctx, ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(v("a", "a1", 1, 0), v("a", "a2", 1, 0), v("a", "a0", 0, 0)) // equal in one call: the first
+	put(v("a", "a3", 1, 0))                                         // equal, later: ignored
+	put(v("b", "b2", 2*time.Second, 0), v("b", "b3", 3*time.Second, 0))
+	put(v("b", "b1", time.Second, 0))                                         // older, later: ignored
+	put(v("c", "c1", 1, 0))                                                   // in the range...
+	put(v("c", "c2", 48*time.Hour, 48*time.Hour))                             // ...until its latest version left it
+	put(v("d", "d1", time.Nanosecond, 0), v("d", "d2", 2*time.Nanosecond, 0)) // nanoseconds count
+	put(v("d", "d0", 0, 0))
+
+	// Two processes writing one version at once both get through; queries
+	// pick the later insert, as merges do.
+	for i, lc := range []string{"e1", "e2"} {
+		b, err := s.conn.PrepareBatch(ctx, insertTopics)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Append("e", []string{}, int64(1), "", at.UnixNano(), at.UnixNano(), []string{}, int64(0), int64(0), int64(0), int64(0),
+			0.0, lc, int64(0), []string{}, uint8(0), uint8(0), uint64(at.UnixNano()), uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Send(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	check := func(when string) {
+		t.Helper()
+		got, err := s.Topics(ctx, analytics.TopicQuery{From: at, To: at.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lcs []string
+		for _, x := range got {
+			lcs = append(lcs, x.Lifecycle)
+		}
+		if want := "[a1 b3 d2 e2]"; fmt.Sprint(lcs) != want {
+			t.Errorf("%s: Topics lifecycles %v, want %s", when, lcs, want)
+		}
+	}
+	check("before merge")
+	mergeAll(t, s, "topics", 5) // one row per ID
+	check("after merge")
+
+	if err := s.PutTopics(ctx, []analytics.Topic{{ID: "x", Updated: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)}}); err == nil {
+		t.Error("PutTopics accepted a 1960 version")
+	}
+	if err := s.PutTopics(ctx, []analytics.Topic{{Updated: at}}); err == nil {
+		t.Error("PutTopics accepted an empty ID")
+	}
+	if _, err := s.Topics(ctx, analytics.TopicQuery{From: at, To: at}); err == nil {
+		t.Error("Topics accepted an empty range")
+	}
+}
+
+// mergeAll merges table's parts with OPTIMIZE FINAL until it holds want
+// rows. OPTIMIZE does nothing, silently, when a background merge holds some
+// of the parts, so it is retried.
+func mergeAll(tb testing.TB, s *Store, table string, want uint64) {
+	tb.Helper()
+	ctx := context.Background()
+	var rows uint64
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if err := s.conn.Exec(ctx, "OPTIMIZE TABLE "+table+" FINAL"); err != nil {
+			tb.Fatal(err)
+		}
+		if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+table).Scan(&rows); err != nil {
+			tb.Fatal(err)
+		}
+		if rows == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("after OPTIMIZE FINAL %s holds %d rows, want %d", table, rows, want)
+		}
+	}
+}
+
 // TestFirstWriteWins: a mention written again with other content stays as
 // first written, before and after ClickHouse merges the duplicates.
 func TestFirstWriteWins(t *testing.T) {
@@ -226,16 +457,7 @@ func TestFirstWriteWins(t *testing.T) {
 		}
 	}
 	check("before merge")
-	if err := s.conn.Exec(ctx, "OPTIMIZE TABLE mentions FINAL"); err != nil {
-		t.Fatal(err)
-	}
-	var rows uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM mentions").Scan(&rows); err != nil {
-		t.Fatal(err)
-	}
-	if rows != 1 {
-		t.Fatalf("after OPTIMIZE FINAL mentions holds %d rows, want 1", rows)
-	}
+	mergeAll(t, s, "mentions", 1)
 	check("after merge")
 }
 
@@ -370,11 +592,16 @@ func TestLoadMigrations(t *testing.T) {
 		len(got[0].statements) != 1 || len(got[1].statements) != 2 || got[1].statements[1] != "ALTER TABLE t\n  ADD COLUMN y String" {
 		t.Fatalf("loadMigrations = %+v", got)
 	}
+	if got[1].adds[0] != (addColumn{"t", "x"}) || got[1].adds[1] != (addColumn{"t", "y"}) || got[0].adds[0] != (addColumn{}) {
+		t.Fatalf("ADD COLUMNs found: %+v", got)
+	}
 	for name, fsys := range map[string]fstest.MapFS{
-		"bad name":  {"migrations/x.sql": {Data: []byte("SELECT 1")}},
-		"empty":     {"migrations/0001_a.sql": {Data: []byte("-- nothing\n")}},
-		"duplicate": {"migrations/0001_a.sql": {Data: []byte("SELECT 1")}, "migrations/01_b.sql": {Data: []byte("SELECT 1")}},
-		"bad gate":  {"migrations/0001_a.sql": {Data: []byte("-- min_server_version: twenty\nSELECT 1")}},
+		"two adds":   {"migrations/0001_a.sql": {Data: []byte("ALTER TABLE t ADD COLUMN x String, ADD COLUMN y String;\n")}},
+		"add second": {"migrations/0001_a.sql": {Data: []byte("ALTER TABLE t MODIFY COLUMN a String, ADD COLUMN y String;\n")}},
+		"bad name":   {"migrations/x.sql": {Data: []byte("SELECT 1")}},
+		"empty":      {"migrations/0001_a.sql": {Data: []byte("-- nothing\n")}},
+		"duplicate":  {"migrations/0001_a.sql": {Data: []byte("SELECT 1")}, "migrations/01_b.sql": {Data: []byte("SELECT 1")}},
+		"bad gate":   {"migrations/0001_a.sql": {Data: []byte("-- min_server_version: twenty\nSELECT 1")}},
 	} {
 		if _, err := loadMigrations(fsys); err == nil {
 			t.Errorf("%s: loadMigrations accepted it", name)

@@ -54,6 +54,39 @@ var migrations = []string{
 		PRIMARY KEY (keyword, id)
 	) WITHOUT ROWID;
 	CREATE INDEX mention_keywords_published ON mention_keywords (published_ns);`,
+	// 2: analysis fields, rollups kept current as mentions arrive, topics.
+	`ALTER TABLE mentions ADD COLUMN sentiment TEXT NOT NULL DEFAULT '';
+	ALTER TABLE mentions ADD COLUMN sentiment_score REAL NOT NULL DEFAULT 0;
+	ALTER TABLE mentions ADD COLUMN topic TEXT NOT NULL DEFAULT '';
+	ALTER TABLE mentions ADD COLUMN schemes TEXT NOT NULL DEFAULT '[]';
+	CREATE TABLE rollup_minute (
+		dim      TEXT NOT NULL,
+		key      TEXT NOT NULL,
+		platform TEXT NOT NULL,
+		start_ns INTEGER NOT NULL,
+		n        INTEGER NOT NULL,
+		PRIMARY KEY (dim, key, start_ns, platform)
+	) WITHOUT ROWID;
+	CREATE TABLE rollup_hour (
+		dim      TEXT NOT NULL,
+		key      TEXT NOT NULL,
+		platform TEXT NOT NULL,
+		start_ns INTEGER NOT NULL,
+		n        INTEGER NOT NULL,
+		PRIMARY KEY (dim, key, start_ns, platform)
+	) WITHOUT ROWID;
+	CREATE INDEX rollup_minute_start ON rollup_minute (dim, start_ns);
+	CREATE INDEX rollup_hour_start ON rollup_hour (dim, start_ns);
+	CREATE TABLE topics (
+		id         TEXT PRIMARY KEY,
+		first_ns   INTEGER NOT NULL,
+		last_ns    INTEGER NOT NULL,
+		mentions   INTEGER NOT NULL,
+		drill      INTEGER NOT NULL,
+		updated_ns INTEGER NOT NULL,
+		body       TEXT NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX topics_last ON topics (last_ns);`,
 }
 
 // Open opens (creating and migrating if needed) the store at path.
@@ -112,7 +145,7 @@ func (s *Store) PutMentions(ctx context.Context, ms []analytics.Mention) error {
 		return fmt.Errorf("beginning mention insert: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO mentions (id, platform, source, url, author_id, author_name, title, text, published_ns, ingested_ns, tokens, keywords, drill) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO mentions (id, platform, source, url, author_id, author_name, title, text, published_ns, ingested_ns, tokens, keywords, drill, sentiment, sentiment_score, topic, schemes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -122,11 +155,20 @@ func (s *Store) PutMentions(ctx context.Context, ms []analytics.Mention) error {
 		return err
 	}
 	defer kw.Close()
+	var roll [2]*sql.Stmt
+	for i, table := range []string{"rollup_minute", "rollup_hour"} {
+		if roll[i], err = tx.PrepareContext(ctx, `INSERT INTO `+table+` (dim, key, platform, start_ns, n) VALUES (?, ?, ?, ?, 1) ON CONFLICT (dim, key, start_ns, platform) DO UPDATE SET n = n + 1`); err != nil {
+			return err
+		}
+		defer roll[i].Close()
+	}
 	for _, m := range ms {
 		tokens, _ := json.Marshal(nonNil(m.Tokens))
 		keywords, _ := json.Marshal(nonNil(m.Keywords))
+		schemes, _ := json.Marshal(nonNil(m.Schemes))
 		res, err := ins.ExecContext(ctx, m.ID, m.Platform, m.Source, m.URL, m.AuthorID, m.AuthorName, m.Title, m.Text,
-			m.PublishedAt.UnixNano(), m.IngestedAt.UnixNano(), string(tokens), string(keywords), m.Drill)
+			m.PublishedAt.UnixNano(), m.IngestedAt.UnixNano(), string(tokens), string(keywords), m.Drill,
+			m.Sentiment, m.SentimentScore, m.Topic, string(schemes))
 		if err != nil {
 			return fmt.Errorf("inserting mention %s: %w", m.ID, err)
 		}
@@ -136,6 +178,22 @@ func (s *Store) PutMentions(ctx context.Context, ms []analytics.Mention) error {
 		for _, k := range m.Keywords {
 			if _, err := kw.ExecContext(ctx, k, m.ID, m.Platform, m.PublishedAt.UnixNano()); err != nil {
 				return fmt.Errorf("inserting keyword %q of mention %s: %w", k, m.ID, err)
+			}
+		}
+		// Rollups: the mention is new, so each of its buckets gains one.
+		keys := make([][2]string, 0, 1+len(m.Schemes))
+		if m.Topic != "" {
+			keys = append(keys, [2]string{string(analytics.ByTopic), m.Topic})
+		}
+		for _, sc := range m.Schemes {
+			keys = append(keys, [2]string{string(analytics.ByScheme), sc})
+		}
+		for i, step := range []int64{int64(time.Minute), int64(time.Hour)} {
+			start := m.PublishedAt.UnixNano() / step * step
+			for _, k := range keys {
+				if _, err := roll[i].ExecContext(ctx, k[0], k[1], m.Platform, start); err != nil {
+					return fmt.Errorf("rolling up mention %s: %w", m.ID, err)
+				}
 			}
 		}
 	}
@@ -159,8 +217,9 @@ func (s *Store) Get(ctx context.Context, id string) (analytics.Mention, error) {
 		pns, ins    int64
 		tokens, kws string
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT id, platform, source, url, author_id, author_name, title, text, published_ns, ingested_ns, tokens, keywords, drill FROM mentions WHERE id = ?`, id).
-		Scan(&m.ID, &m.Platform, &m.Source, &m.URL, &m.AuthorID, &m.AuthorName, &m.Title, &m.Text, &pns, &ins, &tokens, &kws, &m.Drill)
+	var schemes string
+	err := s.db.QueryRowContext(ctx, `SELECT id, platform, source, url, author_id, author_name, title, text, published_ns, ingested_ns, tokens, keywords, drill, sentiment, sentiment_score, topic, schemes FROM mentions WHERE id = ?`, id).
+		Scan(&m.ID, &m.Platform, &m.Source, &m.URL, &m.AuthorID, &m.AuthorName, &m.Title, &m.Text, &pns, &ins, &tokens, &kws, &m.Drill, &m.Sentiment, &m.SentimentScore, &m.Topic, &schemes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return analytics.Mention{}, fmt.Errorf("mention %s: %w", id, analytics.ErrNotFound)
 	}
@@ -174,6 +233,12 @@ func (s *Store) Get(ctx context.Context, id string) (analytics.Mention, error) {
 	}
 	if err := json.Unmarshal([]byte(kws), &m.Keywords); err != nil {
 		return m, fmt.Errorf("decoding keywords of %s: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(schemes), &m.Schemes); err != nil {
+		return m, fmt.Errorf("decoding schemes of %s: %w", id, err)
+	}
+	if len(m.Schemes) == 0 {
+		m.Schemes = nil
 	}
 	return m, nil
 }
@@ -247,6 +312,139 @@ func (s *Store) TopKeywords(ctx context.Context, q analytics.Query, limit int) (
 			return nil, err
 		}
 		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// Rollup implements analytics.Store.
+func (s *Store) Rollup(ctx context.Context, dim analytics.Dimension, keys []string, q analytics.Query) ([]analytics.KeyBucket, error) {
+	if err := q.Validate(true); err != nil {
+		return nil, err
+	}
+	if dim != analytics.ByTopic && dim != analytics.ByScheme {
+		return nil, fmt.Errorf("rollup dimension %q is not topic or scheme", dim)
+	}
+	table, step := "rollup_minute", int64(time.Minute)
+	if q.Step != analytics.Minute {
+		table, step = "rollup_hour", int64(q.Step)
+	}
+	where := []string{"dim = ?", "start_ns >= ?", "start_ns < ?"}
+	args := []any{step, step, string(dim), q.From.UnixNano(), q.To.UnixNano()}
+	if q.Platform != "" {
+		where = append(where, "platform = ?")
+		args = append(args, q.Platform)
+	}
+	if keys != nil {
+		where = append(where, "key IN ("+strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")+")")
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		if len(keys) == 0 {
+			return nil, nil
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT key, (start_ns / ?) * ? AS b, SUM(n) FROM `+table+` WHERE `+strings.Join(where, " AND ")+` GROUP BY key, b ORDER BY key, b`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s rollup: %w", dim, err)
+	}
+	defer rows.Close()
+	var out []analytics.KeyBucket
+	for rows.Next() {
+		var b analytics.KeyBucket
+		var ns int64
+		if err := rows.Scan(&b.Key, &ns, &b.Count); err != nil {
+			return nil, err
+		}
+		b.Start = time.Unix(0, ns).UTC()
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// topicBody is how a topic is kept: columns for what queries select on,
+// the rest as JSON.
+type topicBody struct {
+	Label     []string `json:"label"`
+	FirstID   string   `json:"first_id"`
+	Platforms []string `json:"platforms"`
+	Neg       int64    `json:"neg"`
+	Neu       int64    `json:"neu"`
+	Pos       int64    `json:"pos"`
+	Reach     int64    `json:"reach"`
+	Heat      float64  `json:"heat"`
+	Lifecycle string   `json:"lifecycle"`
+	Grade     int      `json:"grade"`
+	Schemes   []string `json:"schemes"`
+	Retired   bool     `json:"retired"`
+}
+
+// PutTopics implements analytics.Store.
+func (s *Store) PutTopics(ctx context.Context, ts []analytics.Topic) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning topic upsert: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO topics (id, first_ns, last_ns, mentions, drill, updated_ns, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET first_ns = excluded.first_ns, last_ns = excluded.last_ns, mentions = excluded.mentions,
+			drill = excluded.drill, updated_ns = excluded.updated_ns, body = excluded.body
+		WHERE excluded.updated_ns > topics.updated_ns`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, t := range ts {
+		body, _ := json.Marshal(topicBody{Label: t.Label, FirstID: t.FirstID, Platforms: t.Platforms, Neg: t.Neg, Neu: t.Neu, Pos: t.Pos,
+			Reach: t.Reach, Heat: t.Heat, Lifecycle: t.Lifecycle, Grade: t.Grade, Schemes: t.Schemes, Retired: t.Retired})
+		if _, err := stmt.ExecContext(ctx, t.ID, t.FirstTime.UnixNano(), t.LastTime.UnixNano(), t.Mentions, t.Drill, t.Updated.UnixNano(), string(body)); err != nil {
+			return fmt.Errorf("storing topic %s: %w", t.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing %d topics: %w", len(ts), err)
+	}
+	return nil
+}
+
+// Topics implements analytics.Store.
+func (s *Store) Topics(ctx context.Context, q analytics.TopicQuery) ([]analytics.Topic, error) {
+	if q.From.IsZero() || q.To.IsZero() || !q.From.Before(q.To) {
+		return nil, fmt.Errorf("topic query range [%s, %s) is empty", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	query := `SELECT id, first_ns, last_ns, mentions, drill, updated_ns, body FROM topics WHERE last_ns >= ? AND first_ns < ?`
+	if !q.Drill {
+		query += ` AND drill = 0`
+	}
+	rows, err := s.db.QueryContext(ctx, query+` ORDER BY mentions DESC, id ASC LIMIT ?`, q.From.UnixNano(), q.To.UnixNano(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("reading topics: %w", err)
+	}
+	defer rows.Close()
+	var out []analytics.Topic
+	for rows.Next() {
+		var (
+			t             analytics.Topic
+			fns, lns, uns int64
+			body          string
+			b             topicBody
+		)
+		if err := rows.Scan(&t.ID, &fns, &lns, &t.Mentions, &t.Drill, &uns, &body); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(body), &b); err != nil {
+			return nil, fmt.Errorf("decoding topic %s: %w", t.ID, err)
+		}
+		t.FirstTime, t.LastTime, t.Updated = time.Unix(0, fns).UTC(), time.Unix(0, lns).UTC(), time.Unix(0, uns).UTC()
+		t.Label, t.FirstID, t.Platforms, t.Neg, t.Neu, t.Pos = b.Label, b.FirstID, b.Platforms, b.Neg, b.Neu, b.Pos
+		t.Reach, t.Heat, t.Lifecycle, t.Grade, t.Schemes, t.Retired = b.Reach, b.Heat, b.Lifecycle, b.Grade, b.Schemes, b.Retired
+		out = append(out, t)
 	}
 	return out, rows.Err()
 }

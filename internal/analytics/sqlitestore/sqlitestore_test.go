@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -35,5 +36,30 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	defer s.Close()
 	if _, err := s.Get(t.Context(), "weibo:1"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A store written by the first schema upgrades in place and keeps its data.
+func TestUpgradeFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "analytics.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{migrations[0], `PRAGMA user_version = 1`,
+		`INSERT INTO mentions (id, platform, source, url, author_id, author_name, title, text, published_ns, ingested_ns, tokens, keywords, drill) VALUES ('weibo:1', 'weibo', '', '', '', '', '', '旧数据', 0, 0, '[]', '[]', 0)`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := Open(t.Context(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	m, err := s.Get(t.Context(), "weibo:1")
+	if err != nil || m.Text != "旧数据" || m.Topic != "" {
+		t.Fatalf("after upgrade: %+v, %v", m, err)
 	}
 }

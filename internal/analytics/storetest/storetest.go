@@ -26,6 +26,9 @@ func Run(t *testing.T, fresh func(t *testing.T) analytics.Store) {
 		{"TopKeywords", testTopKeywords},
 		{"ConcurrentWriters", testConcurrent},
 		{"BadQuery", testBadQuery},
+		{"AnalysisFieldsRoundTrip", testAnalysisFields},
+		{"RollupByTopicAndScheme", testRollup},
+		{"TopicsLatestVersionWins", testTopics},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -274,4 +277,122 @@ func equalBuckets(got, want []analytics.Bucket) bool {
 
 func kc(k string, n int64) analytics.KeywordCount {
 	return analytics.KeywordCount{Keyword: k, Count: n}
+}
+
+func analysed(id, platform string, at time.Time, topic string, schemes ...string) analytics.Mention {
+	x := m(id, platform, at)
+	x.Topic = topic
+	x.Schemes = schemes
+	x.Sentiment = "neg"
+	x.SentimentScore = -0.75
+	return x
+}
+
+func testAnalysisFields(t *testing.T, s analytics.Store) {
+	in := analysed("1", "weibo", t0, "t-weibo:1", "chem", "env")
+	put(t, s, in)
+	got, err := s.Get(ctx(t), in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Topic != in.Topic || got.Sentiment != "neg" || got.SentimentScore != -0.75 || !reflect.DeepEqual(got.Schemes, in.Schemes) {
+		t.Fatalf("Get = %+v", got)
+	}
+}
+
+func testRollup(t *testing.T, s analytics.Store) {
+	put(t, s,
+		analysed("1", "weibo", t0.Add(10*time.Second), "ta", "chem"),
+		analysed("2", "weibo", t0.Add(20*time.Second), "ta", "chem", "env"),
+		analysed("3", "forum", t0.Add(70*time.Second), "ta"),
+		analysed("4", "weibo", t0.Add(65*time.Minute), "tb", "env"),
+		analysed("5", "weibo", t0.Add(30*time.Hour), "ta", "chem"), // outside the range
+	)
+	put(t, s, analysed("2", "weibo", t0.Add(20*time.Second), "ta", "chem", "env")) // again: counted once
+	q := day()
+	q.Step = analytics.Minute
+	got, err := s.Rollup(ctx(t), analytics.ByTopic, nil, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []analytics.KeyBucket{
+		{Key: "ta", Start: t0, Count: 2},
+		{Key: "ta", Start: t0.Add(time.Minute), Count: 1},
+		{Key: "tb", Start: t0.Add(65 * time.Minute), Count: 1},
+	}
+	if !equalKeyBuckets(got, want) {
+		t.Fatalf("per-minute topic rollup = %v\nwant %v", got, want)
+	}
+	q.Step = analytics.Hour
+	got, err = s.Rollup(ctx(t), analytics.ByScheme, nil, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []analytics.KeyBucket{
+		{Key: "chem", Start: t0, Count: 2},
+		{Key: "env", Start: t0, Count: 1},
+		{Key: "env", Start: t0.Add(time.Hour), Count: 1},
+	}
+	if !equalKeyBuckets(got, want) {
+		t.Fatalf("hourly scheme rollup = %v\nwant %v", got, want)
+	}
+	q.Platform = "weibo"
+	got, err = s.Rollup(ctx(t), analytics.ByTopic, []string{"ta"}, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []analytics.KeyBucket{{Key: "ta", Start: t0, Count: 2}}
+	if !equalKeyBuckets(got, want) {
+		t.Fatalf("hourly weibo rollup of ta = %v\nwant %v", got, want)
+	}
+	if _, err := s.Rollup(ctx(t), analytics.Dimension("author"), nil, q); err == nil {
+		t.Fatal("unknown dimension accepted")
+	}
+}
+
+func testTopics(t *testing.T, s analytics.Store) {
+	v1 := analytics.Topic{ID: "ta", Label: []string{"化工厂", "异味"}, Mentions: 10, FirstID: "weibo:1", FirstTime: t0, LastTime: t0.Add(time.Hour),
+		Platforms: []string{"weibo", "forum"}, Neg: 7, Neu: 2, Pos: 1, Reach: 12000, Heat: 3.5, Lifecycle: "rising", Grade: 3, Schemes: []string{"chem"}, Updated: t0.Add(time.Hour)}
+	v2 := v1
+	v2.Mentions, v2.LastTime, v2.Updated, v2.Lifecycle, v2.Grade = 40, t0.Add(3*time.Hour), t0.Add(3*time.Hour), "peak", 2
+	old := analytics.Topic{ID: "told", Label: []string{"路灯"}, Mentions: 99, FirstTime: t0.Add(-72 * time.Hour), LastTime: t0.Add(-48 * time.Hour), Updated: t0.Add(-48 * time.Hour), Retired: true}
+	drill := analytics.Topic{ID: "tdrill", Label: []string{"演练"}, Mentions: 500, FirstTime: t0, LastTime: t0, Updated: t0, Drill: true}
+	small := analytics.Topic{ID: "tsmall", Label: []string{"停水"}, Mentions: 3, FirstTime: t0.Add(2 * time.Hour), LastTime: t0.Add(2 * time.Hour), Updated: t0.Add(2 * time.Hour)}
+	if err := s.PutTopics(ctx(t), []analytics.Topic{v2, old, drill, small}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutTopics(ctx(t), []analytics.Topic{v1}); err != nil { // an older version arriving late
+		t.Fatal(err)
+	}
+	got, err := s.Topics(ctx(t), analytics.TopicQuery{From: t0.Add(-time.Hour), To: t0.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "ta" || got[1].ID != "tsmall" {
+		t.Fatalf("Topics = %+v", got)
+	}
+	g := got[0]
+	if g.Mentions != 40 || g.Lifecycle != "peak" || g.Grade != 2 || !g.Updated.Equal(v2.Updated) || !g.FirstTime.Equal(t0) ||
+		!reflect.DeepEqual(g.Label, v1.Label) || !reflect.DeepEqual(g.Platforms, v1.Platforms) || g.Neg != 7 || g.Reach != 12000 || g.Heat != 3.5 || g.FirstID != "weibo:1" || !reflect.DeepEqual(g.Schemes, []string{"chem"}) {
+		t.Fatalf("latest version of ta = %+v", g)
+	}
+	got, err = s.Topics(ctx(t), analytics.TopicQuery{From: t0.Add(-96 * time.Hour), To: t0.Add(24 * time.Hour), Limit: 2, Drill: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "tdrill" || got[1].ID != "told" || !got[1].Retired {
+		t.Fatalf("Topics with drills, limit 2 = %+v", got)
+	}
+}
+
+func equalKeyBuckets(got, want []analytics.KeyBucket) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i].Key != want[i].Key || !got[i].Start.Equal(want[i].Start) || got[i].Count != want[i].Count {
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"yuqing/internal/analytics"
+	"yuqing/internal/app"
+)
+
+func runCLI(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), args, &out, &errb, func(string) string { return "" }); code != 0 {
+		t.Fatalf("yuqing %s: exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errb.String())
+	}
+	return out.String()
+}
+
+// Schemes are versioned events: apply twice, list shows version 2; delete removes.
+func TestSchemeCommands(t *testing.T) {
+	data := t.TempDir()
+	file := filepath.Join(t.TempDir(), "schemes.yaml")
+	os.WriteFile(file, []byte("- id: chem\n  name: 化工厂异味\n  rule: 化工厂 & (异味 | 泄漏)\n  sensitive: true\n- id: school\n  name: 校园食安\n  rule: NEAR/8(学校, 中毒)\n"), 0o644)
+	runCLI(t, "scheme", "apply", "--file", file, "--data", data, "--actor", "tester")
+	runCLI(t, "scheme", "apply", "--file", file, "--data", data, "--actor", "tester")
+	list := runCLI(t, "scheme", "list", "--data", data)
+	if !strings.Contains(list, "chem") || !strings.Contains(list, "v2") || !strings.Contains(list, "school") {
+		t.Fatalf("list after two applies:\n%s", list)
+	}
+	runCLI(t, "scheme", "delete", "--id", "school", "--data", data)
+	if list := runCLI(t, "scheme", "list", "--data", data); strings.Contains(list, "school") {
+		t.Fatalf("deleted scheme still listed:\n%s", list)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("- id: broken\n  rule: \"((\"\n"), 0o644)
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"scheme", "apply", "--file", bad, "--data", data}, &out, &errb, func(string) string { return "" }); code == 0 || !strings.Contains(errb.String(), "scheme broken") {
+		t.Fatalf("a broken scheme was accepted: %d %s", code, errb.String())
+	}
+}
+
+// Offline analysis and sentiment write one line per input line, and a
+// correction recorded as an event is used by `train sentiment --feedback`.
+func TestOfflineCommandsAndRetraining(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.jsonl")
+	var lines []string
+	for i, text := range []string{"城东化工厂传出刺鼻异味，居民担心泄漏", "化工厂异味太可怕了", "小区路灯坏了没人修", "不是合法的一行"} {
+		if i == 3 {
+			lines = append(lines, `{"id":"x","platform":"weibo"}`)
+			continue
+		}
+		lines = append(lines, `{"id":"`+string(rune('a'+i))+`","platform":"weibo","time":"2026-11-23T08:0`+string(rune('0'+i))+`:00+08:00","text":"`+text+`"}`)
+	}
+	os.WriteFile(in, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	out := filepath.Join(dir, "out.jsonl")
+	runCLI(t, "analyze", "--in", in, "--out", out)
+	b, _ := os.ReadFile(out)
+	got := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(got) != 4 || !strings.Contains(got[0], `"id":"a"`) || !strings.Contains(got[3], `"error"`) {
+		t.Fatalf("assignments:\n%s", b)
+	}
+	labels := filepath.Join(dir, "labels.jsonl")
+	runCLI(t, "sentiment", "--in", in, "--out", labels)
+	b, _ = os.ReadFile(labels)
+	if n := strings.Count(string(b), `"label"`); n != 4 {
+		t.Fatalf("sentiment wrote %d labels:\n%s", n, b)
+	}
+
+	labelled := filepath.Join(dir, "labelled.jsonl")
+	var ex []string
+	for i := 0; i < 40; i++ {
+		ex = append(ex, `{"id":"p`+string(rune('a'+i%26))+string(rune('a'+i/26))+`","text":"服务很好，处理及时，非常满意`+string(rune('一'+i))+`","label":"pos"}`)
+		ex = append(ex, `{"id":"n`+string(rune('a'+i%26))+string(rune('a'+i/26))+`","text":"推诿扯皮，没人管，太失望了`+string(rune('一'+i))+`","label":"neg"}`)
+	}
+	os.WriteFile(labelled, []byte(strings.Join(ex, "\n")+"\n"), 0o644)
+	model := filepath.Join(dir, "model.bin")
+	res := runCLI(t, "train", "sentiment", "--in", labelled, "--out", model, "--data", filepath.Join(dir, "data"))
+	if !strings.Contains(res, "trained on 80 examples") {
+		t.Fatalf("train: %s", res)
+	}
+	runCLI(t, "sentiment", "--in", in, "--out", labels, "--model", model)
+}
+
+func TestFeedbackFeedsRetraining(t *testing.T) {
+	data := t.TempDir()
+	cfg := app.Defaults()
+	cfg.Data = data
+	store, err := app.OpenStore(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.PutMentions(context.Background(), []analytics.Mention{{ID: "weibo:9", Platform: "weibo", Text: "这次回应还算及时", Sentiment: "neg", PublishedAt: time.Now()}})
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runCLI(t, "feedback", "sentiment", "--mention", "weibo:9", "--label", "pos", "--actor", "zhang", "--data", data)
+	if !strings.Contains(res, "weibo:9 is pos (was neg)") {
+		t.Fatalf("feedback: %s", res)
+	}
+	labelled := filepath.Join(t.TempDir(), "labelled.jsonl")
+	os.WriteFile(labelled, []byte(`{"id":"a","text":"处理及时，很满意","label":"pos"}`+"\n"+`{"id":"b","text":"推诿扯皮，太失望","label":"neg"}`+"\n"), 0o644)
+	model := filepath.Join(t.TempDir(), "m.bin")
+	res = runCLI(t, "train", "sentiment", "--in", labelled, "--feedback", "--out", model, "--data", data)
+	if !strings.Contains(res, "1 corrections from the log") || !strings.Contains(res, "trained on 3 examples") {
+		t.Fatalf("train --feedback: %s", res)
+	}
+}
