@@ -9,6 +9,7 @@ import (
 	"bufio"
 	_ "embed"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sort"
@@ -27,6 +28,9 @@ import (
 
 //go:embed stopwords-zh.txt
 var stopwordsZh string
+
+//go:embed publicaffairs.txt
+var publicAffairs string
 
 // Config configures segmentation.
 type Config struct {
@@ -116,7 +120,10 @@ func (s *Segmenter) Reload() error {
 		return fmt.Errorf("loading gse's embedded dictionary: %w", err)
 	}
 	st := &state{seg: &seg, stop: baseStop, idf: baseIDF, idfMed: baseMed, loaded: time.Now()}
-	added := 0
+	added, err := addWords(&seg, "publicaffairs.txt", strings.NewReader(publicAffairs))
+	if err != nil {
+		return err
+	}
 	for _, path := range s.cfg.UserDicts {
 		n, err := addUserDict(&seg, path)
 		if err != nil {
@@ -140,8 +147,13 @@ func addUserDict(seg *gse.Segmenter, path string) (int, error) {
 		return 0, fmt.Errorf("opening user dictionary: %w", err)
 	}
 	defer f.Close()
+	return addWords(seg, path, f)
+}
+
+// addWords adds "word [freq [pos]]" lines; # starts a comment.
+func addWords(seg *gse.Segmenter, path string, r io.Reader) (int, error) {
 	n := 0
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
 		if text == "" || strings.HasPrefix(text, "#") {
@@ -160,7 +172,7 @@ func addUserDict(seg *gse.Segmenter, path string) (int, error) {
 		if len(fields) > 2 {
 			pos = fields[2]
 		}
-		if err := seg.AddTokenForce(fields[0], freq, pos); err != nil {
+		if err := seg.AddToken(fields[0], freq, pos); err != nil { // CalcToken runs once, after every dictionary
 			return n, fmt.Errorf("%s:%d: adding %q: %w", path, line, fields[0], err)
 		}
 		n++

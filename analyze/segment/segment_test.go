@@ -1,9 +1,12 @@
 package segment
 
 import (
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -106,4 +109,32 @@ func TestConcurrentCutDuringReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	wg.Wait()
+}
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestGolden pins the tokens and keywords of a small corpus the project
+// wrote: a change of dictionary, stop words or folding shows up here.
+func TestGolden(t *testing.T) {
+	s := seg(t)
+	b, err := os.ReadFile(filepath.Join("testdata", "corpus.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		toks := s.Tokens(line)
+		fmt.Fprintf(&out, "%s\n  tokens:   %s\n  keywords: %s\n", line, strings.Join(toks, " | "), strings.Join(s.Keywords(toks, 5), " | "))
+	}
+	golden := filepath.Join("testdata", "corpus.golden")
+	if *update {
+		os.WriteFile(golden, []byte(out.String()), 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != out.String() {
+		t.Fatalf("segmentation differs from %s (run go test -update after checking):\n%s", golden, out.String())
+	}
 }
