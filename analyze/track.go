@@ -168,15 +168,20 @@ func (t *Tracker) Track(a *Analyzed) Output {
 	st.sum.Velocity, st.sum.Acceleration = sig.Velocity, sig.Acceleration
 	st.sum.PeakVelocity = math.Max(st.sum.PeakVelocity, sig.Velocity)
 	st.spike = st.spike || sig.Spike
-	newScheme := false
+	newScheme, schemeSpike := false, false
 	for _, sm := range a.Schemes {
-		t.schemes.Observe("scheme:"+sm.SchemeID, m.PublishedAt, 1)
+		// A scheme bursting against its own weekly rhythm marks the topic
+		// carrying the burst.
+		if t.schemes.Observe("scheme:"+sm.SchemeID, m.PublishedAt, 1).Spike {
+			st.spike = true
+			schemeSpike = true
+		}
 		if !st.schemes[sm.SchemeID] {
 			st.schemes[sm.SchemeID] = true
 			newScheme = true
 		}
 	}
-	if st.sum.Mentions >= st.nextGrade || sig.Spike || newScheme {
+	if st.sum.Mentions >= st.nextGrade || sig.Spike || schemeSpike || newScheme {
 		st.nextGrade = max(st.sum.Mentions+1, int(math.Ceil(float64(st.sum.Mentions)*1.5)))
 		t.regrade(st)
 		s := t.summary(st)

@@ -7,6 +7,7 @@ package segment
 
 import (
 	"bufio"
+	"context"
 	_ "embed"
 	"fmt"
 	"io"
@@ -47,6 +48,7 @@ type Segmenter struct {
 	logger *slog.Logger
 	cur    atomic.Pointer[state]
 	mu     sync.Mutex // serialises Reload
+	stamps string     // sizes and modification times of the user dictionaries at the last load
 }
 
 type state struct {
@@ -136,6 +138,7 @@ func (s *Segmenter) Reload() error {
 		seg.CalcToken()
 	}
 	st.nwords = seg.Dict.NumTokens()
+	s.stamps = s.stampDicts()
 	s.cur.Store(st)
 	s.logger.Info("segmenter loaded", "words", st.nwords, "user_words", added, "took", time.Since(start).Round(time.Millisecond))
 	return nil
@@ -268,6 +271,53 @@ func keywordish(t string) bool {
 		return n >= 3
 	}
 	return n >= 2
+}
+
+func (s *Segmenter) stampDicts() string {
+	var b strings.Builder
+	for _, p := range s.cfg.UserDicts {
+		if fi, err := os.Stat(p); err == nil {
+			fmt.Fprintf(&b, "%s:%d:%d;", p, fi.Size(), fi.ModTime().UnixNano())
+		} else {
+			fmt.Fprintf(&b, "%s:missing;", p)
+		}
+	}
+	return b.String()
+}
+
+// ReloadIfChanged reloads when a user dictionary changed on disk since the
+// last load, and reports whether it did.
+func (s *Segmenter) ReloadIfChanged() (bool, error) {
+	s.mu.Lock()
+	same := s.stampDicts() == s.stamps
+	s.mu.Unlock()
+	if same {
+		return false, nil
+	}
+	return true, s.Reload()
+}
+
+// Watch checks the user dictionaries every interval until ctx is done and
+// reloads when one changed; a dictionary that fails to load is logged and
+// the working segmenter kept.
+func (s *Segmenter) Watch(ctx context.Context, every time.Duration) {
+	if len(s.cfg.UserDicts) == 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if changed, err := s.ReloadIfChanged(); err != nil {
+				s.logger.Error("user dictionary not reloaded; keeping the previous one", "err", err)
+			} else if changed {
+				s.logger.Info("user dictionaries reloaded")
+			}
+		}
+	}
 }
 
 // Info describes the loaded segmenter, for health pages.

@@ -73,11 +73,14 @@ func TestUserDictionaryReloadWithoutRestart(t *testing.T) {
 	if err := os.WriteFile(dict, []byte("翠湖新区管委会 50000 nt\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Reload(); err != nil {
-		t.Fatal(err)
+	if changed, err := s.ReloadIfChanged(); err != nil || !changed {
+		t.Fatalf("ReloadIfChanged after an edit = %v, %v", changed, err)
 	}
 	if got := s.Tokens(text); !slices.Contains(got, "翠湖新区管委会") {
 		t.Fatalf("after reload, tokens = %v", got)
+	}
+	if changed, _ := s.ReloadIfChanged(); changed {
+		t.Fatal("reloaded an unchanged dictionary")
 	}
 	if err := os.WriteFile(dict, []byte("坏词 notanumber\n"), 0o644); err != nil {
 		t.Fatal(err)

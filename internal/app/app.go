@@ -147,6 +147,10 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			workers.stop()
 			return err
 		}
+		workers.loop(wctx, logger, "user dictionaries", func(ctx context.Context) error {
+			seg.Watch(ctx, 10*time.Second)
+			return ctx.Err()
+		})
 		reg := scheme.NewRegistry()
 		if err := ReplayInto(ctx, log, scheme.Topic, reg.Apply); err != nil {
 			srv.Close()
