@@ -8,6 +8,13 @@ type automaton struct {
 	out   [][]int32 // term indexes ending at each node (including via fail links)
 	terms []string
 	lens  []int // term length in runes
+	// alpha has a bit for every BMP rune that occurs in some term: any other
+	// rune sends the scan straight back to the root without a lookup.
+	alpha [1 << 16 / 64]uint64
+}
+
+func (a *automaton) inAlphabet(r rune) bool {
+	return r >= 1<<16 || a.alpha[r>>6]&(1<<(r&63)) != 0
 }
 
 func newAutomaton(terms []string) *automaton {
@@ -16,6 +23,9 @@ func newAutomaton(terms []string) *automaton {
 		node := int32(0)
 		n := 0
 		for _, r := range t {
+			if r < 1<<16 {
+				a.alpha[r>>6] |= 1 << (r & 63)
+			}
 			n++
 			nx, ok := a.next[node][r]
 			if !ok {
@@ -69,6 +79,11 @@ func (a *automaton) scan(text string, fn func(hit)) {
 	node := int32(0)
 	pos := 0
 	for _, r := range text {
+		if !a.inAlphabet(r) {
+			node = 0
+			pos++
+			continue
+		}
 		for {
 			if nx, ok := a.next[node][r]; ok {
 				node = nx

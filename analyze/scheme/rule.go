@@ -22,7 +22,10 @@ import (
 type node interface{ isNode() }
 
 type (
-	termNode struct{ terms []string } // any of these terms (one term, or a group)
+	termNode struct {
+		terms []string // any of these terms (one term, or a group)
+		ids   []int32  // their indexes in the matcher, set by Compile
+	}
 	andNode  struct{ kids []node }
 	orNode   struct{ kids []node }
 	notNode  struct{ kid node }

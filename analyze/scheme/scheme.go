@@ -97,8 +97,10 @@ func Compile(schemes []Scheme) (*Matcher, error) {
 		}
 		c := compiled{s: s, rule: rule}
 		walkTerms(rule, func(tn *termNode, neg bool) {
+			tn.ids = tn.ids[:0]
 			for _, t := range tn.terms {
 				i := intern(t)
+				tn.ids = append(tn.ids, i)
 				if !neg {
 					c.terms = append(c.terms, i)
 				}
@@ -159,42 +161,59 @@ func walkTerms(n node, fn func(*termNode, bool)) {
 // Len is the number of schemes.
 func (m *Matcher) Len() int { return len(m.schemes) }
 
+// hits are the occurrences found in one text; texts hit few terms, so a
+// slice scanned linearly beats a map.
+type hits []hit
+
+func (hs hits) has(term int32) bool {
+	for _, h := range hs {
+		if h.term == term {
+			return true
+		}
+	}
+	return false
+}
+
 // Match returns the schemes in matches of in, ordered by scheme ID.
 func (m *Matcher) Match(in Input) []Match {
 	if m == nil || len(m.schemes) == 0 {
 		return nil
 	}
-	text := fold(in.Text)
-	hits := map[int32][]hit{}
-	m.ac.scan(text, func(h hit) { hits[h.term] = append(hits[h.term], h) })
-	if len(hits) == 0 {
+	var buf [16]hit
+	hs := hits(buf[:0])
+	m.ac.scan(fold(in.Text), func(h hit) { hs = append(hs, h) })
+	if len(hs) == 0 {
 		return nil
 	}
-	var candidates []int32
-	for t := range hits {
-		candidates = append(candidates, m.byTerm[t]...)
+	var cbuf [8]int32
+	candidates := cbuf[:0]
+	for _, h := range hs {
+		candidates = append(candidates, m.byTerm[h.term]...)
 	}
 	slices.Sort(candidates)
 	candidates = slices.Compact(candidates)
-	region := fold(in.Region)
+	region := ""
+	if in.Region != "" {
+		region = fold(in.Region)
+	}
 	var out []Match
 	for _, si := range candidates {
 		c := &m.schemes[si]
 		if len(c.s.Platforms) > 0 && !slices.Contains(c.s.Platforms, in.Platform) {
 			continue
 		}
-		if !inRegion(c, region, hits, m.termText) {
+		if !inRegion(c, region, hs, m.termText) {
 			continue
 		}
-		if excluded(c, hits) {
+		if excluded(c, hs) {
 			continue
 		}
-		if !eval(c.rule, hits, m.index) {
+		if !eval(c.rule, hs) {
 			continue
 		}
 		var terms []string
 		for _, t := range c.terms {
-			if len(hits[t]) > 0 {
+			if hs.has(t) {
 				terms = append(terms, m.termText[t])
 			}
 		}
@@ -207,7 +226,7 @@ func (m *Matcher) Match(in Input) []Match {
 
 // inRegion: no scope, or the mention's region names one of the scheme's
 // regions, or (when the mention has no region) its text does.
-func inRegion(c *compiled, region string, hits map[int32][]hit, terms []string) bool {
+func inRegion(c *compiled, region string, hs hits, terms []string) bool {
 	if len(c.regions) == 0 {
 		return true
 	}
@@ -215,56 +234,55 @@ func inRegion(c *compiled, region string, hits map[int32][]hit, terms []string) 
 		if region != "" && strings.Contains(region, terms[r]) {
 			return true
 		}
-		if region == "" && len(hits[r]) > 0 {
+		if region == "" && hs.has(r) {
 			return true
 		}
 	}
 	return false
 }
 
-func excluded(c *compiled, hits map[int32][]hit) bool {
+func excluded(c *compiled, hs hits) bool {
 	for _, t := range c.exclude {
-		if len(hits[t]) > 0 {
+		if hs.has(t) {
 			return true
 		}
 	}
 	return false
 }
 
-func eval(n node, hits map[int32][]hit, index map[string]int32) bool {
+func eval(n node, hs hits) bool {
 	switch n := n.(type) {
 	case *termNode:
-		for _, t := range n.terms {
-			if len(hits[index[t]]) > 0 {
+		for _, t := range n.ids {
+			if hs.has(t) {
 				return true
 			}
 		}
 		return false
 	case andNode:
 		for _, k := range n.kids {
-			if !eval(k, hits, index) {
+			if !eval(k, hs) {
 				return false
 			}
 		}
 		return true
 	case orNode:
 		for _, k := range n.kids {
-			if eval(k, hits, index) {
+			if eval(k, hs) {
 				return true
 			}
 		}
 		return false
 	case notNode:
-		return !eval(n.kid, hits, index)
+		return !eval(n.kid, hs)
 	case nearNode:
-		for _, ta := range n.a.terms {
-			for _, ha := range hits[index[ta]] {
-				for _, tb := range n.b.terms {
-					for _, hb := range hits[index[tb]] {
-						if gap(ha, hb) <= n.dist {
-							return true
-						}
-					}
+		for _, ha := range hs {
+			if !slices.Contains(n.a.ids, ha.term) {
+				continue
+			}
+			for _, hb := range hs {
+				if slices.Contains(n.b.ids, hb.term) && gap(ha, hb) <= n.dist {
+					return true
 				}
 			}
 		}

@@ -17,30 +17,51 @@ import (
 //go:embed t2s.txt
 var t2sTable string
 
-var t2s = func() map[rune]rune {
-	m := make(map[rune]rune, 3300)
-	for _, line := range strings.Split(t2sTable, "\n") {
-		t, s, ok := strings.Cut(line, " ")
-		if !ok {
-			continue
+// Most Traditional characters lie in the CJK blocks 0x3400–0x9FFF: a dense
+// table answers those without hashing; the map holds the rest.
+const denseLo, denseHi = 0x3400, 0xA000
+
+var (
+	t2sDense [denseHi - denseLo]rune
+	t2s      = func() map[rune]rune {
+		m := make(map[rune]rune, 64)
+		for _, line := range strings.Split(t2sTable, "\n") {
+			t, s, ok := strings.Cut(line, " ")
+			if !ok {
+				continue
+			}
+			tr, _ := utf8.DecodeRuneInString(t)
+			sr, _ := utf8.DecodeRuneInString(s)
+			if tr >= denseLo && tr < denseHi {
+				t2sDense[tr-denseLo] = sr
+			} else {
+				m[tr] = sr
+			}
 		}
-		tr, _ := utf8.DecodeRuneInString(t)
-		sr, _ := utf8.DecodeRuneInString(s)
-		m[tr] = sr
+		return m
+	}()
+)
+
+func simplify(r rune) rune {
+	if r >= denseLo && r < denseHi {
+		if x := t2sDense[r-denseLo]; x != 0 {
+			return x
+		}
+		return r
 	}
-	return m
-}()
+	if x, ok := t2s[r]; ok {
+		return x
+	}
+	return r
+}
 
 // Simplify maps Traditional characters to Simplified ones.
 func Simplify(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r < 0x3400 {
+		if r < denseLo {
 			return r
 		}
-		if x, ok := t2s[r]; ok {
-			return x
-		}
-		return r
+		return simplify(r)
 	}, s)
 }
 
@@ -59,11 +80,17 @@ func Width(r rune) rune {
 // dictionaries and texts are compared.
 func Fold(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r >= 0x3400 {
-			if x, ok := t2s[r]; ok {
-				return x
+		switch {
+		case r < 0x80:
+			if r >= 'A' && r <= 'Z' {
+				return r + 'a' - 'A'
 			}
+			return r
+		case r >= denseLo && r < denseHi:
+			return simplify(r)
+		case r >= 0xFF01 && r <= 0xFF5E, r == 0x3000:
+			return unicode.ToLower(Width(r))
 		}
-		return unicode.ToLower(Width(r))
+		return unicode.ToLower(simplify(r))
 	}, s)
 }
