@@ -10,8 +10,10 @@ package analyze
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -98,6 +100,12 @@ type Analyzer struct {
 	Log      eventlog.Log
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// SnapshotPath, if set, is where the tracker's state is saved every
+	// SnapshotEvery analysed mentions (default 20,000), so a restart replays
+	// only what came after. Used on transactional logs (the embedded one),
+	// where the analysed topic holds exactly one event per processed mention.
+	SnapshotPath  string
+	SnapshotEvery int64
 }
 
 // Run rebuilds the tracker from the analysed topic, then consumes the
@@ -110,21 +118,70 @@ func (a *Analyzer) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	every := a.SnapshotEvery
+	if every <= 0 {
+		every = 20000
+	}
+	lastSnap := tr.Processed()
 	return eventlog.Pipe(ctx, a.Log, eventlog.TopicMentions, Group, func(ctx context.Context, tx eventlog.Tx, batch []eventlog.Record) error {
+		// The previous batch is committed (we were called again): the
+		// tracker's state now matches the log, a safe moment to save it.
+		if a.snapshots() && tr.Processed()-lastSnap >= every {
+			if err := tr.SaveSnapshot(a.SnapshotPath); err != nil {
+				a.Logger.Warn("tracker snapshot not saved", "err", err)
+			} else {
+				lastSnap = tr.Processed()
+				a.Logger.Info("tracker snapshot saved", "mentions", lastSnap, "active_topics", tr.Active())
+			}
+		}
 		return a.handle(ctx, tr, tx, batch)
 	})
 }
+
+func (a *Analyzer) snapshots() bool {
+	_, tx := a.Log.(eventlog.TxLog)
+	return a.SnapshotPath != "" && tx
+}
+
+// errNotSinglePartition stops a snapshot-based rebuild on a partitioned topic.
+var errNotSinglePartition = errors.New("analysed topic has several partitions")
 
 // Rebuild replays the analysed topic through a fresh tracker, so its topics,
 // spikes and alerts are what they were when the process stopped. A run
 // whose handler failed rebuilds too: the tracker may have seen mentions
 // whose output was never committed.
 func (a *Analyzer) Rebuild(ctx context.Context) (*Tracker, error) {
-	tr := NewTracker(a.Tracking)
+	if a.snapshots() {
+		if f, err := os.Open(a.SnapshotPath); err == nil {
+			tr, err := RestoreTracker(a.Tracking, f)
+			f.Close()
+			if err == nil {
+				tr, err = a.replay(ctx, tr)
+			}
+			if err == nil {
+				return tr, nil
+			}
+			a.Logger.Warn("tracker snapshot unusable; replaying the whole analysed topic", "path", a.SnapshotPath, "err", err)
+		}
+	}
+	return a.replay(ctx, NewTracker(a.Tracking))
+}
+
+// replay feeds tr the analysed mentions it has not processed yet.
+func (a *Analyzer) replay(ctx context.Context, tr *Tracker) (*Tracker, error) {
+	skip := tr.Processed()
+	fromSnapshot := skip
 	start := time.Now()
 	n, mismatched := 0, 0
+	var seen int64
 	err := a.Log.Replay(ctx, eventlog.TopicAnalyzed, func(_ context.Context, batch []eventlog.Record) error {
 		for _, r := range batch {
+			if r.Partition != 0 && fromSnapshot > 0 {
+				return errNotSinglePartition
+			}
+			if seen++; seen <= skip {
+				continue
+			}
 			var an Analyzed
 			if err := json.Unmarshal(r.Event.Payload, &an); err != nil {
 				continue // was dead-lettered when written
@@ -141,7 +198,10 @@ func (a *Analyzer) Rebuild(ctx context.Context) (*Tracker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rebuilding topics from the analysed log: %w", err)
 	}
-	a.Logger.Info("topics rebuilt from the log", "mentions", n, "active_topics", tr.Active(), "assignment_changes", mismatched, "took", time.Since(start).Round(time.Millisecond))
+	if seen < skip {
+		return nil, fmt.Errorf("the snapshot covers %d analysed mentions but the log holds %d", skip, seen)
+	}
+	a.Logger.Info("topics rebuilt from the log", "from_snapshot", fromSnapshot, "replayed", n, "active_topics", tr.Active(), "assignment_changes", mismatched, "took", time.Since(start).Round(time.Millisecond))
 	return tr, nil
 }
 

@@ -109,6 +109,8 @@ type Tracker struct {
 	stats   map[string]*topicState
 	retired []topic.Topic
 	now     time.Time // event time of the latest mention
+	// processed counts the analysed mentions folded in (for snapshots).
+	processed int64
 }
 
 type topicState struct {
@@ -142,6 +144,7 @@ func (t *Tracker) Active() int { return len(t.stats) }
 // spikes, grades and alerts.
 func (t *Tracker) Track(a *Analyzed) Output {
 	var out Output
+	t.processed++
 	m := a.Mention
 	if m.PublishedAt.After(t.now) {
 		t.now = m.PublishedAt
@@ -245,6 +248,7 @@ func (t *Tracker) add(st *topicState, a *Analyzed) {
 	if s.FirstTime.IsZero() || m.PublishedAt.Before(s.FirstTime) {
 		s.FirstTime = m.PublishedAt
 		s.First = smp
+		s.First.facts = grade.Facts{} // the summary shows the post; its facts live in samples
 	}
 	if m.PublishedAt.After(s.LastTime) {
 		s.LastTime = m.PublishedAt

@@ -174,3 +174,26 @@ func fill(a *Alert, t Topic, why string) {
 	a.Mentions = t.Mentions
 	a.Drill = t.Drill
 }
+
+// OpenAlert is an open alert as kept in a snapshot.
+type OpenAlert struct {
+	Alert     Alert `json:"alert"`
+	LastCount int   `json:"last_count"`
+}
+
+// Export returns the open alerts by topic ID, for a snapshot.
+func (al *Alerter) Export() map[string]OpenAlert {
+	out := make(map[string]OpenAlert, len(al.open))
+	for k, st := range al.open {
+		out[k] = OpenAlert{Alert: st.a, LastCount: st.lastCount}
+	}
+	return out
+}
+
+// Import replaces the open alerts with exported ones.
+func (al *Alerter) Import(open map[string]OpenAlert) {
+	al.open = make(map[string]*state, len(open))
+	for k, o := range open {
+		al.open[k] = &state{a: o.Alert, lastCount: o.LastCount}
+	}
+}

@@ -289,3 +289,41 @@ func Weight(reposts, comments, likes, followers int64, verified bool) float64 {
 
 // Drop forgets one series (a topic that retired).
 func (d *Detector) Drop(key string) { delete(d.series, key) }
+
+// SeriesState is one series as kept in a snapshot. Hours and Slots are the
+// rings as they are (index = hour or slot number modulo the ring length).
+type SeriesState struct {
+	Hours     []uint32  `json:"hours"`
+	FirstHour int64     `json:"first_hour"`
+	LastHour  int64     `json:"last_hour"`
+	Slots     []uint32  `json:"slots"`
+	LastSlot  int64     `json:"last_slot"`
+	LastSpike time.Time `json:"last_spike"`
+	Last      time.Time `json:"last"`
+}
+
+// Export returns every series' state, for a snapshot.
+func (d *Detector) Export() map[string]SeriesState {
+	out := make(map[string]SeriesState, len(d.series))
+	for k, s := range d.series {
+		out[k] = SeriesState{Hours: append([]uint32(nil), s.hours[:]...), FirstHour: s.firstHour, LastHour: s.lastHour,
+			Slots: append([]uint32(nil), s.slots[:]...), LastSlot: s.lastSlot, LastSpike: s.lastSpike, Last: s.last}
+	}
+	return out
+}
+
+// Import replaces the detector's series with exported ones.
+func (d *Detector) Import(states map[string]SeriesState) error {
+	m := make(map[string]*series, len(states))
+	for k, st := range states {
+		if len(st.Hours) != histHours || len(st.Slots) != slots {
+			return fmt.Errorf("spike series %q: %d hours and %d slots, want %d and %d", k, len(st.Hours), len(st.Slots), histHours, slots)
+		}
+		s := &series{firstHour: st.FirstHour, lastHour: st.LastHour, lastSlot: st.LastSlot, lastSpike: st.LastSpike, last: st.Last}
+		copy(s.hours[:], st.Hours)
+		copy(s.slots[:], st.Slots)
+		m[k] = s
+	}
+	d.series = m
+	return nil
+}

@@ -181,7 +181,8 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			enr.SetSentiment(m)
 			logger.Info("sentiment model loaded", "model", m.Info())
 		}
-		a := &analyze.Analyzer{Enricher: enr, Tracking: analyze.TrackerConfig{Topic: topic.DefaultConfig(), Sensitive: reg.Sensitive}, Store: store, Log: log, Now: opts.Now, Logger: logger}
+		a := &analyze.Analyzer{Enricher: enr, Tracking: analyze.TrackerConfig{Topic: topic.DefaultConfig(), Sensitive: reg.Sensitive}, Store: store, Log: log, Now: opts.Now, Logger: logger,
+			SnapshotPath: filepath.Join(cfg.Data, "analyzer.snapshot")}
 		workers.loop(wctx, logger, "analyzer", a.Run)
 	}
 	ready.Store(true)

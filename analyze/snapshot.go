@@ -1,0 +1,141 @@
+package analyze
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"yuqing/analyze/alert"
+	"yuqing/analyze/grade"
+	"yuqing/analyze/spike"
+	"yuqing/analyze/topic"
+)
+
+// Tracker snapshots: the whole state of the stateful stage (clusterer,
+// topic statistics, spike series, open alerts) after Processed analysed
+// mentions. Restoring one and replaying the analysed mentions after it gives
+// exactly the state that replaying everything would.
+const (
+	trackerFormat  = "yuqing/analyze.Tracker"
+	trackerVersion = 1
+)
+
+type trackerSnap struct {
+	Format       string                       `json:"format"`
+	Version      int                          `json:"version"`
+	Processed    int64                        `json:"processed"`
+	Now          time.Time                    `json:"now"`
+	Clusterer    string                       `json:"clusterer"` // topic.Clusterer snapshot, its own format
+	Topics       map[string]topicSnap         `json:"topics"`
+	TopicSeries  map[string]spike.SeriesState `json:"topic_series"`
+	SchemeSeries map[string]spike.SeriesState `json:"scheme_series"`
+	Alerts       map[string]alert.OpenAlert   `json:"alerts"`
+}
+
+type topicSnap struct {
+	Sum       TopicSummary `json:"summary"`
+	Heat      spike.Heat   `json:"heat"`
+	Samples   []sampleSnap `json:"samples"`
+	Schemes   []string     `json:"schemes"`
+	NextGrade int          `json:"next_grade"`
+	Spike     bool         `json:"spike"`
+}
+
+type sampleSnap struct {
+	Sample
+	Facts grade.Facts `json:"facts"`
+}
+
+// Processed is how many analysed mentions the tracker has folded in.
+func (t *Tracker) Processed() int64 { return t.processed }
+
+// Snapshot writes the tracker's state. Equal states write equal bytes.
+func (t *Tracker) Snapshot(w io.Writer) error {
+	var cb bytes.Buffer
+	if err := t.clus.Snapshot(&cb); err != nil {
+		return fmt.Errorf("snapshotting topics: %w", err)
+	}
+	s := trackerSnap{Format: trackerFormat, Version: trackerVersion, Processed: t.processed, Now: t.now, Clusterer: cb.String(),
+		Topics: map[string]topicSnap{}, TopicSeries: t.topics.Export(), SchemeSeries: t.schemes.Export(), Alerts: t.alerts.Export()}
+	for id, st := range t.stats {
+		ts := topicSnap{Sum: st.sum, Heat: st.heat, Schemes: sortedKeys(st.schemes), NextGrade: st.nextGrade, Spike: st.spike}
+		for _, x := range st.samples {
+			ts.Samples = append(ts.Samples, sampleSnap{Sample: x, Facts: x.facts})
+		}
+		s.Topics[id] = ts
+	}
+	enc := json.NewEncoder(w)
+	return enc.Encode(s)
+}
+
+// RestoreTracker reads a snapshot written by Snapshot.
+func RestoreTracker(cfg TrackerConfig, r io.Reader) (*Tracker, error) {
+	var s trackerSnap
+	dec := json.NewDecoder(bufio.NewReader(r))
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("reading tracker snapshot: %w", err)
+	}
+	if s.Format != trackerFormat || s.Version != trackerVersion {
+		return nil, fmt.Errorf("tracker snapshot is %q version %d; this build reads %q version %d", s.Format, s.Version, trackerFormat, trackerVersion)
+	}
+	t := NewTracker(cfg)
+	tc := t.cfg.Topic
+	tc.OnRetire = func(tp topic.Topic) { t.retired = append(t.retired, tp) }
+	clus, err := topic.Restore(tc, bytes.NewReader([]byte(s.Clusterer)))
+	if err != nil {
+		return nil, err
+	}
+	t.clus = clus
+	t.processed, t.now = s.Processed, s.Now
+	if err := t.topics.Import(s.TopicSeries); err != nil {
+		return nil, err
+	}
+	if err := t.schemes.Import(s.SchemeSeries); err != nil {
+		return nil, err
+	}
+	t.alerts.Import(s.Alerts)
+	for id, ts := range s.Topics {
+		st := &topicState{sum: ts.Sum, heat: ts.Heat, schemes: map[string]bool{}, nextGrade: ts.NextGrade, spike: ts.Spike}
+		if st.sum.Platforms == nil {
+			st.sum.Platforms = map[string]int{}
+		}
+		for _, k := range ts.Schemes {
+			st.schemes[k] = true
+		}
+		for _, x := range ts.Samples {
+			smp := x.Sample
+			smp.facts = x.Facts
+			st.samples = append(st.samples, smp)
+		}
+		t.stats[id] = st
+	}
+	return t, nil
+}
+
+// SaveSnapshot writes the tracker's snapshot to path atomically (a
+// temporary file renamed over it), so a crash leaves the old or the new one.
+func (t *Tracker) SaveSnapshot(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tracker-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	bw := bufio.NewWriter(tmp)
+	if err := t.Snapshot(bw); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := errors.Join(bw.Flush(), tmp.Sync(), tmp.Close()); err != nil {
+		return fmt.Errorf("writing tracker snapshot: %w", err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
