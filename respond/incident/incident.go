@@ -1,0 +1,783 @@
+// Package incident is the event-sourced incident: what happened, who did
+// what and when, and the deadline clocks that must not be missed.
+//
+// Decide(state, command, actor, now) returns the events a command causes,
+// or an error saying which rule it breaks; Apply folds an event into the
+// state. Both are pure: time comes in as now, and replaying the log gives
+// the same state, clocks included.
+package incident
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"yuqing/internal/event"
+)
+
+// Topic is the log topic of incident events; an incident's events share its
+// ID as their key, so they keep their order.
+const Topic = "incidents"
+
+// Event types.
+const (
+	TypeOpened        = "incident.opened.v1"
+	TypeGraded        = "incident.graded.v1"
+	TypeAssigned      = "incident.assigned.v1"
+	TypeAcknowledged  = "incident.acknowledged.v1"
+	TypePublished     = "incident.published.v1"
+	TypeConfScheduled = "incident.conference_scheduled.v1"
+	TypeConfHeld      = "incident.conference_held.v1"
+	TypeFollowUp      = "incident.followup_published.v1"
+	TypeClosed        = "incident.closed.v1"
+	TypeReopened      = "incident.reopened.v1"
+	TypeClockSet      = "incident.clock_set.v1"
+	TypeClockStopped  = "incident.clock_stopped.v1"
+	TypeClockCanceled = "incident.clock_cancelled.v1"
+	TypeClockWarned   = "incident.clock_warned.v1"
+	TypeClockBreached = "incident.clock_breached.v1"
+	TypeEscalated     = "incident.escalated.v1"
+	TypeReAlerted     = "incident.realerted.v1"
+	TypeSnoozed       = "incident.snoozed.v1"
+)
+
+// Unit is a responsible unit: 属地 (territorial) or 主管 (competent authority).
+type Unit struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"` // "属地" or "主管"
+}
+
+// Release is a piece of authoritative information published.
+type Release struct {
+	At      time.Time `json:"at"`
+	Channel string    `json:"channel"` // 政府网站, 政务微博, 新闻发布会 …
+	URL     string    `json:"url"`
+	Text    string    `json:"text"`
+}
+
+// Speaker spoke at a press conference.
+type Speaker struct {
+	Name string `json:"name"`
+	Role string `json:"role"` // 负责人, 新闻发言人 …
+}
+
+// Conference is a press conference, scheduled or held.
+type Conference struct {
+	At       time.Time `json:"at"`
+	Place    string    `json:"place"`
+	Speakers []Speaker `json:"speakers"`
+}
+
+// Payloads.
+type (
+	Opened struct {
+		Title        string    `json:"title"`
+		AlertID      string    `json:"alert_id,omitempty"`
+		Topics       []string  `json:"topics,omitempty"`
+		Mentions     []string  `json:"mentions,omitempty"`
+		DetectedAt   time.Time `json:"detected_at"`
+		Jurisdiction string    `json:"jurisdiction"`
+		Drill        bool      `json:"drill,omitempty"`
+	}
+	Graded struct {
+		Grade    Grade  `json:"grade"`
+		Previous Grade  `json:"previous"`
+		Reason   string `json:"reason"`
+	}
+	Assigned struct {
+		Units []Unit `json:"units"`
+		Lead  string `json:"lead"`
+	}
+	Acknowledged struct {
+		Clock string `json:"clock,omitempty"` // "" acknowledges every running clock
+	}
+	Published     struct{ Release }
+	ConfScheduled struct{ Conference }
+	ConfHeld      struct{ Conference }
+	FollowedUp    struct{ Release }
+	Closed        struct {
+		Review string `json:"review"`
+	}
+	Reopened struct {
+		Reason string `json:"reason"`
+	}
+	ClockSet struct {
+		Clock     string    `json:"clock"`
+		Start     time.Time `json:"start"`
+		StartedBy Start     `json:"started_by"` // detection or opening, as the policy named
+		Due       time.Time `json:"due"`
+		OldDue    time.Time `json:"old_due,omitzero"` // when a regrade moved it
+		Reason    string    `json:"reason"`
+	}
+	ClockStopped struct {
+		Clock string    `json:"clock"`
+		At    time.Time `json:"at"` // the time of the fact that stopped it
+		Due   time.Time `json:"due"`
+		Met   bool      `json:"met"` // At ≤ Due
+		Fact  string    `json:"fact"`
+	}
+	ClockCancelled struct {
+		Clock  string    `json:"clock"`
+		OldDue time.Time `json:"old_due"`
+		Reason string    `json:"reason"`
+	}
+	ClockWarned struct {
+		Clock  string        `json:"clock"`
+		Due    time.Time     `json:"due"`
+		Before time.Duration `json:"before"` // the warning point: this long before Due
+		Role   string        `json:"role"`
+		Grade  Grade         `json:"grade"`
+	}
+	ClockBreached struct {
+		Clock string    `json:"clock"`
+		Due   time.Time `json:"due"`
+		Role  string    `json:"role"`
+		Grade Grade     `json:"grade"`
+	}
+	Escalated struct {
+		Clock string `json:"clock"`
+		Level int    `json:"level"`
+		Role  string `json:"role"`
+		Grade Grade  `json:"grade"`
+	}
+	ReAlerted struct {
+		Clock string `json:"clock"`
+		Role  string `json:"role"`
+		Grade Grade  `json:"grade"`
+	}
+	Snoozed struct {
+		Clock  string    `json:"clock"`
+		Until  time.Time `json:"until"`
+		Reason string    `json:"reason"`
+	}
+)
+
+// Event is a decided event before it is wrapped in an envelope.
+type Event struct {
+	Type string
+	Data any
+}
+
+// Clock is one running or finished deadline.
+type Clock struct {
+	Name         string          `json:"name"`
+	Start        time.Time       `json:"start"`
+	Due          time.Time       `json:"due"`
+	Stopped      bool            `json:"stopped"`
+	StoppedAt    time.Time       `json:"stopped_at,omitzero"`
+	Met          bool            `json:"met"`
+	Cancelled    bool            `json:"cancelled"`
+	Warned       []time.Duration `json:"warned,omitempty"` // warning points already sent
+	Breached     bool            `json:"breached"`
+	LastAlert    time.Time       `json:"last_alert,omitzero"` // last warning, breach, re-alert or escalation
+	Level        int             `json:"level"`               // escalation level: index into Policy.Escalation
+	AckedAt      time.Time       `json:"acked_at,omitzero"`
+	SnoozedUntil time.Time       `json:"snoozed_until,omitzero"`
+}
+
+// minWarned is the latest warning point sent (the smallest offset), or
+// the largest duration when none was.
+func (c *Clock) minWarned() time.Duration {
+	m := time.Duration(1<<63 - 1)
+	for _, w := range c.Warned {
+		m = min(m, w)
+	}
+	return m
+}
+
+// Running reports a clock still counting.
+func (c *Clock) Running() bool { return !c.Stopped && !c.Cancelled }
+
+// State is an incident as its events made it.
+type State struct {
+	ID           string            `json:"id"`
+	Version      int               `json:"version"` // events applied
+	Status       string            `json:"status"`  // "", "open", "closed"
+	Title        string            `json:"title"`
+	Jurisdiction string            `json:"jurisdiction"`
+	AlertID      string            `json:"alert_id,omitempty"`
+	Topics       []string          `json:"topics,omitempty"`
+	Mentions     []string          `json:"mentions,omitempty"`
+	Grade        Grade             `json:"grade"`
+	GradeReason  string            `json:"grade_reason,omitempty"`
+	DetectedAt   time.Time         `json:"detected_at"`
+	OpenedAt     time.Time         `json:"opened_at"`
+	ClosedAt     time.Time         `json:"closed_at,omitzero"`
+	Review       string            `json:"review,omitempty"`
+	Units        []Unit            `json:"units,omitempty"`
+	Lead         string            `json:"lead,omitempty"`
+	Releases     []Release         `json:"releases,omitempty"` // authoritative information, in order
+	FollowUps    []Release         `json:"follow_ups,omitempty"`
+	Scheduled    *Conference       `json:"scheduled,omitempty"`
+	Conferences  []Conference      `json:"conferences,omitempty"`
+	Clocks       map[string]*Clock `json:"clocks"`
+	Drill        bool              `json:"drill,omitempty"`
+}
+
+// Commands.
+type (
+	Open struct {
+		Title        string
+		AlertID      string
+		Topics       []string
+		Mentions     []string
+		DetectedAt   time.Time // zero: now
+		Jurisdiction string
+		Drill        bool
+	}
+	SetGrade struct {
+		Grade  Grade
+		Reason string
+	}
+	Assign struct {
+		Units []Unit
+		Lead  string
+	}
+	Acknowledge struct{ Clock string }
+	Publish     struct{ Release }
+	Schedule    struct{ Conference }
+	Hold        struct{ Conference }
+	FollowUp    struct{ Release }
+	Close       struct{ Review string }
+	Reopen      struct{ Reason string }
+	Snooze      struct {
+		Clock  string
+		Until  time.Time
+		Reason string
+	}
+	// Tick asks what time alone has caused: warnings, breaches, escalations
+	// and re-alerts due by now. The scheduler sends it.
+	Tick struct{}
+)
+
+// ErrRule is wrapped by every refusal of a command.
+var ErrRule = errors.New("refused")
+
+func refuse(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrRule, fmt.Sprintf(format, args...))
+}
+
+// Decide returns the events cmd causes on s at now, or why it is refused.
+func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
+	if _, ok := cmd.(Open); !ok && s.Status == "" {
+		return nil, refuse("incident %s has not been opened", s.ID)
+	}
+	if s.Status == "closed" {
+		switch cmd.(type) {
+		case Reopen, Tick:
+		default:
+			return nil, refuse("incident %s is closed; reopen it first", s.ID)
+		}
+	}
+	switch c := cmd.(type) {
+	case Open:
+		return decideOpen(s, p, c, now)
+	case SetGrade:
+		if !c.Grade.Valid() {
+			return nil, refuse("grade %d is not I..IV", c.Grade)
+		}
+		if strings.TrimSpace(c.Reason) == "" {
+			return nil, refuse("a grade needs a reason")
+		}
+		if c.Grade == s.Grade {
+			return nil, refuse("incident is already grade %s", c.Grade)
+		}
+		evs := []Event{{TypeGraded, Graded{Grade: c.Grade, Previous: s.Grade, Reason: c.Reason}}}
+		reason := fmt.Sprintf("定级 %s → %s：%s", s.Grade, c.Grade, c.Reason)
+		return append(evs, reclock(s, p, c.Grade, reason)...), nil
+	case Assign:
+		if len(c.Units) == 0 {
+			return nil, refuse("assign at least one responsible unit")
+		}
+		lead := false
+		for _, u := range c.Units {
+			if strings.TrimSpace(u.Name) == "" {
+				return nil, refuse("a unit needs a name")
+			}
+			if u.Kind != "属地" && u.Kind != "主管" {
+				return nil, refuse("unit %s: kind %q is not 属地 or 主管", u.Name, u.Kind)
+			}
+			lead = lead || u.Name == c.Lead
+		}
+		if !lead {
+			return nil, refuse("the lead %q must be one of the assigned units", c.Lead)
+		}
+		return []Event{{TypeAssigned, Assigned(c)}}, nil
+	case Acknowledge:
+		if c.Clock != "" {
+			if cl := s.Clocks[c.Clock]; cl == nil || !cl.Running() {
+				return nil, refuse("clock %s is not running", c.Clock)
+			}
+		}
+		return []Event{{TypeAcknowledged, Acknowledged(c)}}, nil
+	case Publish:
+		if err := checkRelease(c.Release, now); err != nil {
+			return nil, err
+		}
+		evs := []Event{{TypePublished, Published(c)}}
+		evs = append(evs, stop(s, ClockStatement, c.At, "published")...)
+		if s.Clocks[ClockStatement] == nil {
+			evs = append(evs, stop(s, ClockResponse, c.At, "published")...)
+		}
+		if (s.Grade == GradeI || s.Grade == GradeII) && p.FollowUp > 0 {
+			evs = append(evs, followUpClock(s, c.At.Add(p.FollowUp), "权威信息已发布，持续发布计时")...)
+		}
+		return evs, nil
+	case Schedule:
+		if err := checkConference(c.Conference); err != nil {
+			return nil, err
+		}
+		return []Event{{TypeConfScheduled, ConfScheduled(c)}}, nil
+	case Hold:
+		if err := checkConference(c.Conference); err != nil {
+			return nil, err
+		}
+		if c.At.After(now.Add(5 * time.Minute)) {
+			return nil, refuse("a press conference held at %s is in the future: schedule it instead", c.At.Format(time.RFC3339))
+		}
+		evs := []Event{{TypeConfHeld, ConfHeld(c)}}
+		evs = append(evs, stop(s, ClockConference, c.At, "press_conference")...)
+		evs = append(evs, stop(s, ClockResponse, c.At, "press_conference")...)
+		return evs, nil
+	case FollowUp:
+		if err := checkRelease(c.Release, now); err != nil {
+			return nil, err
+		}
+		if len(s.Releases) == 0 {
+			return nil, refuse("record the authoritative information before follow-ups")
+		}
+		evs := []Event{{TypeFollowUp, FollowedUp(c)}}
+		evs = append(evs, stop(s, ClockFollowUp, c.At, "follow_up")...)
+		if (s.Grade == GradeI || s.Grade == GradeII) && p.FollowUp > 0 {
+			evs = append(evs, followUpClock(s, c.At.Add(p.FollowUp), "持续发布计时")...)
+		}
+		return evs, nil
+	case Close:
+		if strings.TrimSpace(c.Review) == "" {
+			return nil, refuse("closing needs a review (复盘)")
+		}
+		evs := []Event{{TypeClosed, Closed(c)}}
+		for _, name := range clockNames(s) {
+			if cl := s.Clocks[name]; cl.Running() {
+				evs = append(evs, Event{TypeClockCanceled, ClockCancelled{Clock: name, OldDue: cl.Due, Reason: "事件已关闭"}})
+			}
+		}
+		return evs, nil
+	case Reopen:
+		if s.Status != "closed" {
+			return nil, refuse("incident %s is not closed", s.ID)
+		}
+		if strings.TrimSpace(c.Reason) == "" {
+			return nil, refuse("reopening needs a reason")
+		}
+		evs := []Event{{TypeReopened, Reopened(c)}}
+		return append(evs, reclock(s, p, s.Grade, "事件重新打开："+c.Reason)...), nil
+	case Snooze:
+		cl := s.Clocks[c.Clock]
+		if cl == nil || !cl.Running() {
+			return nil, refuse("clock %s is not running", c.Clock)
+		}
+		if strings.TrimSpace(c.Reason) == "" {
+			return nil, refuse("snoozing needs a reason")
+		}
+		if !c.Until.After(now) || c.Until.Sub(now) > p.SnoozeMax {
+			return nil, refuse("snooze until %s: must be in the next %s", c.Until.Format(time.RFC3339), p.SnoozeMax)
+		}
+		if cl.Breached && (s.Grade == GradeI || s.Grade == GradeII) {
+			return nil, refuse("a breached grade %s clock cannot be snoozed", s.Grade)
+		}
+		return []Event{{TypeSnoozed, Snoozed(c)}}, nil
+	case Tick:
+		return tick(s, p, now), nil
+	}
+	return nil, refuse("unknown command %T", cmd)
+}
+
+func decideOpen(s *State, p Policy, c Open, now time.Time) ([]Event, error) {
+	if s.Status != "" {
+		return nil, refuse("incident %s is already open", s.ID)
+	}
+	if strings.TrimSpace(c.Title) == "" {
+		return nil, refuse("an incident needs a title")
+	}
+	if c.DetectedAt.IsZero() {
+		c.DetectedAt = now
+	}
+	if c.DetectedAt.After(now) {
+		return nil, refuse("detected at %s is in the future", c.DetectedAt.Format(time.RFC3339))
+	}
+	if c.Jurisdiction == "" {
+		c.Jurisdiction = p.Jurisdiction
+	}
+	evs := []Event{{TypeOpened, Opened{Title: c.Title, AlertID: c.AlertID, Topics: c.Topics, Mentions: c.Mentions,
+		DetectedAt: c.DetectedAt.UTC(), Jurisdiction: c.Jurisdiction, Drill: c.Drill}}}
+	start, by := c.DetectedAt.UTC(), FromDetection
+	if p.StartAt == FromOpening {
+		start, by = now.UTC(), FromOpening
+	}
+	for _, r := range p.rules(Ungraded) {
+		evs = append(evs, Event{TypeClockSet, ClockSet{Clock: r.Clock, Start: start, StartedBy: by, Due: start.Add(r.Within), Reason: "事件建立，未定级"}})
+	}
+	return evs, nil
+}
+
+// clockStart is when the incident's clocks count from.
+func clockStart(s *State, p Policy) (time.Time, Start) {
+	if p.StartAt == FromOpening {
+		return s.OpenedAt, FromOpening
+	}
+	return s.DetectedAt, FromDetection
+}
+
+// reclock sets the clocks grade g asks for, cancels the ones it does not,
+// and records old and new due times. Clocks already stopped stay stopped.
+func reclock(s *State, p Policy, g Grade, reason string) []Event {
+	start, by := clockStart(s, p)
+	want := map[string]time.Duration{}
+	for _, r := range p.rules(g) {
+		want[r.Clock] = r.Within
+	}
+	var evs []Event
+	for _, name := range clockNames(s) {
+		cl := s.Clocks[name]
+		if _, keep := want[name]; !keep && cl.Running() && name != ClockFollowUp {
+			evs = append(evs, Event{TypeClockCanceled, ClockCancelled{Clock: name, OldDue: cl.Due, Reason: reason}})
+		}
+	}
+	for _, r := range p.rules(g) {
+		due := start.Add(r.Within)
+		cl := s.Clocks[r.Clock]
+		switch {
+		case cl != nil && cl.Stopped:
+			continue // the fact is recorded: the clock stays stopped
+		case cl != nil && cl.Running() && cl.Due.Equal(due):
+			continue
+		}
+		var old time.Time
+		if cl != nil && cl.Running() {
+			old = cl.Due
+		}
+		evs = append(evs, Event{TypeClockSet, ClockSet{Clock: r.Clock, Start: start, StartedBy: by, Due: due, OldDue: old, Reason: reason}})
+		// A fact already recorded stops the new clock at once.
+		if at, fact, ok := factFor(s, r.Clock); ok {
+			evs = append(evs, Event{TypeClockStopped, ClockStopped{Clock: r.Clock, At: at, Due: due, Met: !at.After(due), Fact: fact}})
+		}
+	}
+	return evs
+}
+
+// factFor is the first recorded fact that stops clock, if any.
+func factFor(s *State, clock string) (time.Time, string, bool) {
+	switch clock {
+	case ClockStatement:
+		if len(s.Releases) > 0 {
+			return s.Releases[0].At, "published", true
+		}
+	case ClockConference:
+		if len(s.Conferences) > 0 {
+			return s.Conferences[0].At, "press_conference", true
+		}
+	case ClockResponse:
+		var first time.Time
+		if len(s.Releases) > 0 {
+			first = s.Releases[0].At
+		}
+		if len(s.Conferences) > 0 && (first.IsZero() || s.Conferences[0].At.Before(first)) {
+			first = s.Conferences[0].At
+		}
+		if !first.IsZero() {
+			return first, "published", true
+		}
+	}
+	return time.Time{}, "", false
+}
+
+func stop(s *State, clock string, at time.Time, fact string) []Event {
+	cl := s.Clocks[clock]
+	if cl == nil || !cl.Running() {
+		return nil
+	}
+	return []Event{{TypeClockStopped, ClockStopped{Clock: clock, At: at, Due: cl.Due, Met: !at.After(cl.Due), Fact: fact}}}
+}
+
+func followUpClock(s *State, due time.Time, reason string) []Event {
+	var old time.Time
+	if cl := s.Clocks[ClockFollowUp]; cl != nil && cl.Running() {
+		old = cl.Due
+	}
+	return []Event{{TypeClockSet, ClockSet{Clock: ClockFollowUp, Start: due, StartedBy: "release", Due: due, OldDue: old, Reason: reason}}}
+}
+
+func checkRelease(r Release, now time.Time) error {
+	if r.At.IsZero() {
+		return refuse("when was it published? the time is missing")
+	}
+	if r.At.After(now.Add(5 * time.Minute)) {
+		return refuse("published at %s is in the future", r.At.Format(time.RFC3339))
+	}
+	if strings.TrimSpace(r.Channel) == "" {
+		return refuse("the channel is missing (政府网站, 政务微博 …)")
+	}
+	u, err := url.Parse(r.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return refuse("url %q is not an http(s) link to the publication", r.URL)
+	}
+	return nil
+}
+
+func checkConference(c Conference) error {
+	if c.At.IsZero() || strings.TrimSpace(c.Place) == "" {
+		return refuse("a press conference needs a time and a place")
+	}
+	if len(c.Speakers) == 0 {
+		return refuse("a press conference needs its speakers (负责人 or 新闻发言人)")
+	}
+	for _, sp := range c.Speakers {
+		if strings.TrimSpace(sp.Name) == "" || strings.TrimSpace(sp.Role) == "" {
+			return refuse("every speaker needs a name and a role")
+		}
+	}
+	return nil
+}
+
+func clockNames(s *State) []string {
+	names := make([]string, 0, len(s.Clocks))
+	for n := range s.Clocks {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// urgent: grade I/II clocks are never held back by a snooze.
+func urgent(s *State) bool { return s.Grade == GradeI || s.Grade == GradeII }
+
+// tick decides what time alone has caused by now.
+func tick(s *State, p Policy, now time.Time) []Event {
+	if s.Status != "open" {
+		return nil
+	}
+	var evs []Event
+	role := func(level int) string { return p.Escalation[min(level, len(p.Escalation)-1)] }
+	for _, name := range clockNames(s) {
+		cl := s.Clocks[name]
+		if !cl.Running() {
+			continue
+		}
+		snoozed := now.Before(cl.SnoozedUntil)
+		if !now.Before(cl.Due) {
+			if !cl.Breached {
+				// A breach is always sent, snoozed or not.
+				evs = append(evs, Event{TypeClockBreached, ClockBreached{Clock: name, Due: cl.Due, Role: role(0), Grade: s.Grade}})
+				continue
+			}
+			if snoozed && !urgent(s) {
+				continue
+			}
+			if esc, ok := escalation(cl, p, now, role); ok {
+				evs = append(evs, Event{TypeEscalated, esc})
+				continue
+			}
+			if now.Sub(cl.LastAlert) >= p.ReAlert {
+				evs = append(evs, Event{TypeReAlerted, ReAlerted{Clock: name, Role: role(cl.Level), Grade: s.Grade}})
+			}
+			continue
+		}
+		if snoozed {
+			continue
+		}
+		// The most recent warning point passed and not yet covered by a
+		// warning sent: points missed while the process was down are
+		// covered by it, not sent one after another.
+		warned := false
+		for _, w := range slices.Backward(p.warnings()) {
+			if !now.Before(cl.Due.Add(-w)) && w < cl.minWarned() {
+				evs = append(evs, Event{TypeClockWarned, ClockWarned{Clock: name, Due: cl.Due, Before: w, Role: role(cl.Level), Grade: s.Grade}})
+				warned = true
+				break
+			}
+		}
+		if warned {
+			continue
+		}
+		if esc, ok := escalation(cl, p, now, role); ok {
+			evs = append(evs, Event{TypeEscalated, esc})
+		}
+	}
+	return evs
+}
+
+// escalation: an alert unacknowledged for AckTimeout goes one level up.
+func escalation(cl *Clock, p Policy, now time.Time, role func(int) string) (Escalated, bool) {
+	if cl.LastAlert.IsZero() || !cl.AckedAt.Before(cl.LastAlert) || cl.Level+1 >= len(p.Escalation) {
+		return Escalated{}, false
+	}
+	if now.Sub(cl.LastAlert) < p.AckTimeout {
+		return Escalated{}, false
+	}
+	return Escalated{Clock: cl.Name, Level: cl.Level + 1, Role: role(cl.Level + 1)}, true
+}
+
+// Apply folds one event, at its record time, into s.
+func Apply(s *State, e event.Envelope) error {
+	if s.Clocks == nil {
+		s.Clocks = map[string]*Clock{}
+	}
+	decode := func(v any) error {
+		if err := json.Unmarshal(e.Payload, v); err != nil {
+			return fmt.Errorf("decoding %s %s: %w", e.Type, e.ID, err)
+		}
+		return nil
+	}
+	at := e.Time
+	switch e.Type {
+	case TypeOpened:
+		var d Opened
+		if err := decode(&d); err != nil {
+			return err
+		}
+		s.ID, s.Status, s.Title, s.AlertID, s.Topics, s.Mentions = e.Key, "open", d.Title, d.AlertID, d.Topics, d.Mentions
+		s.DetectedAt, s.OpenedAt, s.Jurisdiction, s.Drill = d.DetectedAt, at, d.Jurisdiction, d.Drill
+	case TypeGraded:
+		var d Graded
+		if err := decode(&d); err != nil {
+			return err
+		}
+		s.Grade, s.GradeReason = d.Grade, d.Reason
+	case TypeAssigned:
+		var d Assigned
+		if err := decode(&d); err != nil {
+			return err
+		}
+		s.Units, s.Lead = d.Units, d.Lead
+	case TypeAcknowledged:
+		var d Acknowledged
+		if err := decode(&d); err != nil {
+			return err
+		}
+		for name, cl := range s.Clocks {
+			if (d.Clock == "" || d.Clock == name) && cl.Running() {
+				cl.AckedAt = at
+			}
+		}
+	case TypePublished:
+		var d Published
+		if err := decode(&d); err != nil {
+			return err
+		}
+		s.Releases = append(s.Releases, d.Release)
+	case TypeConfScheduled:
+		var d ConfScheduled
+		if err := decode(&d); err != nil {
+			return err
+		}
+		c := d.Conference
+		s.Scheduled = &c
+	case TypeConfHeld:
+		var d ConfHeld
+		if err := decode(&d); err != nil {
+			return err
+		}
+		s.Conferences = append(s.Conferences, d.Conference)
+		s.Scheduled = nil
+	case TypeFollowUp:
+		var d FollowedUp
+		if err := decode(&d); err != nil {
+			return err
+		}
+		s.FollowUps = append(s.FollowUps, d.Release)
+	case TypeClosed:
+		var d Closed
+		if err := decode(&d); err != nil {
+			return err
+		}
+		s.Status, s.ClosedAt, s.Review = "closed", at, d.Review
+	case TypeReopened:
+		s.Status, s.ClosedAt = "open", time.Time{}
+	case TypeClockSet:
+		var d ClockSet
+		if err := decode(&d); err != nil {
+			return err
+		}
+		s.Clocks[d.Clock] = &Clock{Name: d.Clock, Start: d.Start, Due: d.Due}
+	case TypeClockStopped:
+		var d ClockStopped
+		if err := decode(&d); err != nil {
+			return err
+		}
+		if cl := s.Clocks[d.Clock]; cl != nil {
+			cl.Stopped, cl.StoppedAt, cl.Met = true, d.At, d.Met
+		}
+	case TypeClockCanceled:
+		var d ClockCancelled
+		if err := decode(&d); err != nil {
+			return err
+		}
+		if cl := s.Clocks[d.Clock]; cl != nil {
+			cl.Cancelled = true
+		}
+	case TypeClockWarned:
+		var d ClockWarned
+		if err := decode(&d); err != nil {
+			return err
+		}
+		if cl := s.Clocks[d.Clock]; cl != nil {
+			cl.Warned = append(cl.Warned, d.Before)
+			cl.LastAlert = at
+		}
+	case TypeClockBreached:
+		var d ClockBreached
+		if err := decode(&d); err != nil {
+			return err
+		}
+		if cl := s.Clocks[d.Clock]; cl != nil {
+			cl.Breached, cl.LastAlert, cl.Level = true, at, 0
+		}
+	case TypeEscalated:
+		var d Escalated
+		if err := decode(&d); err != nil {
+			return err
+		}
+		if cl := s.Clocks[d.Clock]; cl != nil {
+			cl.Level, cl.LastAlert = d.Level, at
+		}
+	case TypeReAlerted:
+		var d ReAlerted
+		if err := decode(&d); err != nil {
+			return err
+		}
+		if cl := s.Clocks[d.Clock]; cl != nil {
+			cl.LastAlert = at
+		}
+	case TypeSnoozed:
+		var d Snoozed
+		if err := decode(&d); err != nil {
+			return err
+		}
+		if cl := s.Clocks[d.Clock]; cl != nil {
+			cl.SnoozedUntil = d.Until
+		}
+	default:
+		return nil // other types do not change an incident
+	}
+	s.Version++
+	return nil
+}
+
+// Envelopes wraps decided events for the log: keyed by the incident, at
+// now, naming the actor.
+func Envelopes(id, actor string, now time.Time, evs []Event) ([]event.Envelope, error) {
+	out := make([]event.Envelope, 0, len(evs))
+	for _, e := range evs {
+		env, err := event.New(e.Type, id, actor, now, now, e.Data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, env)
+	}
+	return out, nil
+}
