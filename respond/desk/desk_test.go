@@ -1,0 +1,173 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"yuqing/internal/eventlog"
+	"yuqing/internal/eventlog/sqlitelog"
+	"yuqing/respond/incident"
+	"yuqing/respond/notify"
+)
+
+// fakeClock is the time the test sets.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// counting delivers to two receivers and counts what each got.
+type counting struct {
+	mu   sync.Mutex
+	got  map[string]int // message ID + receiver
+	fail map[string]bool
+}
+
+func (c *counting) Deliver(_ context.Context, m notify.Message, sent func(string) bool, record func(string, int, error)) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var failed error
+	for _, r := range []string{"wecom-duty", "sms-leader"} {
+		if sent(r) {
+			continue
+		}
+		if c.fail[r] {
+			failed = errors.New(r + " unreachable")
+			record(r, 1, failed)
+			continue
+		}
+		c.got[m.ID+"|"+r]++
+		record(r, 1, nil)
+	}
+	return failed
+}
+
+func openLog(t *testing.T, path string) eventlog.Log {
+	l, err := sqlitelog.Open(context.Background(), sqlitelog.Config{Path: path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+var t0 = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+
+// A process killed between a due time and its breach emits that breach
+// exactly once after the restart, and sends its notification exactly once
+// to each receiver, whatever happens around it.
+func TestBreachOnceAcrossRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	clock := &fakeClock{t: t0}
+	out := &counting{got: map[string]int{}, fail: map[string]bool{}}
+	start := func() *Desk {
+		d, err := New(Config{Policy: incident.Default()}, openLog(t, path), out, clock.now, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d := start()
+	if _, err := d.Handle(ctx, "inc-1", "user:zhang", incident.Open{Title: "城东化工厂异味", DetectedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Handle(ctx, "inc-1", "user:zhang", incident.SetGrade{Grade: incident.GradeII, Reason: "重大"}); err != nil {
+		t.Fatal(err)
+	}
+	due := t0.Add(5 * time.Hour)
+	clock.set(due.Add(-time.Minute))
+	d.Tick(ctx) // the 10-minute warning
+	// The process dies here: nothing of d is used again.
+
+	clock.set(due.Add(30 * time.Second)) // restarted after the due time
+	d2 := start()
+	if err := d2.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d2.Tick(ctx)
+	d3 := start() // and restarted once more
+	d3.Tick(ctx)
+
+	breaches := 0
+	var breachID string
+	d3.log.Replay(ctx, incident.Topic, func(_ context.Context, b []eventlog.Record) error {
+		for _, r := range b {
+			if r.Event.Type == incident.TypeClockBreached {
+				breaches++
+				breachID = r.Event.ID
+			}
+		}
+		return nil
+	})
+	if breaches != 1 {
+		t.Fatalf("%d breach events for the statement clock, want 1", breaches)
+	}
+	for _, r := range []string{"wecom-duty", "sms-leader"} {
+		if n := out.got[breachID+"|"+r]; n != 1 {
+			t.Fatalf("%s got the breach %d times, want 1", r, n)
+		}
+	}
+	if len(out.got) != 2*2 { // the warning and the breach, each to two receivers
+		t.Fatalf("deliveries %v", out.got)
+	}
+}
+
+// A message whose delivery failed for one receiver is retried after a
+// restart for that receiver only.
+func TestOutboxRetriesOnlyTheFailedReceiver(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	clock := &fakeClock{t: t0}
+	out := &counting{got: map[string]int{}, fail: map[string]bool{"sms-leader": true}}
+	d, err := New(Config{Policy: incident.Default()}, openLog(t, path), out, clock.now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Load(ctx)
+	d.Handle(ctx, "inc-1", "user:zhang", incident.Open{Title: "学校食堂", DetectedAt: t0})
+	clock.set(t0.Add(48 * time.Hour))
+	d.Tick(ctx)
+
+	out.fail = map[string]bool{}
+	d2, _ := New(Config{Policy: incident.Default()}, openLog(t, path), out, clock.now, nil)
+	if err := d2.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d2.Tick(ctx)
+	for key, n := range out.got {
+		if n != 1 {
+			t.Fatalf("%s delivered %d times", key, n)
+		}
+	}
+	if len(out.got) != 2 {
+		t.Fatalf("deliveries %v, want the breach to both receivers once", out.got)
+	}
+}
+
+func TestHandleRefusesAndNamesActor(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{t: t0}
+	d, _ := New(Config{Policy: incident.Default()}, openLog(t, filepath.Join(t.TempDir(), "log.db")), nil, clock.now, nil)
+	d.Load(ctx)
+	if _, err := d.Handle(ctx, "inc-9", "user:li", incident.SetGrade{Grade: incident.GradeI, Reason: "x"}); !errors.Is(err, incident.ErrRule) {
+		t.Fatalf("grading an unopened incident: %v", err)
+	}
+	if _, err := d.Handle(ctx, "inc-9", "", incident.Open{Title: "x"}); !errors.Is(err, incident.ErrRule) {
+		t.Fatalf("no actor: %v", err)
+	}
+	envs, err := d.Handle(ctx, "inc-9", "user:li", incident.Open{Title: "x"})
+	if err != nil || len(envs) == 0 || envs[0].Actor != "user:li" {
+		t.Fatalf("open: %v %+v", err, envs)
+	}
+}
