@@ -91,7 +91,7 @@ func (c *Clusterer) Snapshot(w io.Writer) error {
 			LastTime:  tp.lastTime,
 			Items:     tp.n,
 			Intensity: tp.intensity,
-			Words:     tp.words,
+			Words:     tp.wordCounts(),
 			Platforms: tp.platforms,
 			ItemIDs:   nonNil(tp.itemIDs),
 			Merged:    nonNil(tp.merged),
@@ -235,14 +235,14 @@ func (c *Clusterer) load(st *snapState) error {
 			lastTime:  s.LastTime,
 			n:         s.Items,
 			intensity: s.Intensity,
-			words:     make(map[string]float64, len(s.Words)),
+			words:     make(map[string]*wcell, len(s.Words)),
 			platforms: make(map[string]int, len(s.Platforms)),
 		}
 		for w, n := range s.Words {
 			if !(n > 0) || !finite(n) {
 				return fmt.Errorf("topic %q: count of %q is %v", s.ID, w, n)
 			}
-			tp.words[w] = n
+			c.newCell(tp, w, nil).c = n
 			tp.wordTotal += n
 		}
 		for p, n := range s.Platforms {
@@ -260,6 +260,11 @@ func (c *Clusterer) load(st *snapState) error {
 			}
 			c.items[id] = tp
 			tp.itemIDs = append(tp.itemIDs, id)
+		}
+		for _, cell := range tp.words {
+			if cell.c >= 2 {
+				tp.profNew = append(tp.profNew, cell)
+			}
 		}
 		c.active = append(c.active, tp)
 		c.byID[tp.id] = tp

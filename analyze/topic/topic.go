@@ -43,6 +43,7 @@ package topic
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
 	"sort"
@@ -262,6 +263,10 @@ type Topic struct {
 // Clusterer assigns items to topics. Create it with New.
 type Clusterer struct {
 	pbgBuf    []float64 // scratch: background probabilities of the item's words
+	wordsBuf  []string  // scratch: the item's distinct words
+	dedupeTab []int32   // scratch: dedupe's hash set
+	cellBuf   []*wcell  // scratch: pruneWords
+	vecBuf    []*wcell  // scratch: mergeSimilar's profiles
 	cfg       Config
 	logBg     float64 // log(Background)
 	boostMul  float64 // (1-Background)/Background
@@ -281,6 +286,32 @@ type Clusterer struct {
 	seq int // items added, for merge cadence and IDs of items without one
 
 	redirect map[string]string // merged topic -> active topic it merged into
+
+	// index lists, for each word, the cells of the active topics that hold
+	// it (in no particular order): scoring an item visits only the topics
+	// that share a word with it.
+	index  map[string]*wentry
+	entBuf []*wentry // scratch: index entries of the item's words
+	dotBuf []float64 // scratch: mergeSimilar's dot products
+}
+
+// wentry lists the cells of one word, one per active topic that has it.
+type wentry struct {
+	cells []*wcell
+}
+
+// wcell is a word's count in one topic. It is the value in the topic's
+// words map and is listed in the Clusterer's index under the word.
+type wcell struct {
+	w  string
+	c  float64     // the count, > 0
+	tp *topicState // the topic; nil once the word left it
+	e  *wentry     // index[w]
+	ix int32       // position in e.cells
+	// During mergeSimilar: pi is 1 + the index of the topic's profile when
+	// the word is in it (else 0), x the word's weight there.
+	pi int32
+	x  float64
 }
 
 type topicState struct {
@@ -290,11 +321,31 @@ type topicState struct {
 	lastTime  time.Time
 	n         int
 	intensity float64 // decayed count at lastTime
-	words     map[string]float64
+	words     map[string]*wcell
 	wordTotal float64
 	platforms map[string]int
 	itemIDs   []string // remembered for chains, oldest first
 	merged    []string // topics merged into this one
+
+	// Scratch for scoring an item: the text score and the number of the
+	// item's words the topic has.
+	text   float64
+	shared int
+
+	// The words with count at least 2 (mergeSimilar's profile): prof sorted
+	// by word, profNew the ones that reached 2 since prof was sorted. Both
+	// hold live cells only, and no cell twice.
+	prof    []*wcell
+	profNew []*wcell
+}
+
+// wordCounts returns the topic's word counts as a plain map.
+func (tp *topicState) wordCounts() map[string]float64 {
+	m := make(map[string]float64, len(tp.words))
+	for w, cell := range tp.words {
+		m[w] = cell.c
+	}
+	return m
 }
 
 // New returns a Clusterer. It panics if cfg does not Validate; check first
@@ -315,6 +366,7 @@ func New(cfg Config) *Clusterer {
 		items:     map[string]*topicState{},
 		bg:        map[string]float64{},
 		redirect:  map[string]string{},
+		index:     map[string]*wentry{},
 	}
 }
 
@@ -353,7 +405,7 @@ func (c *Clusterer) add(it Item) Assignment {
 		return Assignment{Topic: tp.id}
 	}
 
-	words := dedupe(it.Tokens)
+	words := c.dedupe(it.Tokens)
 	defer c.learn(words)
 
 	// Reposts and replies follow their chain.
@@ -362,19 +414,47 @@ func (c *Clusterer) add(it Item) Assignment {
 			continue
 		}
 		if tp, ok := c.items[ref]; ok {
-			c.join(tp, it, t, words)
+			c.join(tp, it, t, words, nil)
 			return Assignment{Topic: tp.id, ByChain: true}
 		}
 	}
 
 	// Score the active topics. The background probability of each word is
 	// the same for every topic: look it up once.
+	// The background probability of a word no topic has is not needed.
 	logBgCost := float64(len(words)) * c.logBg
 	pbg := c.pbgBuf[:0]
+	ents := c.entBuf[:0]
 	for _, w := range words {
-		pbg = append(pbg, c.pBg(w))
+		e := c.index[w]
+		p := 0.0
+		if e != nil {
+			p = c.pBg(w)
+		}
+		pbg = append(pbg, p)
+		ents = append(ents, e)
 	}
 	c.pbgBuf = pbg
+	c.entBuf = ents
+	// Each topic's text score sums the terms of the item's words it has,
+	// in the item's word order, from logBgCost: the index visits only the
+	// topics that have a word.
+	for _, tp := range c.active {
+		tp.text = logBgCost
+		tp.shared = 0
+	}
+	for i, e := range ents {
+		if e == nil {
+			continue
+		}
+		for _, cell := range e.cells {
+			tp := cell.tp
+			if ck := cell.c; ck > 0 && tp.wordTotal > 0 {
+				tp.text += math.Log1p(c.boostMul * (ck / tp.wordTotal) / pbg[i])
+				tp.shared++
+			}
+		}
+	}
 	var best *topicState
 	bestScore := math.Inf(-1)
 	for _, tp := range c.active {
@@ -382,16 +462,7 @@ func (c *Clusterer) add(it Item) Assignment {
 		if li := c.intensityAt(tp, t); li > c.cfg.MinIntensity {
 			lli = math.Log(li)
 		}
-		text := logBgCost
-		shared := 0
-		if tp.wordTotal > 0 {
-			for i, w := range words {
-				if ck := tp.words[w]; ck > 0 {
-					text += math.Log1p(c.boostMul * (ck / tp.wordTotal) / pbg[i])
-					shared++
-				}
-			}
-		}
+		text, shared := tp.text, tp.shared
 		// A post long enough to open a story that shares no word with a
 		// topic is another story, however busy that topic is; only short
 		// reactions ride on time alone.
@@ -410,12 +481,12 @@ func (c *Clusterer) add(it Item) Assignment {
 	}
 	if best == nil || (logNew > bestScore && len(words) >= c.cfg.MinOpenTokens && cue >= 0) {
 		tp := c.open(it, t)
-		c.join(tp, it, t, words)
+		c.join(tp, it, t, words, ents)
 		tp.intensity += c.cfg.OpenBoost
 		c.evict(tp, t)
 		return Assignment{Topic: tp.id, New: true, Score: logNew}
 	}
-	c.join(best, it, t, words)
+	c.join(best, it, t, words, ents)
 	return Assignment{Topic: best.id, Score: bestScore}
 }
 
@@ -456,7 +527,7 @@ func (c *Clusterer) open(it Item, t time.Time) *topicState {
 		firstID:   it.ID,
 		firstTime: t,
 		lastTime:  t,
-		words:     map[string]float64{},
+		words:     map[string]*wcell{},
 		platforms: map[string]int{},
 	}
 	c.active = append(c.active, tp)
@@ -464,18 +535,35 @@ func (c *Clusterer) open(it Item, t time.Time) *topicState {
 	return tp
 }
 
-func (c *Clusterer) join(tp *topicState, it Item, t time.Time, words []string) {
+// join adds an item to a topic. ents, if not nil, holds the index entries
+// of words (nil for a word not indexed).
+func (c *Clusterer) join(tp *topicState, it Item, t time.Time, words []string, ents []*wentry) {
 	tp.intensity = c.intensityAt(tp, t) + 1
 	if t.After(tp.lastTime) {
 		tp.lastTime = t
 	}
 	tp.n++
-	for _, w := range words {
-		tp.words[w]++
+	for i, w := range words {
+		cell := tp.words[w]
+		if cell == nil {
+			var e *wentry
+			if ents != nil {
+				e = ents[i]
+			}
+			cell = c.newCell(tp, w, e)
+			if ents != nil {
+				ents[i] = cell.e
+			}
+		}
+		old := cell.c
+		cell.c = old + 1
+		if old < 2 && cell.c >= 2 {
+			tp.profNew = append(tp.profNew, cell)
+		}
 	}
 	tp.wordTotal += float64(len(words))
 	if len(tp.words) > c.cfg.MaxTopicWords {
-		pruneWords(tp, c.cfg.MaxTopicWords/2)
+		c.pruneWords(tp, c.cfg.MaxTopicWords/2)
 	}
 	tp.platforms[it.Platform]++
 	if it.ID != "" {
@@ -500,25 +588,138 @@ func (c *Clusterer) trimItems(tp *topicState) {
 	tp.itemIDs = append([]string(nil), tp.itemIDs[drop:]...)
 }
 
-// pruneWords keeps the keep most used words of a topic.
-func pruneWords(tp *topicState, keep int) {
-	type wc struct {
-		w string
-		c float64
-	}
-	all := make([]wc, 0, len(tp.words))
-	for w, n := range tp.words {
-		all = append(all, wc{w, n})
-	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].c != all[j].c {
-			return all[i].c > all[j].c
+// newCell adds word w to topic tp with count 0 and indexes it. e is
+// index[w] if the caller knows it, else nil.
+func (c *Clusterer) newCell(tp *topicState, w string, e *wentry) *wcell {
+	if e == nil {
+		e = c.index[w]
+		if e == nil {
+			e = &wentry{}
+			c.index[w] = e
 		}
-		return all[i].w < all[j].w
-	})
-	for _, x := range all[keep:] {
-		delete(tp.words, x.w)
+	}
+	cell := &wcell{w: w, tp: tp, e: e, ix: int32(len(e.cells))}
+	tp.words[w] = cell
+	e.cells = append(e.cells, cell)
+	return cell
+}
+
+// unindex removes a cell from the index and marks it dead. The caller
+// removes it from its topic's words and profile.
+func (c *Clusterer) unindex(cell *wcell) {
+	e := cell.e
+	s := e.cells
+	last := int32(len(s) - 1)
+	if cell.ix != last {
+		m := s[last]
+		s[cell.ix] = m
+		m.ix = cell.ix
+	}
+	s[last] = nil
+	e.cells = s[:last]
+	if last == 0 {
+		delete(c.index, cell.w)
+	}
+	cell.tp = nil
+}
+
+// better orders a topic's words for pruneWords: most used first, then by
+// word.
+func better(a, b *wcell) bool {
+	return a.c > b.c || (a.c == b.c && a.w < b.w)
+}
+
+// pruneWords keeps the keep most used words of a topic (ties: the first
+// words in byte order), 0 < keep < len(tp.words).
+func (c *Clusterer) pruneWords(tp *topicState, keep int) {
+	all := c.cellBuf[:0]
+	for _, cell := range tp.words {
+		all = append(all, cell)
+	}
+	selectBest(all, keep)
+	gone := all[keep:]
+	// wordTotal loses the counts of the words that go, least used last.
+	// When the counts and the total are integers (as Add makes them) the
+	// differences are exact in any order; otherwise subtract in that order.
+	exact := tp.wordTotal == math.Trunc(tp.wordTotal) && math.Abs(tp.wordTotal) < 1<<52
+	var sum float64
+	for _, x := range gone {
+		if !exact {
+			break
+		}
+		sum += x.c
+		exact = x.c == math.Trunc(x.c) && sum < 1<<52
+	}
+	if !exact {
+		slices.SortFunc(gone, func(a, b *wcell) int {
+			if better(a, b) {
+				return -1
+			}
+			return 1
+		})
+	}
+	for _, x := range gone {
 		tp.wordTotal -= x.c
+		delete(tp.words, x.w)
+		c.unindex(x)
+	}
+	tp.prof = liveCells(tp, tp.prof)
+	tp.profNew = liveCells(tp, tp.profNew)
+	clear(all)
+	c.cellBuf = all[:0]
+}
+
+// liveCells keeps the cells of xs that still belong to tp, in order.
+func liveCells(tp *topicState, xs []*wcell) []*wcell {
+	kept := xs[:0]
+	for _, x := range xs {
+		if x.tp == tp {
+			kept = append(kept, x)
+		}
+	}
+	clear(xs[len(kept):])
+	return kept
+}
+
+// selectBest reorders a so that a[:k] holds its k best cells (by better),
+// in no particular order. Cells are distinct words, so that set is unique.
+func selectBest(a []*wcell, k int) {
+	lo, hi := 0, len(a)
+	for hi-lo > 12 {
+		m := lo + (hi-lo)/2
+		// Median of three at m.
+		if better(a[m], a[lo]) {
+			a[m], a[lo] = a[lo], a[m]
+		}
+		if better(a[hi-1], a[m]) {
+			a[hi-1], a[m] = a[m], a[hi-1]
+			if better(a[m], a[lo]) {
+				a[m], a[lo] = a[lo], a[m]
+			}
+		}
+		p := a[m]
+		a[m], a[hi-1] = a[hi-1], a[m]
+		store := lo
+		for i := lo; i < hi-1; i++ {
+			if better(a[i], p) {
+				a[i], a[store] = a[store], a[i]
+				store++
+			}
+		}
+		a[store], a[hi-1] = a[hi-1], a[store]
+		switch {
+		case store == k:
+			return
+		case store > k:
+			hi = store
+		default:
+			lo = store + 1
+		}
+	}
+	for i := lo + 1; i < hi; i++ {
+		for j := i; j > lo && better(a[j], a[j-1]); j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
 	}
 }
 
@@ -544,6 +745,7 @@ func (c *Clusterer) drop(tp *topicState) {
 		c.cfg.OnRetire(c.snapshot(tp))
 	}
 	delete(c.byID, tp.id)
+	c.unindexTopic(tp)
 	for _, id := range tp.merged {
 		delete(c.redirect, id)
 	}
@@ -552,6 +754,14 @@ func (c *Clusterer) drop(tp *topicState) {
 			delete(c.items, id)
 		}
 	}
+}
+
+// unindexTopic removes a topic that leaves the active set from the index.
+func (c *Clusterer) unindexTopic(tp *topicState) {
+	for _, cell := range tp.words {
+		c.unindex(cell)
+	}
+	tp.prof, tp.profNew = nil, nil
 }
 
 // evict retires the quietest topics other than keep while more than
@@ -656,7 +866,8 @@ func (c *Clusterer) label(tp *topicState, n int) []string {
 	}
 	var all []ws
 	for minCount := 2.0; minCount >= 1 && len(all) == 0; minCount-- {
-		for w, ck := range tp.words {
+		for w, cell := range tp.words {
+			ck := cell.c
 			if ck < minCount || utf8.RuneCountInString(w) < 2 {
 				continue
 			}
@@ -696,12 +907,14 @@ func sourceCue(text string) int {
 	return n
 }
 
-func dedupe(tokens []string) []string {
+// dedupe returns the distinct tokens in order, in c.wordsBuf (valid until
+// the next call).
+func (c *Clusterer) dedupe(tokens []string) []string {
 	if len(tokens) < 2 {
 		return tokens
 	}
-	out := make([]string, 0, len(tokens))
-	if len(tokens) <= 32 {
+	out := c.wordsBuf[:0]
+	if len(tokens) <= 8 {
 		for i, w := range tokens {
 			dup := false
 			for _, v := range tokens[:i] {
@@ -714,17 +927,40 @@ func dedupe(tokens []string) []string {
 				out = append(out, w)
 			}
 		}
+		c.wordsBuf = out
 		return out
 	}
-	seen := make(map[string]struct{}, len(tokens))
+	// An open-addressing set of positions in out, at most half full.
+	size := 32
+	for size < 2*len(tokens) {
+		size *= 2
+	}
+	if cap(c.dedupeTab) < size {
+		c.dedupeTab = make([]int32, size)
+	}
+	tab := c.dedupeTab[:size]
+	clear(tab)
+	mask := uint64(size - 1)
 	for _, w := range tokens {
-		if _, ok := seen[w]; !ok {
-			seen[w] = struct{}{}
-			out = append(out, w)
+		h := maphash.String(dedupeSeed, w) & mask
+		for {
+			k := tab[h]
+			if k == 0 {
+				out = append(out, w)
+				tab[h] = int32(len(out))
+				break
+			}
+			if out[k-1] == w {
+				break
+			}
+			h = (h + 1) & mask
 		}
 	}
+	c.wordsBuf = out
 	return out
 }
+
+var dedupeSeed = maphash.MakeSeed()
 
 // mergeSimilar merges active topics with similar word profiles, most similar
 // pairs first. The older topic (by first item) absorbs the younger.
@@ -732,37 +968,35 @@ func (c *Clusterer) mergeSimilar() []Merge {
 	// A profile is a vector sorted by word, so that sums run in the same
 	// order whatever the maps' layout (a restored state merges as the live
 	// one would).
-	type wx struct {
-		w string
-		x float64
-	}
+	// The vector of profile i is the cells in ps[i].vec, each with its
+	// weight x and pi = i+1.
 	type prof struct {
 		tp   *topicState
-		vec  []wx
+		vec  []*wcell
 		norm float64
 	}
 	var ps []prof
+	buf := c.vecBuf[:0]
 	for _, tp := range c.active {
 		if tp.n < c.cfg.MergeMinItems {
 			continue
 		}
-		var vec []wx
-		for w, ck := range tp.words {
-			if ck < 2 {
-				continue
-			}
-			idf := math.Log(1 / c.pBg(w))
+		start := len(buf)
+		for _, cell := range c.profile(tp) {
+			idf := math.Log(1 / c.pBg(cell.w))
 			if idf <= 0 {
 				continue
 			}
-			vec = append(vec, wx{w, ck / tp.wordTotal * idf})
+			cell.x = cell.c / tp.wordTotal * idf
+			buf = append(buf, cell)
 		}
+		vec := buf[start:len(buf):len(buf)]
 		if len(vec) == 0 {
 			continue
 		}
-		slices.SortFunc(vec, func(a, b wx) int { return strings.Compare(a.w, b.w) })
 		var norm float64
 		for _, v := range vec {
+			v.pi = int32(len(ps) + 1)
 			norm += v.x * v.x
 		}
 		ps = append(ps, prof{tp, vec, math.Sqrt(norm)})
@@ -772,28 +1006,33 @@ func (c *Clusterer) mergeSimilar() []Merge {
 		sim  float64
 	}
 	var pairs []pair
+	dot := c.dotBuf
 	for i := range ps {
-		for j := i + 1; j < len(ps); j++ {
-			a, b := ps[i].vec, ps[j].vec
-			var dot float64
-			for x, y := 0, 0; x < len(a) && y < len(b); {
-				switch strings.Compare(a[x].w, b[y].w) {
-				case -1:
-					x++
-				case 1:
-					y++
-				default:
-					dot += a[x].x * b[y].x
-					x++
-					y++
+		// The dot products of profile i with the later ones: the terms of
+		// the words both have, in word order (the order of ps[i].vec), found
+		// through the index; 0 for a pair without a common word.
+		dot = slices.Grow(dot[:0], len(ps))[:len(ps)]
+		clear(dot)
+		for _, a := range ps[i].vec {
+			for _, b := range a.e.cells {
+				if int(b.pi) > i+1 {
+					dot[b.pi-1] += a.x * b.x
 				}
 			}
-			sim := dot / (ps[i].norm * ps[j].norm)
+		}
+		for j := i + 1; j < len(ps); j++ {
+			sim := dot[j] / (ps[i].norm * ps[j].norm)
 			if sim >= c.cfg.MergeSim {
 				pairs = append(pairs, pair{i, j, sim})
 			}
 		}
 	}
+	c.dotBuf = dot[:0]
+	for _, v := range buf {
+		v.pi = 0
+	}
+	clear(buf)
+	c.vecBuf = buf[:0]
 	if len(pairs) == 0 {
 		return nil
 	}
@@ -833,6 +1072,34 @@ func (c *Clusterer) mergeSimilar() []Merge {
 	return out
 }
 
+// profile returns the topic's cells of count at least 2, sorted by word.
+func (c *Clusterer) profile(tp *topicState) []*wcell {
+	if len(tp.profNew) == 0 {
+		return tp.prof
+	}
+	byWord := func(a, b *wcell) int { return strings.Compare(a.w, b.w) }
+	nw := tp.profNew
+	slices.SortFunc(nw, byWord)
+	old := tp.prof
+	out := make([]*wcell, 0, len(old)+len(nw))
+	i, j := 0, 0
+	for i < len(old) && j < len(nw) {
+		if old[i].w < nw[j].w {
+			out = append(out, old[i])
+			i++
+		} else {
+			out = append(out, nw[j])
+			j++
+		}
+	}
+	out = append(out, old[i:]...)
+	out = append(out, nw[j:]...)
+	tp.prof = out
+	clear(nw)
+	tp.profNew = nw[:0]
+	return out
+}
+
 // mergeInto moves src's state into dst. The caller removes src from active.
 func (c *Clusterer) mergeInto(dst, src *topicState) {
 	now := c.now
@@ -844,12 +1111,21 @@ func (c *Clusterer) mergeInto(dst, src *topicState) {
 		dst.lastTime = now
 	}
 	dst.n += src.n
-	for w, n := range src.words {
-		dst.words[w] += n
+	for w, sc := range src.words {
+		dc := dst.words[w]
+		if dc == nil {
+			dc = c.newCell(dst, w, sc.e)
+		}
+		old := dc.c
+		dc.c = old + sc.c
+		if old < 2 && dc.c >= 2 {
+			dst.profNew = append(dst.profNew, dc)
+		}
 	}
+	c.unindexTopic(src)
 	dst.wordTotal += src.wordTotal
 	if len(dst.words) > c.cfg.MaxTopicWords {
-		pruneWords(dst, c.cfg.MaxTopicWords/2)
+		c.pruneWords(dst, c.cfg.MaxTopicWords/2)
 	}
 	for p, n := range src.platforms {
 		dst.platforms[p] += n
