@@ -80,8 +80,11 @@ func (c *Clusterer) Snapshot(w io.Writer) error {
 	st := snapState{
 		Now:        c.now,
 		Seq:        c.seq,
-		Background: c.bg,
+		Background: make(map[string]float64, len(c.bg)),
 		Topics:     make([]snapTopic, len(c.active)),
+	}
+	for w, e := range c.bg {
+		st.Background[w] = e.bg
 	}
 	for i, tp := range c.active {
 		st.Topics[i] = snapTopic{
@@ -214,7 +217,7 @@ func (c *Clusterer) load(st *snapState) error {
 		if !(n > 0) || !finite(n) {
 			return fmt.Errorf("background count of %q is %v", w, n)
 		}
-		c.bg[w] = n
+		c.bg[w] = &wentry{bg: n}
 		c.bgTotal += n
 	}
 	for i := range st.Topics {

@@ -280,7 +280,9 @@ type Clusterer struct {
 	items  map[string]*topicState // item ID -> topic, for items of active topics
 
 	// Background statistics: how many items used each word, and the total.
-	bg      map[string]float64
+	// Words with a count are in bg; a word's entry is the same in bg and
+	// in index.
+	bg      map[string]*wentry
 	bgTotal float64
 
 	seq int // items added, for merge cadence and IDs of items without one
@@ -295,8 +297,10 @@ type Clusterer struct {
 	dotBuf []float64 // scratch: mergeSimilar's dot products
 }
 
-// wentry lists the cells of one word, one per active topic that has it.
+// wentry is a word's background count (0 when not counted) and its
+// cells, one per active topic that has it.
 type wentry struct {
+	bg    float64
 	cells []*wcell
 }
 
@@ -364,7 +368,7 @@ func New(cfg Config) *Clusterer {
 		logMinInt: math.Log(cfg.MinIntensity),
 		byID:      map[string]*topicState{},
 		items:     map[string]*topicState{},
-		bg:        map[string]float64{},
+		bg:        map[string]*wentry{},
 		redirect:  map[string]string{},
 		index:     map[string]*wentry{},
 	}
@@ -406,7 +410,12 @@ func (c *Clusterer) add(it Item) Assignment {
 	}
 
 	words := c.dedupe(it.Tokens)
-	defer c.learn(words)
+	ents := c.entBuf[:0]
+	for _, w := range words {
+		ents = append(ents, c.entry(w))
+	}
+	c.entBuf = ents
+	defer c.learn(words, ents)
 
 	// Reposts and replies follow their chain.
 	for _, ref := range [2]string{it.RootID, it.ParentID} {
@@ -414,7 +423,7 @@ func (c *Clusterer) add(it Item) Assignment {
 			continue
 		}
 		if tp, ok := c.items[ref]; ok {
-			c.join(tp, it, t, words, nil)
+			c.join(tp, it, t, words, ents)
 			return Assignment{Topic: tp.id, ByChain: true}
 		}
 	}
@@ -424,18 +433,14 @@ func (c *Clusterer) add(it Item) Assignment {
 	// The background probability of a word no topic has is not needed.
 	logBgCost := float64(len(words)) * c.logBg
 	pbg := c.pbgBuf[:0]
-	ents := c.entBuf[:0]
-	for _, w := range words {
-		e := c.index[w]
+	for _, e := range ents {
 		p := 0.0
-		if e != nil {
-			p = c.pBg(w)
+		if e != nil && len(e.cells) > 0 {
+			p = c.pBg(e)
 		}
 		pbg = append(pbg, p)
-		ents = append(ents, e)
 	}
 	c.pbgBuf = pbg
-	c.entBuf = ents
 	// Each topic's text score sums the terms of the item's words it has,
 	// in the item's word order, from logBgCost: the index visits only the
 	// topics that have a word.
@@ -490,25 +495,51 @@ func (c *Clusterer) add(it Item) Assignment {
 	return Assignment{Topic: best.id, Score: bestScore}
 }
 
-// pBg is the background probability of a word, smoothed.
-func (c *Clusterer) pBg(w string) float64 {
-	return (c.bg[w] + 0.5) / (c.bgTotal + 1)
+// pBg is the background probability of a word, smoothed, given its entry
+// (nil for a word neither counted nor in a topic).
+func (c *Clusterer) pBg(e *wentry) float64 {
+	var n float64
+	if e != nil {
+		n = e.bg
+	}
+	return (n + 0.5) / (c.bgTotal + 1)
 }
 
-func (c *Clusterer) learn(words []string) {
-	for _, w := range words {
-		c.bg[w]++
+// entry returns a word's entry, nil if it is neither counted nor in a
+// topic.
+func (c *Clusterer) entry(w string) *wentry {
+	if e := c.bg[w]; e != nil {
+		return e
+	}
+	return c.index[w]
+}
+
+// learn counts the item's words in the background. ents holds their
+// entries as far as known (nil: look it up).
+func (c *Clusterer) learn(words []string, ents []*wentry) {
+	for i, w := range words {
+		e := ents[i]
+		if e == nil {
+			if e = c.entry(w); e == nil {
+				e = &wentry{}
+			}
+		}
+		if e.bg == 0 {
+			c.bg[w] = e
+		}
+		e.bg++
 	}
 	c.bgTotal += float64(len(words))
 	if len(c.bg) > c.cfg.MaxVocabulary {
 		c.bgTotal = 0
-		for w, v := range c.bg {
-			v = math.Floor(v / 2)
+		for w, e := range c.bg {
+			v := math.Floor(e.bg / 2)
 			if v == 0 {
 				delete(c.bg, w)
+				e.bg = 0
 				continue
 			}
-			c.bg[w] = v
+			e.bg = v
 			c.bgTotal += v
 		}
 	}
@@ -592,11 +623,12 @@ func (c *Clusterer) trimItems(tp *topicState) {
 // index[w] if the caller knows it, else nil.
 func (c *Clusterer) newCell(tp *topicState, w string, e *wentry) *wcell {
 	if e == nil {
-		e = c.index[w]
-		if e == nil {
+		if e = c.entry(w); e == nil {
 			e = &wentry{}
-			c.index[w] = e
 		}
+	}
+	if len(e.cells) == 0 {
+		c.index[w] = e
 	}
 	cell := &wcell{w: w, tp: tp, e: e, ix: int32(len(e.cells))}
 	tp.words[w] = cell
@@ -871,7 +903,7 @@ func (c *Clusterer) label(tp *topicState, n int) []string {
 			if ck < minCount || utf8.RuneCountInString(w) < 2 {
 				continue
 			}
-			all = append(all, ws{w, ck * -math.Log(c.pBg(w))})
+			all = append(all, ws{w, ck * -math.Log(c.pBg(cell.e))})
 		}
 	}
 	sort.Slice(all, func(i, j int) bool {
@@ -983,7 +1015,7 @@ func (c *Clusterer) mergeSimilar() []Merge {
 		}
 		start := len(buf)
 		for _, cell := range c.profile(tp) {
-			idf := math.Log(1 / c.pBg(cell.w))
+			idf := math.Log(1 / c.pBg(cell.e))
 			if idf <= 0 {
 				continue
 			}
