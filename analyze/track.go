@@ -167,7 +167,7 @@ func (t *Tracker) Track(a *Analyzed) Output {
 	}
 	t.add(st, a)
 
-	sig := t.topics.Observe("topic:"+asg.Topic, m.PublishedAt, 1)
+	sig := t.topics.Observe(asg.Topic, m.PublishedAt, 1)
 	st.sum.Velocity, st.sum.Acceleration = sig.Velocity, sig.Acceleration
 	st.sum.PeakVelocity = math.Max(st.sum.PeakVelocity, sig.Velocity)
 	st.spike = st.spike || sig.Spike
@@ -175,7 +175,7 @@ func (t *Tracker) Track(a *Analyzed) Output {
 	for _, sm := range a.Schemes {
 		// A scheme bursting against its own weekly rhythm marks the topic
 		// carrying the burst.
-		if t.schemes.Observe("scheme:"+sm.SchemeID, m.PublishedAt, 1).Spike {
+		if t.schemes.Observe(sm.SchemeID, m.PublishedAt, 1).Spike {
 			st.spike = true
 			schemeSpike = true
 		}
@@ -202,7 +202,7 @@ func (t *Tracker) Track(a *Analyzed) Output {
 			delete(t.stats, tp.ID)
 		}
 		t.alerts.Retired(tp.ID)
-		t.topics.Drop("topic:" + tp.ID)
+		t.topics.Drop(tp.ID)
 	}
 	t.retired = t.retired[:0]
 	return out
@@ -386,7 +386,7 @@ func (t *Tracker) merge(mg topic.Merge, out *Output) {
 		s.PeakVelocity = math.Max(s.PeakVelocity, f.PeakVelocity)
 	}
 	delete(t.stats, mg.From)
-	t.topics.Drop("topic:" + mg.From)
+	t.topics.Drop(mg.From)
 	if typ, al, ok := t.alerts.Merged(mg.From, mg.Into, t.now); ok {
 		out.Alerts = append(out.Alerts, AlertOut{Type: typ, Alert: al})
 	}
