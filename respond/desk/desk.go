@@ -46,11 +46,11 @@ type Done struct {
 }
 
 // Deliverer sends a message to every receiver its routes name, at most
-// once per receiver: sent reports the receivers already served, and record
-// is called with every attempt's outcome. It returns when each receiver
-// was served or given up on.
+// once per receiver, and returns when each was served or given up on
+// (notify.Dispatcher). Wire its Sent and Record to the desk's, so every
+// outcome becomes an event and a restart skips what was delivered.
 type Deliverer interface {
-	Deliver(ctx context.Context, msg notify.Message, sent func(receiver string) bool, record func(receiver string, attempt int, err error)) error
+	Dispatch(ctx context.Context, msg notify.Message) error
 }
 
 // Config configures the desk.
@@ -70,9 +70,15 @@ type Desk struct {
 	logger  *slog.Logger
 
 	mu      sync.Mutex // serialises decide → append → apply
-	sent    map[string]bool
-	done    map[string]bool
 	pending []notify.Message
+
+	smu      sync.Mutex // guards sent, done, inflight
+	sent     map[string]bool
+	done     map[string]bool
+	inflight map[string]bool
+	// messageIncident remembers which incident a message is about.
+	messageIncident map[string]string
+	wg              sync.WaitGroup // deliveries in flight
 }
 
 // New returns a desk; call Load before anything else.
@@ -87,7 +93,7 @@ func New(cfg Config, log eventlog.Log, deliver Deliverer, now func() time.Time, 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Desk{cfg: cfg, log: log, board: incident.NewBoard(), deliver: deliver, now: now, logger: logger,
-		sent: map[string]bool{}, done: map[string]bool{}}, nil
+		sent: map[string]bool{}, done: map[string]bool{}, inflight: map[string]bool{}, messageIncident: map[string]string{}}, nil
 }
 
 // Board is the incidents projection, for the console and reports.
@@ -104,12 +110,16 @@ func (d *Desk) Load(ctx context.Context) error {
 			case TypeSent:
 				var x Delivery
 				if json.Unmarshal(r.Event.Payload, &x) == nil {
+					d.smu.Lock()
 					d.sent[x.MessageID+"|"+x.Receiver] = true
+					d.smu.Unlock()
 				}
 			case TypeDone:
 				var x Done
 				if json.Unmarshal(r.Event.Payload, &x) == nil {
+					d.smu.Lock()
 					d.done[x.MessageID] = true
+					d.smu.Unlock()
 				}
 			}
 		}
@@ -125,7 +135,7 @@ func (d *Desk) Load(ctx context.Context) error {
 			if err := d.board.Apply(r.Event); err != nil {
 				return err
 			}
-			if isAlerting(r.Event.Type) && now.Sub(r.Event.Time) < outboxAge && !d.done[r.Event.ID] {
+			if isAlerting(r.Event.Type) && now.Sub(r.Event.Time) < outboxAge && !d.isDone(r.Event.ID) {
 				alerting = append(alerting, r.Event)
 			}
 		}
@@ -141,6 +151,12 @@ func (d *Desk) Load(ctx context.Context) error {
 	}
 	d.logger.Info("duty desk loaded", "incidents", len(d.board.IDs()), "undelivered_messages", len(d.pending))
 	return nil
+}
+
+func (d *Desk) isDone(id string) bool {
+	d.smu.Lock()
+	defer d.smu.Unlock()
+	return d.done[id]
 }
 
 func isAlerting(t string) bool {
@@ -235,8 +251,46 @@ func (d *Desk) Run(ctx context.Context) error {
 	}
 }
 
-// flushLocked delivers the queued messages; each delivery and failure is
-// recorded as an event, and a message tried to the end is marked done.
+// Sent reports a delivery already recorded (for notify.Dispatcher.Sent).
+func (d *Desk) Sent(messageID, receiver string) bool {
+	d.smu.Lock()
+	defer d.smu.Unlock()
+	return d.sent[messageID+"|"+receiver]
+}
+
+// Record turns a delivery attempt into a notification.sent.v1 or
+// notification.failed.v1 event (for notify.Dispatcher.Record).
+func (d *Desk) Record(r notify.Result) {
+	x := Delivery{MessageID: r.MessageID, IncidentID: d.incidentOf(r.MessageID), Receiver: r.Receiver, Attempt: r.Attempt, Error: r.Err, At: r.At}
+	typ := TypeFailed
+	if r.Sent {
+		typ = TypeSent
+		d.smu.Lock()
+		d.sent[r.MessageID+"|"+r.Receiver] = true
+		d.smu.Unlock()
+	}
+	e, err := event.New(typ, x.IncidentID, "system:notify", r.At, d.now(), x)
+	if err == nil {
+		err = d.log.Append(context.Background(), Topic, e)
+	}
+	if err != nil {
+		d.logger.Error("recording a notification outcome", "message", r.MessageID, "receiver", r.Receiver, "err", err)
+	}
+}
+
+func (d *Desk) incidentOf(messageID string) string {
+	d.smu.Lock()
+	defer d.smu.Unlock()
+	return d.messageIncident[messageID]
+}
+
+// Wait blocks until the deliveries in flight have finished.
+func (d *Desk) Wait() { d.wg.Wait() }
+
+// flushLocked starts delivering the queued messages, each in its own
+// goroutine (a message held by quiet hours must not hold the others). A
+// message delivered to every receiver is marked done; one that was not is
+// retried at the next tick.
 func (d *Desk) flushLocked(ctx context.Context) {
 	if d.deliver == nil {
 		return
@@ -244,38 +298,38 @@ func (d *Desk) flushLocked(ctx context.Context) {
 	queue := d.pending
 	d.pending = nil
 	for _, m := range queue {
-		var recs []event.Envelope
-		record := func(receiver string, attempt int, err error) {
-			now := d.now()
-			x := Delivery{MessageID: m.ID, IncidentID: m.IncidentID, Receiver: receiver, Attempt: attempt, At: now}
-			typ := TypeSent
-			if err != nil {
-				typ, x.Error = TypeFailed, err.Error()
-			} else {
-				d.sent[m.ID+"|"+receiver] = true
-			}
-			if e, eerr := event.New(typ, m.IncidentID, "system:notify", now, now, x); eerr == nil {
-				recs = append(recs, e)
-			}
-		}
-		err := d.deliver.Deliver(ctx, m, func(r string) bool { return d.sent[m.ID+"|"+r] }, record)
-		if err == nil {
-			now := d.now()
-			if e, eerr := event.New(TypeDone, m.IncidentID, "system:notify", now, now, Done{MessageID: m.ID}); eerr == nil {
-				recs = append(recs, e)
-			}
-		}
-		if len(recs) > 0 {
-			if aerr := d.log.Append(ctx, Topic, recs...); aerr != nil {
-				d.logger.Error("recording notification outcomes", "message", m.ID, "err", aerr)
-			}
-		}
-		if err != nil {
-			d.logger.Warn("notification not delivered to every receiver; will retry", "message", m.ID, "err", err)
-			d.pending = append(d.pending, m)
+		d.smu.Lock()
+		if d.done[m.ID] || d.inflight[m.ID] {
+			d.smu.Unlock()
 			continue
 		}
-		d.done[m.ID] = true
+		d.inflight[m.ID] = true
+		d.messageIncident[m.ID] = m.IncidentID
+		d.smu.Unlock()
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			err := d.deliver.Dispatch(ctx, m)
+			d.smu.Lock()
+			delete(d.inflight, m.ID)
+			if err == nil {
+				d.done[m.ID] = true
+			}
+			d.smu.Unlock()
+			if err != nil {
+				d.logger.Warn("notification not delivered to every receiver; retrying at the next tick", "message", m.ID, "err", err)
+				d.mu.Lock()
+				d.pending = append(d.pending, m)
+				d.mu.Unlock()
+				return
+			}
+			now := d.now()
+			if e, eerr := event.New(TypeDone, m.IncidentID, "system:notify", now, now, Done{MessageID: m.ID}); eerr == nil {
+				if aerr := d.log.Append(context.WithoutCancel(ctx), Topic, e); aerr != nil {
+					d.logger.Error("recording a delivered notification", "message", m.ID, "err", aerr)
+				}
+			}
+		}()
 	}
 }
 

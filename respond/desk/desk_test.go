@@ -23,30 +23,34 @@ type fakeClock struct {
 func (c *fakeClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *fakeClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
-// counting delivers to two receivers and counts what each got.
+// counting is two receivers behind a real notify.Dispatcher; it counts
+// what each got.
 type counting struct {
 	mu   sync.Mutex
 	got  map[string]int // message ID + receiver
 	fail map[string]bool
 }
 
-func (c *counting) Deliver(_ context.Context, m notify.Message, sent func(string) bool, record func(string, int, error)) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var failed error
-	for _, r := range []string{"wecom-duty", "sms-leader"} {
-		if sent(r) {
-			continue
+func (c *counting) receiver(name string) notify.Notifier {
+	return notify.NotifierFunc(func(_ context.Context, m notify.Message) (bool, error) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.fail[name] {
+			return false, errors.New(name + " unreachable")
 		}
-		if c.fail[r] {
-			failed = errors.New(r + " unreachable")
-			record(r, 1, failed)
-			continue
-		}
-		c.got[m.ID+"|"+r]++
-		record(r, 1, nil)
+		c.got[m.ID+"|"+name]++
+		return false, nil
+	})
+}
+
+// dispatcher wires a notify.Dispatcher to the desk, as the app does.
+func (c *counting) wire(t *testing.T, d *Desk) {
+	r, err := notify.NewRouter([]notify.Route{{Receivers: []string{"wecom-duty", "sms-leader"}}},
+		[]notify.Receiver{{Name: "wecom-duty", Notifier: c.receiver("wecom-duty")}, {Name: "sms-leader", Notifier: c.receiver("sms-leader")}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return failed
+	d.deliver = &notify.Dispatcher{Router: r, Sent: d.Sent, Record: d.Record, MaxAttempts: 1}
 }
 
 func openLog(t *testing.T, path string) eventlog.Log {
@@ -69,10 +73,11 @@ func TestBreachOnceAcrossRestart(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	out := &counting{got: map[string]int{}, fail: map[string]bool{}}
 	start := func() *Desk {
-		d, err := New(Config{Policy: incident.Default()}, openLog(t, path), out, clock.now, nil)
+		d, err := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
+		out.wire(t, d)
 		if err := d.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -88,6 +93,7 @@ func TestBreachOnceAcrossRestart(t *testing.T) {
 	due := t0.Add(5 * time.Hour)
 	clock.set(due.Add(-time.Minute))
 	d.Tick(ctx) // the 10-minute warning
+	d.Wait()
 	// The process dies here: nothing of d is used again.
 
 	clock.set(due.Add(30 * time.Second)) // restarted after the due time
@@ -95,9 +101,12 @@ func TestBreachOnceAcrossRestart(t *testing.T) {
 	if err := d2.Tick(ctx); err != nil {
 		t.Fatal(err)
 	}
+	d2.Wait()
 	d2.Tick(ctx)
+	d2.Wait()
 	d3 := start() // and restarted once more
 	d3.Tick(ctx)
+	d3.Wait()
 
 	breaches := 0
 	var breachID string
@@ -130,21 +139,27 @@ func TestOutboxRetriesOnlyTheFailedReceiver(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log.db")
 	clock := &fakeClock{t: t0}
 	out := &counting{got: map[string]int{}, fail: map[string]bool{"sms-leader": true}}
-	d, err := New(Config{Policy: incident.Default()}, openLog(t, path), out, clock.now, nil)
+	d, err := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	out.wire(t, d)
 	d.Load(ctx)
 	d.Handle(ctx, "inc-1", "user:zhang", incident.Open{Title: "学校食堂", DetectedAt: t0})
 	clock.set(t0.Add(48 * time.Hour))
 	d.Tick(ctx)
+	d.Wait()
 
+	out.mu.Lock()
 	out.fail = map[string]bool{}
-	d2, _ := New(Config{Policy: incident.Default()}, openLog(t, path), out, clock.now, nil)
+	out.mu.Unlock()
+	d2, _ := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
+	out.wire(t, d2)
 	if err := d2.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
 	d2.Tick(ctx)
+	d2.Wait()
 	for key, n := range out.got {
 		if n != 1 {
 			t.Fatalf("%s delivered %d times", key, n)
