@@ -16,8 +16,10 @@ import (
 
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
+	"yuqing/respond/calendar"
 	"yuqing/respond/incident"
 	"yuqing/respond/notify"
+	"yuqing/respond/workorder"
 )
 
 // Notification event types, in the notifications topic.
@@ -56,8 +58,10 @@ type Deliverer interface {
 // Config configures the desk.
 type Config struct {
 	Policy     incident.Policy
-	Every      time.Duration // how often the clocks are checked (default 15s)
-	ConsoleURL string        // base URL of the console, for links in messages
+	WorkOrders workorder.Policy   // zero: workorder.DefaultPolicy()
+	Calendar   *calendar.Calendar // nil: calendar.Default()
+	Every      time.Duration      // how often the clocks are checked (default 15s)
+	ConsoleURL string             // base URL of the console, for links in messages
 }
 
 // Desk is safe for concurrent use.
@@ -71,6 +75,7 @@ type Desk struct {
 
 	mu      sync.Mutex // serialises decide → append → apply
 	pending []notify.Message
+	orders  map[string]*workorder.State
 
 	smu      sync.Mutex // guards sent, done, inflight
 	sent     map[string]bool
@@ -89,11 +94,18 @@ func New(cfg Config, log eventlog.Log, deliver Deliverer, now func() time.Time, 
 	if cfg.Every <= 0 {
 		cfg.Every = 15 * time.Second
 	}
+	if cfg.WorkOrders.Default.Answer == 0 && len(cfg.WorkOrders.Rules) == 0 {
+		cfg.WorkOrders = workorder.DefaultPolicy()
+	}
+	if cfg.Calendar == nil {
+		cfg.Calendar = calendar.Default()
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Desk{cfg: cfg, log: log, board: incident.NewBoard(), deliver: deliver, now: now, logger: logger,
-		sent: map[string]bool{}, done: map[string]bool{}, inflight: map[string]bool{}, messageIncident: map[string]string{}}, nil
+		sent: map[string]bool{}, done: map[string]bool{}, inflight: map[string]bool{}, messageIncident: map[string]string{},
+		orders: map[string]*workorder.State{}}, nil
 }
 
 // Board is the incidents projection, for the console and reports.
@@ -144,7 +156,30 @@ func (d *Desk) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading incidents: %w", err)
 	}
+	err = d.log.Replay(ctx, workorder.Topic, func(_ context.Context, batch []eventlog.Record) error {
+		for _, r := range batch {
+			st := d.orders[r.Event.Key]
+			if st == nil {
+				st = &workorder.State{ID: r.Event.Key}
+				d.orders[r.Event.Key] = st
+			}
+			if err := workorder.Apply(st, r.Event); err != nil {
+				return err
+			}
+			if isAlerting(r.Event.Type) && now.Sub(r.Event.Time) < outboxAge && !d.isDone(r.Event.ID) {
+				alerting = append(alerting, r.Event)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("loading work orders: %w", err)
+	}
 	for _, e := range alerting {
+		if st, ok := d.orders[e.Key]; ok && (e.Type == workorder.TypeWarned || e.Type == workorder.TypeBreached) {
+			d.pending = append(d.pending, d.orderMessage(st, e))
+			continue
+		}
 		if m, ok := d.message(e); ok {
 			d.pending = append(d.pending, m)
 		}
@@ -161,7 +196,8 @@ func (d *Desk) isDone(id string) bool {
 
 func isAlerting(t string) bool {
 	switch t {
-	case incident.TypeClockWarned, incident.TypeClockBreached, incident.TypeEscalated, incident.TypeReAlerted:
+	case incident.TypeClockWarned, incident.TypeClockBreached, incident.TypeEscalated, incident.TypeReAlerted,
+		workorder.TypeWarned, workorder.TypeBreached:
 		return true
 	}
 	return false
@@ -214,7 +250,8 @@ func (d *Desk) handle(ctx context.Context, id, actor string, cmd any) ([]event.E
 	return envs, nil
 }
 
-// Tick checks every open incident's clocks at now and sends what is due.
+// Tick checks every open incident's and work order's clocks at now and
+// sends what is due.
 func (d *Desk) Tick(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -228,8 +265,100 @@ func (d *Desk) Tick(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	for id, st := range d.orders {
+		if st.Status != "open" {
+			continue
+		}
+		if _, err := d.handleOrder(ctx, id, actorClocks, workorder.Tick{}); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	d.flushLocked(ctx)
 	return errors.Join(errs...)
+}
+
+// HandleWorkOrder decides a work-order command, appends and applies its
+// events. A refusal wraps workorder.ErrRule.
+func (d *Desk) HandleWorkOrder(ctx context.Context, id, actor string, cmd any) ([]event.Envelope, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	envs, err := d.handleOrder(ctx, id, actor, cmd)
+	if err != nil {
+		return nil, err
+	}
+	d.flushLocked(ctx)
+	return envs, nil
+}
+
+// WorkOrder returns a copy of one work order.
+func (d *Desk) WorkOrder(id string) (workorder.State, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st, ok := d.orders[id]
+	if !ok {
+		return workorder.State{}, false
+	}
+	c := *st
+	c.Clocks = map[string]*workorder.Clock{}
+	for k, v := range st.Clocks {
+		cl := *v
+		c.Clocks[k] = &cl
+	}
+	return c, true
+}
+
+func (d *Desk) handleOrder(ctx context.Context, id, actor string, cmd any) ([]event.Envelope, error) {
+	if id == "" || actor == "" {
+		return nil, fmt.Errorf("%w: a work order command needs the order id and the actor", workorder.ErrRule)
+	}
+	st := d.orders[id]
+	if st == nil {
+		st = &workorder.State{ID: id}
+	}
+	now := d.now()
+	evs, err := workorder.Decide(st, d.cfg.WorkOrders, d.cfg.Calendar, cmd, now)
+	if err != nil || len(evs) == 0 {
+		return nil, err
+	}
+	envs, err := workorder.Envelopes(id, actor, now, evs)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.log.Append(ctx, workorder.Topic, envs...); err != nil {
+		return nil, fmt.Errorf("recording %d events of work order %s: %w", len(envs), id, err)
+	}
+	d.orders[id] = st
+	for _, e := range envs {
+		if err := workorder.Apply(st, e); err != nil {
+			return nil, err
+		}
+		if isAlerting(e.Type) {
+			d.pending = append(d.pending, d.orderMessage(st, e))
+		}
+	}
+	return envs, nil
+}
+
+func (d *Desk) orderMessage(st *workorder.State, e event.Envelope) notify.Message {
+	var a workorder.Alerted
+	json.Unmarshal(e.Payload, &a)
+	what := "签收"
+	if a.Clock == workorder.ClockAnswer {
+		what = "答复"
+	}
+	m := notify.Message{ID: e.ID, IncidentID: st.ID, Unit: st.Received.Unit, Role: "duty_officer", At: e.Time, Kind: notify.KindWarning}
+	due := a.Due.In(beijing).Format("01月02日 15:04")
+	if e.Type == workorder.TypeBreached {
+		m.Kind = notify.KindBreach
+		m.Title = fmt.Sprintf("【工单超时】%s：%s已超过时限（%s）", st.Received.Title, what, due)
+	} else {
+		m.Title = fmt.Sprintf("【工单预警】%s：%s时限 %s", st.Received.Title, what, due)
+	}
+	m.Text = fmt.Sprintf("工单：%s（%s，%s）\n承办单位：%s\n%s截止：%s", st.ID, st.Received.Channel, st.Received.Category, orDash(st.Received.Unit), what, due)
+	if d.cfg.ConsoleURL != "" {
+		m.URL = d.cfg.ConsoleURL + "/workorders/" + st.ID
+	}
+	return m
 }
 
 // Run loads, then ticks every Config.Every until ctx is done.

@@ -12,6 +12,7 @@ import (
 	"yuqing/internal/eventlog/sqlitelog"
 	"yuqing/respond/incident"
 	"yuqing/respond/notify"
+	"yuqing/respond/workorder"
 )
 
 // fakeClock is the time the test sets.
@@ -184,5 +185,47 @@ func TestHandleRefusesAndNamesActor(t *testing.T) {
 	envs, err := d.Handle(ctx, "inc-9", "user:li", incident.Open{Title: "x"})
 	if err != nil || len(envs) == 0 || envs[0].Actor != "user:li" {
 		t.Fatalf("open: %v %+v", err, envs)
+	}
+}
+
+// Work orders tick on the same desk: a sign breach is emitted and delivered
+// once, across a restart.
+func TestWorkOrderBreachOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	received := time.Date(2026, 11, 23, 9, 0, 0, 0, beijing) // Monday
+	clock := &fakeClock{t: received.Add(time.Minute)}
+	out := &counting{got: map[string]int{}, fail: map[string]bool{}}
+	start := func() *Desk {
+		d, err := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.wire(t, d)
+		if err := d.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d := start()
+	if _, err := d.HandleWorkOrder(ctx, "12345-7", "import:hotline", workorder.Receive{Received: workorder.Received{
+		ReceivedAt: received, Channel: "12345", Category: "咨询", Unit: "城东区住建局", Title: "小区停水"}}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := d.WorkOrder("12345-7")
+	clock.set(st.Clocks[workorder.ClockSign].Due.Add(time.Minute))
+	d2 := start()
+	d2.Tick(ctx)
+	d2.Wait()
+	d2.Tick(ctx)
+	d2.Wait()
+	start().Tick(ctx)
+	if len(out.got) != 2 { // the sign breach to two receivers (the warning window was skipped)
+		t.Fatalf("deliveries %v", out.got)
+	}
+	for k, n := range out.got {
+		if n != 1 {
+			t.Fatalf("%s delivered %d times", k, n)
+		}
 	}
 }
