@@ -125,6 +125,21 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		mux.Handle("GET /api/v1/feed", hub)
 		mux.HandleFunc("GET /{$}", indexPage)
 		workers.loop(wctx, logger, "respond feed", func(ctx context.Context) error { return hub.Run(ctx, log) })
+		rf, err := LoadRespondFile(cfg.RespondConfig)
+		if err != nil {
+			workers.stop()
+			return err
+		}
+		dk, err := newDesk(rf, cfg.ConsoleURL, log, logger)
+		if err != nil {
+			workers.stop()
+			return fmt.Errorf("duty desk: %w", err)
+		}
+		workers.loop(wctx, logger, "duty desk", func(ctx context.Context) error {
+			err := dk.Run(ctx)
+			dk.Wait()
+			return err
+		})
 	}
 
 	ln := opts.Listener

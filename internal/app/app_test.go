@@ -190,3 +190,33 @@ func TestLoadPrecedence(t *testing.T) {
 		t.Fatalf("Validate = %v", err)
 	}
 }
+
+// The example respond config in deploy/ stays valid.
+func TestRespondExampleLoads(t *testing.T) {
+	f, err := LoadRespondFile(filepath.Join("..", "..", "deploy", "respond.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Receivers) != 4 || len(f.Routes) != 4 || f.Incidents == nil || f.Incidents.Grades[2][0].Within != 5*time.Hour {
+		t.Fatalf("parsed %+v", f)
+	}
+	cfg := Defaults()
+	cfg.Data = t.TempDir()
+	log, err := OpenLog(t.Context(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	if _, err := newDesk(f, "https://yuqing.example.gov.cn", log, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("receivers:\n  - name: x\n    wecom: {webhook_url: 'https://a'}\n    sms: {url: 'https://b', token: t, phones: ['13800000000']}\n"), 0o644)
+	f, err = LoadRespondFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newDesk(f, "", log, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "exactly one channel") {
+		t.Fatalf("two channels in one receiver: %v", err)
+	}
+}

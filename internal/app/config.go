@@ -33,6 +33,8 @@ type Config struct {
 	AllowedOrigins []string `yaml:"allowed_origins"`
 	UserDicts      []string `yaml:"user_dicts"`      // segmentation user dictionaries
 	SentimentModel string   `yaml:"sentiment_model"` // a model from yuqing train sentiment; empty: the lexicon
+	RespondConfig  string   `yaml:"respond_config"`  // deadlines, work-order rules, calendar, notification receivers and routes
+	ConsoleURL     string   `yaml:"console_url"`     // public URL of the console, for links in notifications
 }
 
 // Defaults is the embedded configuration: nothing to install.
@@ -84,6 +86,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ViewerToken, "viewer-token", c.ViewerToken, "token for the live feed (prefer YUQING_VIEWER_TOKEN; generated into DATA/secrets when empty)")
 	fs.Var(listFlag{&c.AllowedOrigins}, "allowed-origins", "extra browser origins allowed to open the websocket feed, comma-separated")
 	fs.Var(listFlag{&c.UserDicts}, "user-dicts", "segmentation user dictionaries, comma-separated files")
+	fs.StringVar(&c.RespondConfig, "respond-config", c.RespondConfig, "YAML: deadline policy, work-order rules, holiday calendar, notification receivers and routes (see deploy/respond.example.yaml)")
+	fs.StringVar(&c.ConsoleURL, "console-url", c.ConsoleURL, "public URL of the console, used in notification links")
 	fs.StringVar(&c.SentimentModel, "sentiment-model", c.SentimentModel, "sentiment model from `yuqing train sentiment` (default: the built-in lexicon)")
 }
 
