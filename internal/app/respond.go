@@ -30,11 +30,12 @@ import (
 // Every part is optional: without it the national defaults apply and
 // messages are only recorded on the incident timeline.
 type RespondFile struct {
-	Incidents  *incident.Policy  `yaml:"incidents"`
-	WorkOrders *workorder.Policy `yaml:"work_orders"`
-	Calendar   string            `yaml:"calendar"` // a holiday file whose years replace the built-in ones
-	Receivers  []ReceiverConfig  `yaml:"receivers"`
-	Routes     []notify.Route    `yaml:"routes"`
+	Incidents     *incident.Policy           `yaml:"incidents"`
+	Jurisdictions map[string]incident.Policy `yaml:"jurisdictions"` // per-jurisdiction tables over the defaults
+	WorkOrders    *workorder.Policy          `yaml:"work_orders"`
+	Calendar      string                     `yaml:"calendar"` // a holiday file whose years replace the built-in ones
+	Receivers     []ReceiverConfig           `yaml:"receivers"`
+	Routes        []notify.Route             `yaml:"routes"`
 }
 
 // ReceiverConfig is one notification receiver: exactly one channel.
@@ -73,7 +74,12 @@ func newDesk(f RespondFile, consoleURL string, log eventlog.Log, logger *slog.Lo
 	if f.Incidents != nil {
 		pol = mergePolicy(pol, *f.Incidents)
 	}
-	cfg := desk.Config{Policy: pol, ConsoleURL: consoleURL}
+	cfg := desk.Config{Policy: pol, ConsoleURL: consoleURL, Jurisdictions: map[string]incident.Policy{}}
+	for name, p := range f.Jurisdictions {
+		jp := mergePolicy(pol, p)
+		jp.Jurisdiction = name
+		cfg.Jurisdictions[name] = jp
+	}
 	if f.WorkOrders != nil {
 		cfg.WorkOrders = *f.WorkOrders
 	}
@@ -180,9 +186,14 @@ func mergePolicy(base, over incident.Policy) incident.Policy {
 	if over.StartAt != "" {
 		base.StartAt = over.StartAt
 	}
-	for g, rules := range over.Grades {
-		base.Grades[g] = rules
+	grades := make(map[incident.Grade][]incident.Rule, len(base.Grades))
+	for g, rules := range base.Grades {
+		grades[g] = rules
 	}
+	for g, rules := range over.Grades {
+		grades[g] = rules
+	}
+	base.Grades = grades
 	if len(over.Ungraded) > 0 {
 		base.Ungraded = over.Ungraded
 	}

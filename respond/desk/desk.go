@@ -57,11 +57,12 @@ type Deliverer interface {
 
 // Config configures the desk.
 type Config struct {
-	Policy     incident.Policy
-	WorkOrders workorder.Policy   // zero: workorder.DefaultPolicy()
-	Calendar   *calendar.Calendar // nil: calendar.Default()
-	Every      time.Duration      // how often the clocks are checked (default 15s)
-	ConsoleURL string             // base URL of the console, for links in messages
+	Policy        incident.Policy            // the default deadline table
+	Jurisdictions map[string]incident.Policy // tables of particular jurisdictions (an incident's Jurisdiction picks one)
+	WorkOrders    workorder.Policy           // zero: workorder.DefaultPolicy()
+	Calendar      *calendar.Calendar         // nil: calendar.Default()
+	Every         time.Duration              // how often the clocks are checked (default 15s)
+	ConsoleURL    string                     // base URL of the console, for links in messages
 }
 
 // Desk is safe for concurrent use.
@@ -90,6 +91,11 @@ type Desk struct {
 func New(cfg Config, log eventlog.Log, deliver Deliverer, now func() time.Time, logger *slog.Logger) (*Desk, error) {
 	if err := cfg.Policy.Validate(); err != nil {
 		return nil, fmt.Errorf("deadline policy: %w", err)
+	}
+	for name, p := range cfg.Jurisdictions {
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("deadline policy of %s: %w", name, err)
+		}
 	}
 	if cfg.Every <= 0 {
 		cfg.Every = 15 * time.Second
@@ -226,7 +232,11 @@ func (d *Desk) handle(ctx context.Context, id, actor string, cmd any) ([]event.E
 	st, _ := d.board.State(id)
 	st.ID = id
 	now := d.now()
-	evs, err := incident.Decide(&st, d.cfg.Policy, cmd, now)
+	jur := st.Jurisdiction
+	if o, ok := cmd.(incident.Open); ok {
+		jur = o.Jurisdiction
+	}
+	evs, err := incident.Decide(&st, d.policy(jur), cmd, now)
 	if err != nil || len(evs) == 0 {
 		return nil, err
 	}
@@ -248,6 +258,14 @@ func (d *Desk) handle(ctx context.Context, id, actor string, cmd any) ([]event.E
 		}
 	}
 	return envs, nil
+}
+
+// policy is the deadline table of a jurisdiction, or the default one.
+func (d *Desk) policy(jurisdiction string) incident.Policy {
+	if p, ok := d.cfg.Jurisdictions[jurisdiction]; ok {
+		return p
+	}
+	return d.cfg.Policy
 }
 
 // Tick checks every open incident's and work order's clocks at now and

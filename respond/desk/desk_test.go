@@ -229,3 +229,30 @@ func TestWorkOrderBreachOnce(t *testing.T) {
 		}
 	}
 }
+
+// Each jurisdiction may have its own deadline table.
+func TestJurisdictionPolicy(t *testing.T) {
+	ctx := context.Background()
+	strict := incident.Default()
+	strict.Jurisdiction = "某区"
+	strict.Grades[incident.GradeII] = []incident.Rule{{Clock: incident.ClockStatement, Within: 3 * time.Hour}}
+	clock := &fakeClock{t: t0}
+	d, err := New(Config{Policy: incident.Default(), Jurisdictions: map[string]incident.Policy{"某区": strict}}, openLog(t, filepath.Join(t.TempDir(), "log.db")), nil, clock.now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Load(ctx)
+	for _, c := range []struct {
+		id, jur string
+		within  time.Duration
+	}{{"a", "某区", 3 * time.Hour}, {"b", "", 5 * time.Hour}} {
+		d.Handle(ctx, c.id, "user:x", incident.Open{Title: "t", DetectedAt: t0, Jurisdiction: c.jur})
+		if _, err := d.Handle(ctx, c.id, "user:x", incident.SetGrade{Grade: incident.GradeII, Reason: "r"}); err != nil {
+			t.Fatal(err)
+		}
+		st, _ := d.Board().State(c.id)
+		if due := st.Clocks[incident.ClockStatement].Due; !due.Equal(t0.Add(c.within)) {
+			t.Fatalf("%s (%q): statement due %s, want +%s", c.id, c.jur, due, c.within)
+		}
+	}
+}
