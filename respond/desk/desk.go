@@ -82,6 +82,9 @@ type Desk struct {
 	sent     map[string]bool
 	done     map[string]bool
 	inflight map[string]bool
+	// crashBeforeDelivery, set only by tests, runs before queued messages
+	// are handed to the deliverer.
+	crashBeforeDelivery func()
 	// messageIncident remembers which incident a message is about.
 	messageIncident map[string]string
 	wg              sync.WaitGroup // deliveries in flight
@@ -444,6 +447,9 @@ func (d *Desk) flushLocked(ctx context.Context) {
 	}
 	queue := d.pending
 	d.pending = nil
+	if len(queue) > 0 && d.crashBeforeDelivery != nil {
+		d.crashBeforeDelivery() // tests: the process dies with events logged, messages unsent
+	}
 	for _, m := range queue {
 		d.smu.Lock()
 		if d.done[m.ID] || d.inflight[m.ID] {
