@@ -123,3 +123,24 @@ func validType(t string) bool {
 	}
 	return true
 }
+
+// Decided is an event a pure decision produced, before it is wrapped:
+// its versioned type and its payload.
+type Decided struct {
+	Type string
+	Data any
+}
+
+// Wrap turns decided events into envelopes of one aggregate (key), recorded
+// at now and naming the actor.
+func Wrap(key, actor string, now time.Time, evs []Decided) ([]Envelope, error) {
+	out := make([]Envelope, 0, len(evs))
+	for _, d := range evs {
+		e, err := New(d.Type, key, actor, now, now, d.Data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -536,13 +536,7 @@ func orDash(s string) string {
 	return s
 }
 
-var beijing = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()
+var beijing = notify.ChinaTime
 
 // WireDispatcher sets the deliverer after the desk exists, since the
 // dispatcher's Sent and Record are the desk's own methods.

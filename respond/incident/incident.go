@@ -157,10 +157,7 @@ type (
 )
 
 // Event is a decided event before it is wrapped in an envelope.
-type Event struct {
-	Type string
-	Data any
-}
+type Event = event.Decided
 
 // Clock is one running or finished deadline.
 type Clock struct {
@@ -286,7 +283,7 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 		if c.Grade == s.Grade {
 			return nil, refuse("incident is already grade %s", c.Grade)
 		}
-		evs := []Event{{TypeGraded, Graded{Grade: c.Grade, Previous: s.Grade, Reason: c.Reason}}}
+		evs := []Event{{Type: TypeGraded, Data: Graded{Grade: c.Grade, Previous: s.Grade, Reason: c.Reason}}}
 		reason := fmt.Sprintf("定级 %s → %s：%s", s.Grade, c.Grade, c.Reason)
 		return append(evs, reclock(s, p, c.Grade, reason)...), nil
 	case Assign:
@@ -306,19 +303,19 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 		if !lead {
 			return nil, refuse("the lead %q must be one of the assigned units", c.Lead)
 		}
-		return []Event{{TypeAssigned, Assigned(c)}}, nil
+		return []Event{{Type: TypeAssigned, Data: Assigned(c)}}, nil
 	case Acknowledge:
 		if c.Clock != "" {
 			if cl := s.Clocks[c.Clock]; cl == nil || !cl.Running() {
 				return nil, refuse("clock %s is not running", c.Clock)
 			}
 		}
-		return []Event{{TypeAcknowledged, Acknowledged(c)}}, nil
+		return []Event{{Type: TypeAcknowledged, Data: Acknowledged(c)}}, nil
 	case Publish:
 		if err := checkRelease(c.Release, now); err != nil {
 			return nil, err
 		}
-		evs := []Event{{TypePublished, Published(c)}}
+		evs := []Event{{Type: TypePublished, Data: Published(c)}}
 		evs = append(evs, stop(s, ClockStatement, c.At, "published")...)
 		if s.Clocks[ClockStatement] == nil {
 			evs = append(evs, stop(s, ClockResponse, c.At, "published")...)
@@ -331,7 +328,7 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 		if err := checkConference(c.Conference); err != nil {
 			return nil, err
 		}
-		return []Event{{TypeConfScheduled, ConfScheduled(c)}}, nil
+		return []Event{{Type: TypeConfScheduled, Data: ConfScheduled(c)}}, nil
 	case Hold:
 		if err := checkConference(c.Conference); err != nil {
 			return nil, err
@@ -339,7 +336,7 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 		if c.At.After(now.Add(5 * time.Minute)) {
 			return nil, refuse("a press conference held at %s is in the future: schedule it instead", c.At.Format(time.RFC3339))
 		}
-		evs := []Event{{TypeConfHeld, ConfHeld(c)}}
+		evs := []Event{{Type: TypeConfHeld, Data: ConfHeld(c)}}
 		evs = append(evs, stop(s, ClockConference, c.At, "press_conference")...)
 		evs = append(evs, stop(s, ClockResponse, c.At, "press_conference")...)
 		return evs, nil
@@ -350,7 +347,7 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 		if len(s.Releases) == 0 {
 			return nil, refuse("record the authoritative information before follow-ups")
 		}
-		evs := []Event{{TypeFollowUp, FollowedUp(c)}}
+		evs := []Event{{Type: TypeFollowUp, Data: FollowedUp(c)}}
 		evs = append(evs, stop(s, ClockFollowUp, c.At, "follow_up")...)
 		if (s.Grade == GradeI || s.Grade == GradeII) && p.FollowUp > 0 {
 			evs = append(evs, followUpClock(s, c.At.Add(p.FollowUp), "持续发布计时")...)
@@ -360,10 +357,10 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 		if strings.TrimSpace(c.Review) == "" {
 			return nil, refuse("closing needs a review (复盘)")
 		}
-		evs := []Event{{TypeClosed, Closed(c)}}
+		evs := []Event{{Type: TypeClosed, Data: Closed(c)}}
 		for _, name := range clockNames(s) {
 			if cl := s.Clocks[name]; cl.Running() {
-				evs = append(evs, Event{TypeClockCanceled, ClockCancelled{Clock: name, OldDue: cl.Due, Reason: "事件已关闭"}})
+				evs = append(evs, Event{Type: TypeClockCanceled, Data: ClockCancelled{Clock: name, OldDue: cl.Due, Reason: "事件已关闭"}})
 			}
 		}
 		return evs, nil
@@ -374,7 +371,7 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 		if strings.TrimSpace(c.Reason) == "" {
 			return nil, refuse("reopening needs a reason")
 		}
-		evs := []Event{{TypeReopened, Reopened(c)}}
+		evs := []Event{{Type: TypeReopened, Data: Reopened(c)}}
 		return append(evs, reclock(s, p, s.Grade, "事件重新打开："+c.Reason)...), nil
 	case Snooze:
 		cl := s.Clocks[c.Clock]
@@ -390,7 +387,7 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 		if cl.Breached && (s.Grade == GradeI || s.Grade == GradeII) {
 			return nil, refuse("a breached grade %s clock cannot be snoozed", s.Grade)
 		}
-		return []Event{{TypeSnoozed, Snoozed(c)}}, nil
+		return []Event{{Type: TypeSnoozed, Data: Snoozed(c)}}, nil
 	case Tick:
 		return tick(s, p, now), nil
 	}
@@ -413,14 +410,14 @@ func decideOpen(s *State, p Policy, c Open, now time.Time) ([]Event, error) {
 	if c.Jurisdiction == "" {
 		c.Jurisdiction = p.Jurisdiction
 	}
-	evs := []Event{{TypeOpened, Opened{Title: c.Title, AlertID: c.AlertID, Topics: c.Topics, Mentions: c.Mentions,
+	evs := []Event{{Type: TypeOpened, Data: Opened{Title: c.Title, AlertID: c.AlertID, Topics: c.Topics, Mentions: c.Mentions,
 		DetectedAt: c.DetectedAt.UTC(), Jurisdiction: c.Jurisdiction, Drill: c.Drill}}}
 	start, by := c.DetectedAt.UTC(), FromDetection
 	if p.StartAt == FromOpening {
 		start, by = now.UTC(), FromOpening
 	}
 	for _, r := range p.rules(Ungraded) {
-		evs = append(evs, Event{TypeClockSet, ClockSet{Clock: r.Clock, Start: start, StartedBy: by, Due: start.Add(r.Within), Reason: "事件建立，未定级"}})
+		evs = append(evs, Event{Type: TypeClockSet, Data: ClockSet{Clock: r.Clock, Start: start, StartedBy: by, Due: start.Add(r.Within), Reason: "事件建立，未定级"}})
 	}
 	return evs, nil
 }
@@ -445,7 +442,7 @@ func reclock(s *State, p Policy, g Grade, reason string) []Event {
 	for _, name := range clockNames(s) {
 		cl := s.Clocks[name]
 		if _, keep := want[name]; !keep && cl.Running() && name != ClockFollowUp {
-			evs = append(evs, Event{TypeClockCanceled, ClockCancelled{Clock: name, OldDue: cl.Due, Reason: reason}})
+			evs = append(evs, Event{Type: TypeClockCanceled, Data: ClockCancelled{Clock: name, OldDue: cl.Due, Reason: reason}})
 		}
 	}
 	for _, r := range p.rules(g) {
@@ -461,10 +458,10 @@ func reclock(s *State, p Policy, g Grade, reason string) []Event {
 		if cl != nil && cl.Running() {
 			old = cl.Due
 		}
-		evs = append(evs, Event{TypeClockSet, ClockSet{Clock: r.Clock, Start: start, StartedBy: by, Due: due, OldDue: old, Reason: reason}})
+		evs = append(evs, Event{Type: TypeClockSet, Data: ClockSet{Clock: r.Clock, Start: start, StartedBy: by, Due: due, OldDue: old, Reason: reason}})
 		// A fact already recorded stops the new clock at once.
 		if at, fact, ok := factFor(s, r.Clock); ok {
-			evs = append(evs, Event{TypeClockStopped, ClockStopped{Clock: r.Clock, At: at, Due: due, Met: !at.After(due), Fact: fact}})
+			evs = append(evs, Event{Type: TypeClockStopped, Data: ClockStopped{Clock: r.Clock, At: at, Due: due, Met: !at.After(due), Fact: fact}})
 		}
 	}
 	return evs
@@ -501,7 +498,7 @@ func stop(s *State, clock string, at time.Time, fact string) []Event {
 	if cl == nil || !cl.Running() {
 		return nil
 	}
-	return []Event{{TypeClockStopped, ClockStopped{Clock: clock, At: at, Due: cl.Due, Met: !at.After(cl.Due), Fact: fact}}}
+	return []Event{{Type: TypeClockStopped, Data: ClockStopped{Clock: clock, At: at, Due: cl.Due, Met: !at.After(cl.Due), Fact: fact}}}
 }
 
 func followUpClock(s *State, due time.Time, reason string) []Event {
@@ -509,7 +506,7 @@ func followUpClock(s *State, due time.Time, reason string) []Event {
 	if cl := s.Clocks[ClockFollowUp]; cl != nil && cl.Running() {
 		old = cl.Due
 	}
-	return []Event{{TypeClockSet, ClockSet{Clock: ClockFollowUp, Start: due, StartedBy: "release", Due: due, OldDue: old, Reason: reason}}}
+	return []Event{{Type: TypeClockSet, Data: ClockSet{Clock: ClockFollowUp, Start: due, StartedBy: "release", Due: due, OldDue: old, Reason: reason}}}
 }
 
 func checkRelease(r Release, now time.Time) error {
@@ -572,18 +569,18 @@ func tick(s *State, p Policy, now time.Time) []Event {
 		if !now.Before(cl.Due) {
 			if !cl.Breached {
 				// A breach is always sent, snoozed or not.
-				evs = append(evs, Event{TypeClockBreached, ClockBreached{Clock: name, Due: cl.Due, Role: role(0), Grade: s.Grade}})
+				evs = append(evs, Event{Type: TypeClockBreached, Data: ClockBreached{Clock: name, Due: cl.Due, Role: role(0), Grade: s.Grade}})
 				continue
 			}
 			if snoozed && !urgent(s) {
 				continue
 			}
 			if esc, ok := escalation(cl, p, now, role); ok {
-				evs = append(evs, Event{TypeEscalated, esc})
+				evs = append(evs, Event{Type: TypeEscalated, Data: esc})
 				continue
 			}
 			if now.Sub(cl.LastAlert) >= p.ReAlert {
-				evs = append(evs, Event{TypeReAlerted, ReAlerted{Clock: name, Role: role(cl.Level), Grade: s.Grade}})
+				evs = append(evs, Event{Type: TypeReAlerted, Data: ReAlerted{Clock: name, Role: role(cl.Level), Grade: s.Grade}})
 			}
 			continue
 		}
@@ -596,7 +593,7 @@ func tick(s *State, p Policy, now time.Time) []Event {
 		warned := false
 		for _, w := range slices.Backward(p.warnings()) {
 			if !now.Before(cl.Due.Add(-w)) && w < cl.minWarned() {
-				evs = append(evs, Event{TypeClockWarned, ClockWarned{Clock: name, Due: cl.Due, Before: w, Role: role(cl.Level), Grade: s.Grade}})
+				evs = append(evs, Event{Type: TypeClockWarned, Data: ClockWarned{Clock: name, Due: cl.Due, Before: w, Role: role(cl.Level), Grade: s.Grade}})
 				warned = true
 				break
 			}
@@ -605,7 +602,7 @@ func tick(s *State, p Policy, now time.Time) []Event {
 			continue
 		}
 		if esc, ok := escalation(cl, p, now, role); ok {
-			evs = append(evs, Event{TypeEscalated, esc})
+			evs = append(evs, Event{Type: TypeEscalated, Data: esc})
 		}
 	}
 	return evs
@@ -768,16 +765,8 @@ func Apply(s *State, e event.Envelope) error {
 	return nil
 }
 
-// Envelopes wraps decided events for the log: keyed by the incident, at
+// Envelopes wraps decided events for the log: keyed by the aggregate, at
 // now, naming the actor.
 func Envelopes(id, actor string, now time.Time, evs []Event) ([]event.Envelope, error) {
-	out := make([]event.Envelope, 0, len(evs))
-	for _, e := range evs {
-		env, err := event.New(e.Type, id, actor, now, now, e.Data)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, env)
-	}
-	return out, nil
+	return event.Wrap(id, actor, now, evs)
 }

@@ -129,10 +129,7 @@ type (
 )
 
 // Event is a decided event.
-type Event struct {
-	Type string
-	Data any
-}
+type Event = event.Decided
 
 // Clock is one working-day deadline.
 type Clock struct {
@@ -202,7 +199,7 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 			return nil, refuse("a work order needs a category")
 		}
 		r := p.Rule(c.Locality, c.Category)
-		evs := []Event{{TypeReceived, c.Received}}
+		evs := []Event{{Type: TypeReceived, Data: c.Received}}
 		for _, k := range []struct {
 			clock string
 			n     int
@@ -211,7 +208,7 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 			if err != nil {
 				return nil, err
 			}
-			evs = append(evs, Event{TypeDueSet, DueSet{Clock: k.clock, Due: d.Due, Workdays: d.Workdays, Uncovered: d.Uncovered,
+			evs = append(evs, Event{Type: TypeDueSet, Data: DueSet{Clock: k.clock, Due: d.Due, Workdays: d.Workdays, Uncovered: d.Uncovered,
 				Reason: fmt.Sprintf("%s类工单：%d 个工作日", c.Category, k.n)}})
 		}
 		return evs, nil
@@ -219,7 +216,7 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 		if cl := s.Clocks[ClockSign]; cl == nil || cl.Done {
 			return nil, refuse("already signed for")
 		}
-		return []Event{{TypeSigned, At{At: orNow(c.At, now)}}}, nil
+		return []Event{{Type: TypeSigned, Data: At{At: orNow(c.At, now)}}}, nil
 	case Answer:
 		if s.Status == "answered" {
 			return nil, refuse("already answered")
@@ -229,9 +226,9 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 		}
 		evs := []Event{}
 		if cl := s.Clocks[ClockSign]; cl != nil && !cl.Done {
-			evs = append(evs, Event{TypeSigned, At{At: orNow(c.At, now)}})
+			evs = append(evs, Event{Type: TypeSigned, Data: At{At: orNow(c.At, now)}})
 		}
-		return append(evs, Event{TypeAnswered, At{At: orNow(c.At, now), Text: c.Text}}), nil
+		return append(evs, Event{Type: TypeAnswered, Data: At{At: orNow(c.At, now), Text: c.Text}}), nil
 	case Pause:
 		if !s.PausedAt.IsZero() {
 			return nil, refuse("already paused since %s", s.PausedAt.Format(time.RFC3339))
@@ -242,7 +239,7 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 		if strings.TrimSpace(c.Reason) == "" {
 			return nil, refuse("a pause needs a reason")
 		}
-		return []Event{{TypePaused, At{At: orNow(c.At, now), Reason: c.Reason}}}, nil
+		return []Event{{Type: TypePaused, Data: At{At: orNow(c.At, now), Reason: c.Reason}}}, nil
 	case Resume:
 		if s.PausedAt.IsZero() {
 			return nil, refuse("not paused")
@@ -252,7 +249,7 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 			return nil, refuse("resumed before it was paused")
 		}
 		pauses := append(append([]calendar.Pause(nil), s.Pauses...), calendar.Pause{From: s.PausedAt, To: at})
-		evs := []Event{{TypeResumed, At{At: at}}}
+		evs := []Event{{Type: TypeResumed, Data: At{At: at}}}
 		return append(evs, redue(s, p, cal, pauses, s.Extensions, "挂起后恢复")...), nil
 	case Extend:
 		if c.Days <= 0 || strings.TrimSpace(c.Reason) == "" || strings.TrimSpace(c.ApprovedBy) == "" {
@@ -261,7 +258,7 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 		if s.Status == "answered" {
 			return nil, refuse("answered orders cannot be extended")
 		}
-		evs := []Event{{TypeExtended, Extended(c)}}
+		evs := []Event{{Type: TypeExtended, Data: Extended(c)}}
 		return append(evs, redue(s, p, cal, s.Pauses, append(append([]int(nil), s.Extensions...), c.Days), fmt.Sprintf("批准延期 %d 个工作日：%s", c.Days, c.Reason))...), nil
 	case Tick:
 		return tick(s, p, now), nil
@@ -287,7 +284,7 @@ func redue(s *State, p Policy, cal *calendar.Calendar, pauses []calendar.Pause, 
 	if err != nil || d.Due.Equal(cl.Due) {
 		return nil
 	}
-	return []Event{{TypeDueSet, DueSet{Clock: ClockAnswer, Due: d.Due, OldDue: cl.Due, Workdays: d.Workdays, Uncovered: d.Uncovered, Reason: reason}}}
+	return []Event{{Type: TypeDueSet, Data: DueSet{Clock: ClockAnswer, Due: d.Due, OldDue: cl.Due, Workdays: d.Workdays, Uncovered: d.Uncovered, Reason: reason}}}
 }
 
 func tick(s *State, p Policy, now time.Time) []Event {
@@ -306,9 +303,9 @@ func tick(s *State, p Policy, now time.Time) []Event {
 		}
 		switch {
 		case !now.Before(cl.Due) && !cl.Breached:
-			evs = append(evs, Event{TypeBreached, Alerted{Clock: name, Due: cl.Due}})
+			evs = append(evs, Event{Type: TypeBreached, Data: Alerted{Clock: name, Due: cl.Due}})
 		case now.Before(cl.Due) && !now.Before(cl.Due.Add(-warn)) && !cl.Warned:
-			evs = append(evs, Event{TypeWarned, Alerted{Clock: name, Due: cl.Due}})
+			evs = append(evs, Event{Type: TypeWarned, Data: Alerted{Clock: name, Due: cl.Due}})
 		}
 	}
 	return evs
@@ -390,15 +387,8 @@ func Apply(s *State, e event.Envelope) error {
 	return nil
 }
 
-// Envelopes wraps decided events for the log.
+// Envelopes wraps decided events for the log: keyed by the aggregate, at
+// now, naming the actor.
 func Envelopes(id, actor string, now time.Time, evs []Event) ([]event.Envelope, error) {
-	out := make([]event.Envelope, 0, len(evs))
-	for _, x := range evs {
-		e, err := event.New(x.Type, id, actor, now, now, x.Data)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return event.Wrap(id, actor, now, evs)
 }
