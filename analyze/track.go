@@ -412,9 +412,15 @@ func textOf(title, text string) string {
 }
 
 func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
+	if len(s) <= n { // at most n bytes: at most n runes
 		return s
 	}
-	return string(r[:n]) + "…"
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos] + "…"
+		}
+		i++
+	}
+	return s
 }
