@@ -1,0 +1,222 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"yuqing/analyze/alert"
+	"yuqing/internal/event"
+	"yuqing/internal/eventlog/sqlitelog"
+)
+
+var t0 = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+
+func alertDelta(t *testing.T, off int64) Delta {
+	t.Helper()
+	a := alert.Alert{ID: fmt.Sprintf("a-%d", off%3), TopicID: "t", Version: int(off), Reason: "信息量突增", Updated: t0.Add(time.Duration(off) * time.Minute)}
+	e, err := event.New(alert.TypeRaised, a.ID, "analyze", a.Updated, t0.Add(time.Duration(off)*time.Second), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Delta{Topic: "alerts", Partition: 0, Offset: off, Event: e}
+}
+
+func newServer(t *testing.T, keep int) (*Hub, *httptest.Server) {
+	h := NewHub(Config{Topics: map[string]int{"alerts": keep}, ClientBuffer: 64}, NewBoard(10), nil)
+	srv := httptest.NewServer(&Server{Hub: h, AllowedOrigins: []string{"https://console.example.gov.cn"}, Authorize: func(r *http.Request) (string, error) {
+		switch r.Header.Get("X-Test-User") {
+		case "duty":
+			return "duty", nil
+		case "nobody":
+			return "", ErrForbidden
+		}
+		return "", errors.New("请先登录")
+	}})
+	t.Cleanup(func() { h.Close(); srv.Close() })
+	return h, srv
+}
+
+func dial(srv *httptest.Server, user, origin, cursor string) (*websocket.Conn, *http.Response, error) {
+	u := "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/console"
+	if cursor != "" {
+		u += "?cursor=" + cursor
+	}
+	hdr := http.Header{"X-Test-User": {user}}
+	if origin != "" {
+		hdr.Set("Origin", origin)
+	}
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	return d.Dial(u, hdr)
+}
+
+func next(t *testing.T, c *websocket.Conn) Message {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, b, err := c.ReadMessage()
+	if err != nil {
+		t.Fatalf("reading: %v", err)
+	}
+	m, err := decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// A client that reconnects with its cursor gets exactly what it missed.
+func TestResumeAfterReconnect(t *testing.T) {
+	h, srv := newServer(t, 100)
+	for off := int64(0); off < 5; off++ {
+		h.Publish(alertDelta(t, off))
+	}
+	c, _, err := dial(srv, "duty", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := next(t, c)
+	if snap.Type != "snapshot" || snap.Cursor["alerts/0"] != 4 {
+		t.Fatalf("snapshot %+v", snap)
+	}
+	h.Publish(alertDelta(t, 5))
+	d := next(t, c)
+	if d.Type != "delta" || d.Delta.Offset != 5 {
+		t.Fatalf("delta %+v", d)
+	}
+	cursor := Cursor{"alerts/0": d.Delta.Offset}
+	c.Close()
+	for off := int64(6); off < 12; off++ { // while it was away
+		h.Publish(alertDelta(t, off))
+	}
+	h.Publish(alertDelta(t, 9)) // a redelivery from the log: dropped
+	c, _, err = dial(srv, "duty", "", cursor.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for want := int64(6); want < 12; want++ {
+		m := next(t, c)
+		if m.Type != "delta" || m.Delta.Offset != want {
+			t.Fatalf("resume: got %+v, want offset %d", m, want)
+		}
+	}
+	if m := next(t, c); m.Type != "resumed" || m.Missed != 6 {
+		t.Fatalf("resume marker %+v", m)
+	}
+	h.Publish(alertDelta(t, 12))
+	if m := next(t, c); m.Type != "delta" || m.Delta.Offset != 12 {
+		t.Fatalf("live after resume %+v", m)
+	}
+}
+
+// A cursor older than the hub's memory gets a fresh snapshot, not a gap.
+func TestResumeTooOldGetsSnapshot(t *testing.T) {
+	h, srv := newServer(t, 3)
+	for off := int64(0); off < 10; off++ {
+		h.Publish(alertDelta(t, off))
+	}
+	c, _, err := dial(srv, "duty", "", Cursor{"alerts/0": 2}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if m := next(t, c); m.Type != "snapshot" || m.Cursor["alerts/0"] != 9 {
+		t.Fatalf("got %+v", m)
+	}
+	// A client ahead of the hub (another log) also starts over.
+	c2, _, _ := dial(srv, "duty", "", Cursor{"alerts/0": 99}.Encode())
+	defer c2.Close()
+	if m := next(t, c2); m.Type != "snapshot" {
+		t.Fatalf("got %+v", m)
+	}
+}
+
+func TestSlowClientDroppedOthersServed(t *testing.T) {
+	h := NewHub(Config{Topics: map[string]int{"alerts": 10}, ClientBuffer: 4}, NewBoard(10), nil)
+	slow, _ := h.Subscribe(nil)
+	fast, _ := h.Subscribe(nil)
+	<-fast.C // snapshot
+	for off := int64(0); off < 20; off++ {
+		h.Publish(alertDelta(t, off))
+		select {
+		case <-fast.C:
+		default:
+			t.Fatalf("fast client missed %d", off)
+		}
+	}
+	select {
+	case <-slow.Gone:
+		if !strings.Contains(slow.Why, "too slow") {
+			t.Fatalf("why %q", slow.Why)
+		}
+	default:
+		t.Fatal("slow client not dropped")
+	}
+	if h.Clients() != 1 {
+		t.Fatalf("%d clients", h.Clients())
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	_, srv := newServer(t, 10)
+	if _, resp, err := dial(srv, "", "", ""); err == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous: %v %v", err, resp)
+	}
+	if _, resp, err := dial(srv, "nobody", "", ""); err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("no role: %v %v", err, resp)
+	}
+	if _, resp, err := dial(srv, "duty", "https://evil.example.com", ""); err == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("foreign origin: %v %v", err, resp)
+	}
+	if _, resp, err := dial(srv, "duty", "", "bm90LWpzb24"); err == nil || resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bad cursor: %v %v", err, resp)
+	}
+	c, _, err := dial(srv, "duty", "https://console.example.gov.cn", "")
+	if err != nil {
+		t.Fatalf("allowed origin: %v", err)
+	}
+	c.Close()
+}
+
+// The hub follows real log topics and its snapshot carries the projection.
+func TestRunFollowsTheLog(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	l, err := sqlitelog.Open(ctx, sqlitelog.Config{Path: filepath.Join(t.TempDir(), "log.db")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for off := int64(0); off < 3; off++ {
+		if err := l.Append(ctx, "alerts", alertDelta(t, off).Event); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := NewHub(Config{Topics: map[string]int{"alerts": 10}}, NewBoard(10), nil)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- h.Run(runCtx, l, "console-test") }()
+	for h.Position()["alerts/0"] != 2 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("hub never caught up")
+		case <-time.After(10 * time.Millisecond): // polling for progress
+		}
+	}
+	c, _ := h.Subscribe(nil)
+	m, _ := decode(<-c.C)
+	stop()
+	<-done
+	st, ok := m.State.(map[string]any)
+	if m.Type != "snapshot" || !ok || len(st["alerts"].([]any)) != 3 {
+		t.Fatalf("snapshot %+v", m)
+	}
+}

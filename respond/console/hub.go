@@ -1,0 +1,325 @@
+// Package console is the server side of the live console: it follows the
+// log topics the console shows, keeps the projections a newly connected
+// browser starts from, and fans events out over websockets.
+//
+// Protocol. The server sends {"type":"snapshot", "cursor":…, "state":…}
+// first, then {"type":"delta", "delta":{topic, partition, offset, event}}
+// for every new event. The cursor maps "topic/partition" to the last offset
+// the client holds. A client that reconnects with its cursor (?cursor=…,
+// base64url JSON) gets exactly the events it missed, in log order, with no
+// gap and no duplicate; when the hub no longer holds them it gets a fresh
+// snapshot instead. A client that cannot keep up is dropped and reconnects
+// to a fresh snapshot; the others are not slowed.
+package console
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"yuqing/internal/event"
+	"yuqing/internal/eventlog"
+)
+
+// Delta is one event of a followed topic.
+type Delta struct {
+	Topic     string         `json:"topic"`
+	Partition int            `json:"partition"`
+	Offset    int64          `json:"offset"`
+	Event     event.Envelope `json:"event"`
+}
+
+func (d Delta) key() string { return fmt.Sprintf("%s/%d", d.Topic, d.Partition) }
+
+// Cursor maps "topic/partition" to the last offset a client holds.
+type Cursor map[string]int64
+
+// ParseCursor reads a base64url-encoded JSON cursor; "" is an empty cursor.
+func ParseCursor(s string) (Cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	if err != nil {
+		return nil, fmt.Errorf("cursor is not base64url: %w", err)
+	}
+	var c Cursor
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("cursor is not a JSON object of offsets: %w", err)
+	}
+	return c, nil
+}
+
+// Encode is the cursor as the client sends it back.
+func (c Cursor) Encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Projection turns the followed events into the state a snapshot shows.
+// Apply is called for every delta in log order, under the hub's lock;
+// State must return a JSON-ready value that does not share memory with
+// the projection.
+type Projection interface {
+	Apply(d Delta)
+	State() any
+}
+
+// Message is what the server sends.
+type Message struct {
+	Type   string `json:"type"` // snapshot | delta | resumed
+	Cursor Cursor `json:"cursor,omitempty"`
+	State  any    `json:"state,omitempty"`
+	Delta  *Delta `json:"delta,omitempty"`
+	Missed int    `json:"missed,omitempty"` // resumed: how many deltas were replayed
+}
+
+// Config configures the hub.
+type Config struct {
+	Topics       map[string]int // followed topics and how many recent events of each partition to keep for resumes
+	ClientBuffer int            // messages queued per client before it is dropped (default 1024)
+}
+
+// Hub is safe for concurrent use.
+type Hub struct {
+	cfg    Config
+	proj   Projection
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	cursor  Cursor             // the hub's own position
+	rings   map[string][]Delta // recent deltas per topic/partition, oldest first
+	clients map[*Client]struct{}
+	closed  bool
+}
+
+// Client is one subscriber. Receive from C; Gone is closed when the hub
+// drops the client (too slow, or the hub closed).
+type Client struct {
+	C    chan []byte
+	Gone chan struct{}
+	once sync.Once
+	Why  string
+}
+
+func (c *Client) drop(why string) {
+	c.once.Do(func() { c.Why = why; close(c.Gone) })
+}
+
+// NewHub returns a hub over a projection.
+func NewHub(cfg Config, proj Projection, logger *slog.Logger) *Hub {
+	if cfg.ClientBuffer <= 0 {
+		cfg.ClientBuffer = 1024
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Hub{cfg: cfg, proj: proj, logger: logger, cursor: Cursor{}, rings: map[string][]Delta{}, clients: map[*Client]struct{}{}}
+}
+
+// Run follows every configured topic from offset 0 under group (so the
+// projection is complete) until ctx is done. Use a group of this process
+// alone: each console process keeps its own projection.
+func (h *Hub) Run(ctx context.Context, log eventlog.Log, group string) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(h.cfg.Topics))
+	for topic := range h.cfg.Topics {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := log.Consume(ctx, topic, group, func(_ context.Context, batch []eventlog.Record) error {
+				for _, r := range batch {
+					h.Publish(Delta{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Event: r.Event})
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, context.Canceled) {
+				errs <- fmt.Errorf("following %s: %w", topic, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	if len(all) > 0 {
+		return errors.Join(all...)
+	}
+	return ctx.Err()
+}
+
+// Publish applies a delta and sends it to every client. A delta at or
+// below the hub's cursor for its partition (a redelivery) is dropped.
+func (h *Hub) Publish(d Delta) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := d.key()
+	if last, ok := h.cursor[k]; ok && d.Offset <= last {
+		return
+	}
+	h.cursor[k] = d.Offset
+	h.proj.Apply(d)
+	keep := h.cfg.Topics[d.Topic]
+	if keep > 0 {
+		ring := append(h.rings[k], d)
+		if len(ring) > keep {
+			ring = append([]Delta(nil), ring[len(ring)-keep:]...)
+		}
+		h.rings[k] = ring
+	}
+	msg, err := json.Marshal(Message{Type: "delta", Delta: &d})
+	if err != nil {
+		h.logger.Error("encoding a console delta", "err", err)
+		return
+	}
+	for c := range h.clients {
+		select {
+		case c.C <- msg:
+		default:
+			delete(h.clients, c)
+			c.drop("too slow: reconnect for a fresh snapshot")
+		}
+	}
+}
+
+// Subscribe registers a client. With a cursor the hub can serve, the client
+// first gets the deltas it missed (and a "resumed" marker); otherwise a
+// snapshot. Either way nothing is lost or repeated after it: the first
+// messages are queued under the same lock that publishes deltas.
+func (h *Hub) Subscribe(from Cursor) (*Client, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, errors.New("console hub is closed")
+	}
+	missed, ok := h.missedSince(from)
+	n := len(missed) + 2
+	c := &Client{C: make(chan []byte, max(h.cfg.ClientBuffer, n)), Gone: make(chan struct{})}
+	if ok {
+		for _, d := range missed {
+			b, _ := json.Marshal(Message{Type: "delta", Delta: &d})
+			c.C <- b
+		}
+		b, _ := json.Marshal(Message{Type: "resumed", Cursor: h.copyCursor(), Missed: len(missed)})
+		c.C <- b
+	} else {
+		b, err := json.Marshal(Message{Type: "snapshot", Cursor: h.copyCursor(), State: h.proj.State()})
+		if err != nil {
+			return nil, err
+		}
+		c.C <- b
+	}
+	h.clients[c] = struct{}{}
+	return c, nil
+}
+
+// missedSince returns the deltas after from, in order per partition and by
+// event time across them, or false when from is empty or reaches back
+// further than the rings do.
+func (h *Hub) missedSince(from Cursor) ([]Delta, bool) {
+	if len(from) == 0 {
+		return nil, false
+	}
+	var parts [][]Delta
+	for k, last := range h.cursor {
+		got, has := from[k]
+		ring := h.rings[k]
+		if !has {
+			// The client has nothing of this partition: only servable when
+			// the ring still starts at offset 0.
+			if len(ring) == 0 || ring[0].Offset != 0 {
+				return nil, false
+			}
+			parts = append(parts, ring)
+			continue
+		}
+		if got > last {
+			return nil, false // the client is ahead of this hub (another process, or a rebuilt log)
+		}
+		if got == last {
+			continue
+		}
+		if len(ring) == 0 || ring[0].Offset > got+1 {
+			return nil, false // a gap: the ring no longer holds what it missed
+		}
+		i := sort.Search(len(ring), func(i int) bool { return ring[i].Offset > got })
+		parts = append(parts, ring[i:])
+	}
+	for k := range from {
+		if _, known := h.cursor[k]; !known {
+			return nil, false
+		}
+	}
+	return merge(parts), true
+}
+
+// merge interleaves per-partition runs by record time, keeping each
+// partition's own order whatever the clocks said.
+func merge(parts [][]Delta) []Delta {
+	parts = slices.DeleteFunc(parts, func(p []Delta) bool { return len(p) == 0 })
+	sort.Slice(parts, func(i, j int) bool { return parts[i][0].key() < parts[j][0].key() })
+	var out []Delta
+	for {
+		best := -1
+		for i, p := range parts {
+			if len(p) > 0 && (best < 0 || p[0].Event.Recorded.Before(parts[best][0].Event.Recorded)) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return out
+		}
+		out = append(out, parts[best][0])
+		parts[best] = parts[best][1:]
+	}
+}
+
+func (h *Hub) copyCursor() Cursor {
+	c := make(Cursor, len(h.cursor))
+	for k, v := range h.cursor {
+		c[k] = v
+	}
+	return c
+}
+
+// Unsubscribe removes a client.
+func (h *Hub) Unsubscribe(c *Client) {
+	h.mu.Lock()
+	delete(h.clients, c)
+	h.mu.Unlock()
+	c.drop("closed")
+}
+
+// Clients is the number of connected clients.
+func (h *Hub) Clients() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.clients)
+}
+
+// Position is the hub's cursor.
+func (h *Hub) Position() Cursor {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.copyCursor()
+}
+
+// Close drops every client; later subscriptions fail.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for c := range h.clients {
+		delete(h.clients, c)
+		c.drop("server shutting down")
+	}
+}

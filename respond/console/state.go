@@ -1,0 +1,156 @@
+package console
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"yuqing/analyze"
+	"yuqing/analyze/alert"
+	"yuqing/internal/event"
+	"yuqing/respond/incident"
+	"yuqing/respond/workorder"
+)
+
+// Topics the console follows, with how many recent events of each
+// partition the hub keeps for resuming clients.
+func Topics() map[string]int {
+	return map[string]int{
+		"alerts":        5000,
+		"topics":        5000,
+		"incidents":     5000,
+		"workorders":    5000,
+		"analyzed":      2000,
+		"notifications": 2000,
+	}
+}
+
+// State is what a snapshot shows.
+type State struct {
+	Alerts     []alert.Alert          `json:"alerts"`     // most recently updated first
+	Topics     []analyze.TopicSummary `json:"topics"`     // active topics, hottest first
+	Incidents  []incident.State       `json:"incidents"`  // open first, then recently closed
+	WorkOrders []workorder.State      `json:"workorders"` // open ones
+	Mentions   []analyze.Analyzed     `json:"mentions"`   // most recent first
+}
+
+// Board is the console's projection of the followed topics.
+type Board struct {
+	alerts   map[string]alert.Alert
+	topics   map[string]analyze.TopicSummary
+	retired  map[string]bool
+	incident *incident.Board
+	orders   map[string]*workorder.State
+	mentions []analyze.Analyzed // ring, oldest first
+	keep     int
+}
+
+// NewBoard returns an empty console projection keeping recent mentions.
+func NewBoard(recentMentions int) *Board {
+	if recentMentions <= 0 {
+		recentMentions = 200
+	}
+	return &Board{alerts: map[string]alert.Alert{}, topics: map[string]analyze.TopicSummary{}, retired: map[string]bool{},
+		incident: incident.NewBoard(), orders: map[string]*workorder.State{}, keep: recentMentions}
+}
+
+// Incidents is the incidents projection inside the console board.
+func (b *Board) Incidents() *incident.Board { return b.incident }
+
+// Apply implements Projection.
+func (b *Board) Apply(d Delta) {
+	e := d.Event
+	switch {
+	case e.Type == alert.TypeRaised || e.Type == alert.TypeUpdated:
+		var a alert.Alert
+		if json.Unmarshal(e.Payload, &a) == nil {
+			b.alerts[a.ID] = a
+		}
+	case e.Type == analyze.TypeTopicUpdated || e.Type == analyze.TypeTopicRetired:
+		var s analyze.TopicSummary
+		if json.Unmarshal(e.Payload, &s) == nil {
+			if e.Type == analyze.TypeTopicRetired {
+				b.retired[s.ID] = true
+				delete(b.topics, s.ID)
+			} else if !b.retired[s.ID] {
+				b.topics[s.ID] = s
+			}
+		}
+	case strings.HasPrefix(e.Type, "incident."):
+		b.incident.Apply(e)
+	case strings.HasPrefix(e.Type, "workorder."):
+		st := b.orders[e.Key]
+		if st == nil {
+			st = &workorder.State{ID: e.Key}
+			b.orders[e.Key] = st
+		}
+		workorder.Apply(st, e)
+	case e.Type == event.MentionAnalyzed:
+		var a analyze.Analyzed
+		if json.Unmarshal(e.Payload, &a) == nil {
+			a.Tokens = nil // the console does not need them
+			b.mentions = append(b.mentions, a)
+			if len(b.mentions) > 2*b.keep {
+				b.mentions = append([]analyze.Analyzed(nil), b.mentions[len(b.mentions)-b.keep:]...)
+			}
+		}
+	}
+}
+
+// State implements Projection: a copy, safe to encode later.
+func (b *Board) State() any {
+	var s State
+	for _, a := range b.alerts {
+		s.Alerts = append(s.Alerts, a)
+	}
+	sort.Slice(s.Alerts, func(i, j int) bool {
+		if !s.Alerts[i].Updated.Equal(s.Alerts[j].Updated) {
+			return s.Alerts[i].Updated.After(s.Alerts[j].Updated)
+		}
+		return s.Alerts[i].ID < s.Alerts[j].ID
+	})
+	if len(s.Alerts) > 200 {
+		s.Alerts = s.Alerts[:200]
+	}
+	for _, t := range b.topics {
+		s.Topics = append(s.Topics, t)
+	}
+	sort.Slice(s.Topics, func(i, j int) bool {
+		if s.Topics[i].Heat != s.Topics[j].Heat {
+			return s.Topics[i].Heat > s.Topics[j].Heat
+		}
+		return s.Topics[i].ID < s.Topics[j].ID
+	})
+	if len(s.Topics) > 100 {
+		s.Topics = s.Topics[:100]
+	}
+	var closed []incident.State
+	for _, id := range b.incident.IDs() {
+		st, _ := b.incident.State(id)
+		if st.Status == "open" {
+			s.Incidents = append(s.Incidents, st)
+		} else {
+			closed = append(closed, st)
+		}
+	}
+	sort.Slice(closed, func(i, j int) bool { return closed[i].ClosedAt.After(closed[j].ClosedAt) })
+	if len(closed) > 50 {
+		closed = closed[:50]
+	}
+	s.Incidents = append(s.Incidents, closed...)
+	for _, st := range b.orders {
+		if st.Status == "open" {
+			c := *st
+			s.WorkOrders = append(s.WorkOrders, c)
+		}
+	}
+	sort.Slice(s.WorkOrders, func(i, j int) bool { return s.WorkOrders[i].ID < s.WorkOrders[j].ID })
+	for i := len(b.mentions) - 1; i >= 0 && len(s.Mentions) < b.keep; i-- {
+		s.Mentions = append(s.Mentions, b.mentions[i])
+	}
+	// JSON round trip: the snapshot must not share maps with the board.
+	raw, _ := json.Marshal(s)
+	var out State
+	json.Unmarshal(raw, &out)
+	return out
+}
