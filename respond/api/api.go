@@ -1,0 +1,417 @@
+// Package api is the REST/JSON API behind the console: everything the
+// console does, each route guarded by a role, each command an event that
+// names its actor. GET /api/v1/openapi.json describes it.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"yuqing/analyze/scheme"
+	"yuqing/analyze/sentiment"
+	"yuqing/internal/analytics"
+	"yuqing/internal/event"
+	"yuqing/internal/eventlog"
+	"yuqing/respond/desk"
+	"yuqing/respond/incident"
+	"yuqing/respond/workorder"
+)
+
+// Roles.
+const (
+	DutyOfficer  = "duty_officer"
+	Spokesperson = "spokesperson"
+	Approver     = "approver"
+	Leader       = "leader"
+	Admin        = "admin"
+)
+
+// Anyone is every console role.
+var Anyone = []string{DutyOfficer, Spokesperson, Approver, Leader, Admin}
+
+// API serves the routes. Guard wraps a handler so only users with one of
+// the roles reach it (auth.Auth.Require); Actor names the signed-in user
+// of a request for the events it causes ("user:alice").
+type API struct {
+	Desk    *desk.Desk
+	Store   analytics.Store
+	Schemes *scheme.Registry
+	Log     eventlog.Log
+	Guard   func(roles ...string) func(http.Handler) http.Handler
+	Actor   func(r *http.Request) string
+	Now     func() time.Time
+
+	spec openAPI
+}
+
+// Register adds every route to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	route := func(pattern string, roles []string, h http.HandlerFunc) {
+		a.spec.add(pattern, roles)
+		mux.Handle(pattern, a.Guard(roles...)(h))
+	}
+	duty := []string{DutyOfficer, Admin}
+	spokes := []string{Spokesperson, DutyOfficer, Admin}
+	grading := []string{DutyOfficer, Approver, Leader, Admin}
+	closing := []string{Approver, Leader, Admin}
+
+	route("GET /api/v1/topics", Anyone, a.topics)
+	route("GET /api/v1/topics/{id}/volume", Anyone, a.topicVolume)
+	route("GET /api/v1/mentions/{id}", Anyone, a.mention)
+	route("GET /api/v1/clocks", Anyone, a.clocks)
+	route("GET /api/v1/reports/ontime", Anyone, a.onTime)
+	route("GET /api/v1/incidents", Anyone, a.incidents)
+	route("GET /api/v1/incidents/{id}", Anyone, a.incidentByID)
+	route("POST /api/v1/incidents", duty, a.openIncident)
+	route("POST /api/v1/incidents/{id}/grade", grading, incidentCmd(a, func() any { return &gradeBody{} }))
+	route("POST /api/v1/incidents/{id}/assign", duty, incidentCmd(a, func() any { return &incident.Assign{} }))
+	route("POST /api/v1/incidents/{id}/acknowledge", Anyone, incidentCmd(a, func() any { return &incident.Acknowledge{} }))
+	route("POST /api/v1/incidents/{id}/publish", spokes, incidentCmd(a, func() any { return &incident.Release{} }))
+	route("POST /api/v1/incidents/{id}/conference/schedule", spokes, incidentCmd(a, func() any { return &scheduleBody{} }))
+	route("POST /api/v1/incidents/{id}/conference/hold", spokes, incidentCmd(a, func() any { return &holdBody{} }))
+	route("POST /api/v1/incidents/{id}/followup", spokes, incidentCmd(a, func() any { return &followBody{} }))
+	route("POST /api/v1/incidents/{id}/snooze", duty, incidentCmd(a, func() any { return &incident.Snooze{} }))
+	route("POST /api/v1/incidents/{id}/close", closing, incidentCmd(a, func() any { return &incident.Close{} }))
+	route("POST /api/v1/incidents/{id}/reopen", closing, incidentCmd(a, func() any { return &incident.Reopen{} }))
+	route("GET /api/v1/workorders/{id}", Anyone, a.workOrder)
+	route("POST /api/v1/workorders", duty, a.receiveWorkOrder)
+	route("POST /api/v1/workorders/{id}/sign", duty, orderCmd(a, func() any { return &workorder.Sign{} }))
+	route("POST /api/v1/workorders/{id}/answer", duty, orderCmd(a, func() any { return &workorder.Answer{} }))
+	route("POST /api/v1/workorders/{id}/pause", duty, orderCmd(a, func() any { return &workorder.Pause{} }))
+	route("POST /api/v1/workorders/{id}/resume", duty, orderCmd(a, func() any { return &workorder.Resume{} }))
+	route("POST /api/v1/workorders/{id}/extend", closing, orderCmd(a, func() any { return &workorder.Extend{} }))
+	route("GET /api/v1/schemes", Anyone, a.schemes)
+	route("PUT /api/v1/schemes/{id}", duty, a.putScheme)
+	route("DELETE /api/v1/schemes/{id}", duty, a.deleteScheme)
+	route("POST /api/v1/feedback/sentiment", duty, a.sentimentFeedback)
+	route("GET /api/v1/openapi.json", Anyone, func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusOK, a.spec.document()) })
+}
+
+// Bodies whose JSON differs from the command type.
+type (
+	gradeBody struct {
+		Grade  incident.Grade `json:"grade"`
+		Reason string         `json:"reason"`
+	}
+	scheduleBody struct{ incident.Conference }
+	holdBody     struct{ incident.Conference }
+	followBody   struct{ incident.Release }
+)
+
+// command turns a decoded body into the command the desk decides.
+func command(v any) any {
+	switch b := v.(type) {
+	case *gradeBody:
+		return incident.SetGrade{Grade: b.Grade, Reason: b.Reason}
+	case *incident.Assign:
+		return *b
+	case *incident.Acknowledge:
+		return *b
+	case *incident.Release:
+		return incident.Publish{Release: *b}
+	case *scheduleBody:
+		return incident.Schedule{Conference: b.Conference}
+	case *holdBody:
+		return incident.Hold{Conference: b.Conference}
+	case *followBody:
+		return incident.FollowUp{Release: b.Release}
+	case *incident.Snooze:
+		return *b
+	case *incident.Close:
+		return *b
+	case *incident.Reopen:
+		return *b
+	case *workorder.Sign:
+		return *b
+	case *workorder.Answer:
+		return *b
+	case *workorder.Pause:
+		return *b
+	case *workorder.Resume:
+		return *b
+	case *workorder.Extend:
+		return *b
+	}
+	return v
+}
+
+func incidentCmd(a *API, body func() any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b := body()
+		if !decode(w, r, b) {
+			return
+		}
+		envs, err := a.Desk.Handle(r.Context(), r.PathValue("id"), a.Actor(r), command(b))
+		a.answerCommand(w, r.PathValue("id"), envs, err)
+	}
+}
+
+func orderCmd(a *API, body func() any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b := body()
+		if !decode(w, r, b) {
+			return
+		}
+		envs, err := a.Desk.HandleWorkOrder(r.Context(), r.PathValue("id"), a.Actor(r), command(b))
+		a.answerCommand(w, r.PathValue("id"), envs, err)
+	}
+}
+
+func (a *API) answerCommand(w http.ResponseWriter, id string, envs []event.Envelope, err error) {
+	switch {
+	case errors.Is(err, incident.ErrRule), errors.Is(err, workorder.ErrRule):
+		reply(w, http.StatusConflict, errBody(err))
+	case err != nil:
+		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))
+	default:
+		types := make([]string, len(envs))
+		for i, e := range envs {
+			types[i] = e.Type
+		}
+		reply(w, http.StatusOK, map[string]any{"id": id, "events": types})
+	}
+}
+
+type openBody struct {
+	ID           string    `json:"id"`
+	Title        string    `json:"title"`
+	AlertID      string    `json:"alert_id"`
+	Topics       []string  `json:"topics"`
+	Mentions     []string  `json:"mentions"`
+	DetectedAt   time.Time `json:"detected_at"`
+	Jurisdiction string    `json:"jurisdiction"`
+	Drill        bool      `json:"drill"`
+}
+
+func (a *API) openIncident(w http.ResponseWriter, r *http.Request) {
+	var b openBody
+	if !decode(w, r, &b) {
+		return
+	}
+	if b.ID == "" {
+		b.ID = "inc-" + event.NewID()
+		if b.AlertID != "" {
+			b.ID = "inc-" + b.AlertID // one incident per alert: a second open is refused
+		}
+	}
+	envs, err := a.Desk.Handle(r.Context(), b.ID, a.Actor(r), incident.Open{Title: b.Title, AlertID: b.AlertID, Topics: b.Topics,
+		Mentions: b.Mentions, DetectedAt: b.DetectedAt, Jurisdiction: b.Jurisdiction, Drill: b.Drill})
+	a.answerCommand(w, b.ID, envs, err)
+}
+
+func (a *API) receiveWorkOrder(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		ID string `json:"id"`
+		workorder.Received
+	}
+	if !decode(w, r, &b) {
+		return
+	}
+	if b.ID == "" {
+		reply(w, http.StatusBadRequest, errBody(errors.New("工单编号 id 不能为空")))
+		return
+	}
+	envs, err := a.Desk.HandleWorkOrder(r.Context(), b.ID, a.Actor(r), workorder.Receive{Received: b.Received})
+	a.answerCommand(w, b.ID, envs, err)
+}
+
+func (a *API) incidents(w http.ResponseWriter, r *http.Request) {
+	board := a.Desk.Board()
+	var out []incident.State
+	for _, id := range board.IDs() {
+		st, _ := board.State(id)
+		out = append(out, st)
+	}
+	reply(w, http.StatusOK, out)
+}
+
+func (a *API) incidentByID(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	st, ok := a.Desk.Board().State(id)
+	if !ok {
+		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有事件 %s", id)))
+		return
+	}
+	reply(w, http.StatusOK, map[string]any{"incident": st, "timeline": a.Desk.Board().Timeline(id)})
+}
+
+func (a *API) workOrder(w http.ResponseWriter, r *http.Request) {
+	st, ok := a.Desk.WorkOrder(r.PathValue("id"))
+	if !ok {
+		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有工单 %s", r.PathValue("id"))))
+		return
+	}
+	reply(w, http.StatusOK, st)
+}
+
+func (a *API) clocks(w http.ResponseWriter, r *http.Request) {
+	now := a.Now()
+	reply(w, http.StatusOK, map[string]any{"now": now, "running": a.Desk.Board().Running(now), "overdue": a.Desk.Board().Overdue(now)})
+}
+
+func (a *API) onTime(w http.ResponseWriter, r *http.Request) {
+	from, to, ok := rangeOf(w, r, a.Now(), 30*24*time.Hour)
+	if !ok {
+		return
+	}
+	reply(w, http.StatusOK, a.Desk.Board().OnTimeRates(from, to, a.Now()))
+}
+
+func (a *API) topics(w http.ResponseWriter, r *http.Request) {
+	from, to, ok := rangeOf(w, r, a.Now(), 24*time.Hour)
+	if !ok {
+		return
+	}
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	ts, err := a.Store.Topics(r.Context(), analytics.TopicQuery{From: from, To: to, Limit: limit, Drill: r.URL.Query().Get("drill") == "1"})
+	if err != nil {
+		reply(w, http.StatusBadRequest, errBody(err))
+		return
+	}
+	reply(w, http.StatusOK, ts)
+}
+
+func (a *API) topicVolume(w http.ResponseWriter, r *http.Request) {
+	from, to, ok := rangeOf(w, r, a.Now(), 24*time.Hour)
+	if !ok {
+		return
+	}
+	step := analytics.Hour
+	if r.URL.Query().Get("step") == "minute" {
+		step = analytics.Minute
+	}
+	bs, err := a.Store.Rollup(r.Context(), analytics.ByTopic, []string{r.PathValue("id")},
+		analytics.Query{From: from, To: to, Step: step, Platform: r.URL.Query().Get("platform")})
+	if err != nil {
+		reply(w, http.StatusBadRequest, errBody(err))
+		return
+	}
+	reply(w, http.StatusOK, bs)
+}
+
+func (a *API) mention(w http.ResponseWriter, r *http.Request) {
+	m, err := a.Store.Get(r.Context(), r.PathValue("id"))
+	if errors.Is(err, analytics.ErrNotFound) {
+		reply(w, http.StatusNotFound, errBody(err))
+		return
+	}
+	if err != nil {
+		reply(w, http.StatusServiceUnavailable, errBody(err))
+		return
+	}
+	reply(w, http.StatusOK, m)
+}
+
+func (a *API) schemes(w http.ResponseWriter, r *http.Request) {
+	reply(w, http.StatusOK, a.Schemes.List())
+}
+
+func (a *API) putScheme(w http.ResponseWriter, r *http.Request) {
+	var s scheme.Scheme
+	if !decode(w, r, &s) {
+		return
+	}
+	s.ID = r.PathValue("id")
+	e, err := a.Schemes.Define(s, a.Actor(r), a.Now())
+	if err != nil {
+		reply(w, http.StatusUnprocessableEntity, errBody(err))
+		return
+	}
+	a.appendApply(w, r, e)
+}
+
+func (a *API) deleteScheme(w http.ResponseWriter, r *http.Request) {
+	e, err := a.Schemes.Delete(r.PathValue("id"), a.Actor(r), a.Now())
+	if err != nil {
+		reply(w, http.StatusNotFound, errBody(err))
+		return
+	}
+	a.appendApply(w, r, e)
+}
+
+func (a *API) appendApply(w http.ResponseWriter, r *http.Request, e event.Envelope) {
+	if err := a.Log.Append(r.Context(), scheme.Topic, e); err != nil {
+		reply(w, http.StatusServiceUnavailable, errBody(err))
+		return
+	}
+	if err := a.Schemes.Apply(e); err != nil {
+		reply(w, http.StatusInternalServerError, errBody(err))
+		return
+	}
+	reply(w, http.StatusOK, map[string]any{"event": e.Type, "id": e.ID})
+}
+
+func (a *API) sentimentFeedback(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		MentionID string `json:"mention_id"`
+		Label     string `json:"label"`
+	}
+	if !decode(w, r, &b) {
+		return
+	}
+	lb, err := sentiment.ParseLabel(b.Label)
+	if err != nil {
+		reply(w, http.StatusBadRequest, errBody(err))
+		return
+	}
+	m, err := a.Store.Get(r.Context(), b.MentionID)
+	if err != nil {
+		reply(w, http.StatusNotFound, errBody(err))
+		return
+	}
+	now := a.Now()
+	c := sentiment.Correction{MentionID: b.MentionID, Text: strings.TrimSpace(m.Title + "\n" + m.Text), Label: lb, Actor: a.Actor(r), Time: now}
+	e, err := event.New(sentiment.TypeCorrected, b.MentionID, c.Actor, now, now, c)
+	if err == nil {
+		err = a.Log.Append(r.Context(), sentiment.Topic, e)
+	}
+	if err != nil {
+		reply(w, http.StatusServiceUnavailable, errBody(err))
+		return
+	}
+	reply(w, http.StatusOK, map[string]any{"event": e.Type, "id": e.ID})
+}
+
+func rangeOf(w http.ResponseWriter, r *http.Request, now time.Time, def time.Duration) (time.Time, time.Time, bool) {
+	to, from := now, now.Add(-def)
+	for _, p := range []struct {
+		name string
+		t    *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		if v := r.URL.Query().Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				reply(w, http.StatusBadRequest, errBody(fmt.Errorf("%s 不是 RFC 3339 时间：%q", p.name, v)))
+				return from, to, false
+			}
+			*p.t = t
+		}
+	}
+	return from, to, true
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if r.Body == nil || r.ContentLength == 0 {
+		return true // a command without a body, like acknowledge
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		reply(w, http.StatusBadRequest, errBody(fmt.Errorf("请求内容不是有效的 JSON：%w", err)))
+		return false
+	}
+	return true
+}
+
+func errBody(err error) map[string]string { return map[string]string{"error": err.Error()} }
+
+func reply(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

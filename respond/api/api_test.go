@@ -1,0 +1,178 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"yuqing/analyze/scheme"
+	"yuqing/internal/analytics/sqlitestore"
+	"yuqing/internal/eventlog/sqlitelog"
+	"yuqing/respond/desk"
+	"yuqing/respond/incident"
+)
+
+var t0 = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+
+// testGuard reads the user's roles from a header, as the real auth
+// middleware reads them from the session.
+func testGuard(roles ...string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			have := r.Header.Get("X-Roles")
+			if have == "" {
+				http.Error(w, `{"error":"请先登录"}`, http.StatusUnauthorized)
+				return
+			}
+			for _, want := range roles {
+				if slices.Contains(strings.Split(have, ","), want) {
+					next.ServeHTTP(w, r)
+					return
+				}
+			}
+			http.Error(w, `{"error":"权限不足"}`, http.StatusForbidden)
+		})
+	}
+}
+
+func newAPI(t *testing.T) (*httptest.Server, *desk.Desk) {
+	t.Helper()
+	dir := t.TempDir()
+	l, err := sqlitelog.Open(t.Context(), sqlitelog.Config{Path: filepath.Join(dir, "log.db")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	st, err := sqlitestore.Open(t.Context(), filepath.Join(dir, "a.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := func() time.Time { return t0 }
+	d, err := desk.New(desk.Config{Policy: incident.Default()}, l, nil, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Load(t.Context())
+	a := &API{Desk: d, Store: st, Schemes: scheme.NewRegistry(), Log: l, Guard: testGuard, Now: now,
+		Actor: func(r *http.Request) string { return "user:" + r.Header.Get("X-User") }}
+	mux := http.NewServeMux()
+	a.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, d
+}
+
+func call(t *testing.T, srv *httptest.Server, method, path, roles string, body any) (int, map[string]any) {
+	t.Helper()
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, _ := http.NewRequest(method, srv.URL+path, rd)
+	req.Header.Set("X-Roles", roles)
+	req.Header.Set("X-User", "zhang")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestIncidentFlowThroughTheAPI(t *testing.T) {
+	srv, d := newAPI(t)
+	code, out := call(t, srv, "POST", "/api/v1/incidents", "duty_officer", map[string]any{"title": "城东化工厂异味", "alert_id": "a-t-weibo:1", "detected_at": t0.Add(-time.Hour)})
+	if code != 200 || out["id"] != "inc-a-t-weibo:1" {
+		t.Fatalf("open: %d %v", code, out)
+	}
+	id := "/api/v1/incidents/inc-a-t-weibo:1"
+	if code, out := call(t, srv, "POST", "/api/v1/incidents", "duty_officer", map[string]any{"title": "again", "alert_id": "a-t-weibo:1"}); code != 409 {
+		t.Fatalf("second incident for one alert: %d %v", code, out)
+	}
+	if code, _ := call(t, srv, "POST", id+"/grade", "spokesperson", map[string]any{"grade": 2, "reason": "x"}); code != 403 {
+		t.Fatalf("spokesperson grading: %d", code)
+	}
+	if code, out := call(t, srv, "POST", id+"/grade", "duty_officer", map[string]any{"grade": 2}); code != 409 || !strings.Contains(out["error"].(string), "reason") {
+		t.Fatalf("grade without reason: %d %v", code, out)
+	}
+	if code, _ := call(t, srv, "POST", id+"/grade", "leader", map[string]any{"grade": 2, "reason": "有人员受伤"}); code != 200 {
+		t.Fatalf("grade: %d", code)
+	}
+	if code, _ := call(t, srv, "POST", id+"/publish", "leader", map[string]any{"at": t0, "channel": "政务微博", "url": "https://weibo.com/1"}); code != 403 {
+		t.Fatalf("leader publishing: %d", code)
+	}
+	if code, out := call(t, srv, "POST", id+"/publish", "spokesperson", map[string]any{"at": t0, "channel": "政务微博", "url": "https://weibo.com/gov/1", "text": "情况通报"}); code != 200 {
+		t.Fatalf("publish: %d %v", code, out)
+	}
+	if code, _ := call(t, srv, "POST", id+"/publish", "spokesperson", map[string]any{"at": t0, "chanel": "typo"}); code != 400 {
+		t.Fatalf("unknown field: %d", code)
+	}
+	code, out = call(t, srv, "GET", id, "leader", nil)
+	if code != 200 {
+		t.Fatal(code)
+	}
+	met := false
+	for _, e := range out["timeline"].([]any) {
+		e := e.(map[string]any)
+		if e["actor"] != "user:zhang" {
+			t.Fatalf("timeline entry without its actor: %v", e)
+		}
+		met = met || strings.Contains(e["summary"].(string), "发布权威信息按时完成")
+	}
+	if !met {
+		t.Fatalf("timeline %v", out["timeline"])
+	}
+	st, _ := d.Board().State("inc-a-t-weibo:1")
+	if cl := st.Clocks[incident.ClockStatement]; !cl.Stopped || !cl.Met {
+		t.Fatalf("statement clock %+v", cl)
+	}
+	if code, _ := call(t, srv, "GET", "/api/v1/clocks", "", nil); code != 401 {
+		t.Fatalf("anonymous: %d", code)
+	}
+}
+
+func TestSchemesAndOpenAPI(t *testing.T) {
+	srv, _ := newAPI(t)
+	if code, out := call(t, srv, "PUT", "/api/v1/schemes/chem", "duty_officer", map[string]any{"name": "化工厂", "rule": "化工厂 & 异味"}); code != 200 {
+		t.Fatalf("put scheme: %d %v", code, out)
+	}
+	if code, out := call(t, srv, "PUT", "/api/v1/schemes/bad", "duty_officer", map[string]any{"rule": "(("}); code != 422 || !strings.Contains(out["error"].(string), "scheme bad") {
+		t.Fatalf("bad scheme: %d %v", code, out)
+	}
+	code, doc := call(t, srv, "GET", "/api/v1/openapi.json", "leader", nil)
+	if code != 200 || doc["openapi"] != "3.0.3" {
+		t.Fatalf("openapi: %d", code)
+	}
+	paths := doc["paths"].(map[string]any)
+	post := paths["/api/v1/incidents/{id}/publish"].(map[string]any)["post"].(map[string]any)
+	if !slices.Contains(toStrings(post["x-roles"]), "spokesperson") || post["summary"] == "" {
+		t.Fatalf("publish route description %v", post)
+	}
+	for path, ops := range paths {
+		for method, op := range ops.(map[string]any) {
+			if op.(map[string]any)["summary"] == "" {
+				t.Errorf("%s %s has no summary", method, path)
+			}
+		}
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}

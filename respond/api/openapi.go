@@ -1,0 +1,112 @@
+package api
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// openAPI collects the routes as they are registered and describes them as
+// an OpenAPI 3.0 document, so the description cannot drift from the mux.
+type openAPI struct {
+	routes []apiRoute
+}
+
+type apiRoute struct {
+	method, path string
+	roles        []string
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+func (o *openAPI) add(pattern string, roles []string) {
+	method, path, _ := strings.Cut(pattern, " ")
+	o.routes = append(o.routes, apiRoute{method: strings.ToLower(method), path: path, roles: roles})
+}
+
+var summaries = map[string]string{
+	"get /api/v1/topics":                              "热点话题（时间范围内活跃，按信息量排序）",
+	"get /api/v1/topics/{id}/volume":                  "话题信息量随时间变化",
+	"get /api/v1/mentions/{id}":                       "单条信息详情",
+	"get /api/v1/clocks":                              "正在计时的时限与已超时列表",
+	"get /api/v1/reports/ontime":                      "各责任单位按时回应率",
+	"get /api/v1/incidents":                           "全部事件",
+	"get /api/v1/incidents/{id}":                      "事件详情与完整时间线",
+	"post /api/v1/incidents":                          "建立事件（可关联预警、话题、信息）",
+	"post /api/v1/incidents/{id}/grade":               "定级或调整等级（须说明理由）",
+	"post /api/v1/incidents/{id}/assign":              "指派责任单位与牵头单位",
+	"post /api/v1/incidents/{id}/acknowledge":         "确认收到提醒",
+	"post /api/v1/incidents/{id}/publish":             "记录权威信息发布（时间、渠道、链接）",
+	"post /api/v1/incidents/{id}/conference/schedule": "安排新闻发布会",
+	"post /api/v1/incidents/{id}/conference/hold":     "记录新闻发布会已召开",
+	"post /api/v1/incidents/{id}/followup":            "记录持续发布",
+	"post /api/v1/incidents/{id}/snooze":              "暂停提醒（须说明理由；重大事件超时不可暂停）",
+	"post /api/v1/incidents/{id}/close":               "关闭事件并复盘",
+	"post /api/v1/incidents/{id}/reopen":              "重新打开事件",
+	"get /api/v1/workorders/{id}":                     "工单详情与工作日时限",
+	"post /api/v1/workorders":                         "登记工单",
+	"post /api/v1/workorders/{id}/sign":               "签收工单",
+	"post /api/v1/workorders/{id}/answer":             "答复工单",
+	"post /api/v1/workorders/{id}/pause":              "挂起工单（须说明理由）",
+	"post /api/v1/workorders/{id}/resume":             "恢复工单",
+	"post /api/v1/workorders/{id}/extend":             "批准延期",
+	"get /api/v1/schemes":                             "监测方案列表",
+	"put /api/v1/schemes/{id}":                        "新建或修改监测方案（版本递增）",
+	"delete /api/v1/schemes/{id}":                     "删除监测方案",
+	"post /api/v1/feedback/sentiment":                 "纠正情感判断（用于重新训练）",
+	"get /api/v1/openapi.json":                        "本接口说明",
+}
+
+func (o *openAPI) document() map[string]any {
+	paths := map[string]map[string]any{}
+	for _, r := range o.routes {
+		op := map[string]any{
+			"summary":   summaries[r.method+" "+r.path],
+			"x-roles":   r.roles,
+			"security":  []map[string][]string{{"session": {}}, {"bearer": {}}},
+			"responses": responses(r.method),
+		}
+		var params []map[string]any
+		for _, m := range pathParam.FindAllStringSubmatch(r.path, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if r.method == "post" || r.method == "put" {
+			op["requestBody"] = map[string]any{"content": map[string]any{"application/json": map[string]any{"schema": map[string]string{"type": "object"}}}}
+		}
+		if paths[r.path] == nil {
+			paths[r.path] = map[string]any{}
+		}
+		paths[r.path][r.method] = op
+	}
+	keys := make([]string, 0, len(paths))
+	for k := range paths {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info":    map[string]string{"title": "yuqing 舆情监测与回应 API", "version": "1"},
+		"paths":   paths,
+		"components": map[string]any{"securitySchemes": map[string]any{
+			"session": map[string]string{"type": "apiKey", "in": "cookie", "name": "yuqing_session", "description": "登录后获得；修改类请求须带 X-CSRF-Token"},
+			"bearer":  map[string]string{"type": "http", "scheme": "bearer", "description": "API 令牌"},
+		}},
+	}
+}
+
+func responses(method string) map[string]any {
+	r := map[string]any{
+		"200": map[string]string{"description": "成功"},
+		"401": map[string]string{"description": "未登录"},
+		"403": map[string]string{"description": "权限不足或 CSRF 校验失败"},
+	}
+	if method != "get" {
+		r["400"] = map[string]string{"description": "请求内容无效"}
+		r["409"] = map[string]string{"description": "违反处置规则，原因见 error"}
+		r["503"] = map[string]string{"description": "未能写入事件日志，请重试"}
+	}
+	return r
+}
