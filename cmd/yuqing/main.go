@@ -45,6 +45,7 @@ Usage:
   yuqing scheme apply --file schemes.yaml | delete --id ID | list
                             monitoring schemes (监测方案), kept as versioned events
   yuqing feedback sentiment --mention ID --label neg   record a correction
+  yuqing drill [--scenario NAME] [--speed 60] [--to URL]  play a scripted incident (舆情演练)
   yuqing bench analyze --in mentions.jsonl   throughput of each analysis stage
   yuqing respond  [flags]   run the live feed
   yuqing help
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = runBench(ctx, rest, stdout, logger)
 	case "scheme":
 		err = runScheme(ctx, rest, stdout, getenv, logger)
+	case "drill":
+		err = runDrill(ctx, rest, stdout, getenv, logger)
 	case "feedback":
 		err = runFeedback(ctx, rest, stdout, getenv, logger)
 	case "ingest":

@@ -31,6 +31,7 @@ import (
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/eventlog/sqlitelog"
+	"yuqing/respond/desk"
 	"yuqing/respond/feed"
 )
 
@@ -117,6 +118,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 
 	workers, wctx := newGroup(ctx)
 	var hub *feed.Hub
+	var dk *desk.Desk
 	if opts.has(RoleIngest) {
 		mux.Handle("POST /api/v1/mentions", &ingest.Handler{Log: log, Token: cfg.IngestToken, Now: opts.Now, Logger: logger})
 	}
@@ -130,7 +132,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			workers.stop()
 			return err
 		}
-		dk, err := newDesk(rf, cfg.ConsoleURL, log, logger)
+		dk, err = newDesk(rf, cfg.ConsoleURL, log, logger)
 		if err != nil {
 			workers.stop()
 			return fmt.Errorf("duty desk: %w", err)
@@ -162,10 +164,12 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			workers.stop()
 			return err
 		}
-		workers.loop(wctx, logger, "user dictionaries", func(ctx context.Context) error {
-			seg.Watch(ctx, 10*time.Second)
-			return ctx.Err()
-		})
+		if len(cfg.UserDicts) > 0 {
+			workers.loop(wctx, logger, "user dictionaries", func(ctx context.Context) error {
+				seg.Watch(ctx, 10*time.Second)
+				return ctx.Err()
+			})
+		}
 		reg := scheme.NewRegistry()
 		if err := ReplayInto(ctx, log, scheme.Topic, reg.Apply); err != nil {
 			srv.Close()
@@ -199,6 +203,13 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		a := &analyze.Analyzer{Enricher: enr, Tracking: analyze.TrackerConfig{Topic: topic.DefaultConfig(), Sensitive: reg.Sensitive}, Store: store, Log: log, Now: opts.Now, Logger: logger,
 			SnapshotPath: filepath.Join(cfg.Data, "analyzer.snapshot")}
 		workers.loop(wctx, logger, "analyzer", a.Run)
+	}
+	if cfg.Drill {
+		if err := startDrill(wctx, workers, cfg, log, dk, logger); err != nil {
+			srv.Close()
+			workers.stop()
+			return err
+		}
 	}
 	ready.Store(true)
 	if opts.Ready != nil {
@@ -312,6 +323,19 @@ func ensureTokens(cfg *Config, logger *slog.Logger) error {
 		logger.Info("using token from file", "file", path)
 	}
 	return nil
+}
+
+// ReadSecret returns the secret in path.
+func ReadSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading secret: %w", err)
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", fmt.Errorf("secret file %s is empty", path)
+	}
+	return s, nil
 }
 
 // ReadOrCreateSecret returns the secret in path, creating a random one first

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"yuqing/internal/analytics"
+	"yuqing/internal/eventlog"
 	"yuqing/respond/feed"
 )
 
@@ -218,5 +219,40 @@ func TestRespondExampleLoads(t *testing.T) {
 	}
 	if _, err := newDesk(f, "", log, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "exactly one channel") {
 		t.Fatalf("two channels in one receiver: %v", err)
+	}
+}
+
+// serve --drill: the scenario's alerts open graded drill incidents, so a
+// newcomer sees clocks run.
+func TestDrillOpensGradedIncident(t *testing.T) {
+	cfg := Defaults()
+	cfg.Data = t.TempDir()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Drill, cfg.DrillSpeed = true, 0 // everything at once
+	_, stop := startApp(t, cfg)
+	defer stop()
+	log, err := OpenLog(t.Context(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		graded := false
+		log.Replay(t.Context(), "incidents", func(_ context.Context, b []eventlog.Record) error {
+			for _, r := range b {
+				if r.Event.Type == "incident.graded.v1" && r.Event.Actor == "system:drill" {
+					graded = true
+				}
+			}
+			return nil
+		})
+		if graded {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no graded drill incident within 60 s")
+		}
+		time.Sleep(100 * time.Millisecond) // polling for the pipeline
 	}
 }

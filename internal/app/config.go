@@ -35,6 +35,10 @@ type Config struct {
 	SentimentModel string   `yaml:"sentiment_model"` // a model from yuqing train sentiment; empty: the lexicon
 	RespondConfig  string   `yaml:"respond_config"`  // deadlines, work-order rules, calendar, notification receivers and routes
 	ConsoleURL     string   `yaml:"console_url"`     // public URL of the console, for links in notifications
+
+	Drill         bool    `yaml:"drill"`          // play a drill scenario into this server (demo and training)
+	DrillScenario string  `yaml:"drill_scenario"` // which one
+	DrillSpeed    float64 `yaml:"drill_speed"`    // simulated minutes per real second × 60
 }
 
 // Defaults is the embedded configuration: nothing to install.
@@ -47,6 +51,9 @@ func Defaults() Config {
 		Store:      "sqlite",
 		CHDatabase: "yuqing",
 		CHUser:     "default",
+
+		DrillScenario: "chemical-smell",
+		DrillSpeed:    120,
 	}
 }
 
@@ -88,6 +95,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(listFlag{&c.UserDicts}, "user-dicts", "segmentation user dictionaries, comma-separated files")
 	fs.StringVar(&c.RespondConfig, "respond-config", c.RespondConfig, "YAML: deadline policy, work-order rules, holiday calendar, notification receivers and routes (see deploy/respond.example.yaml)")
 	fs.StringVar(&c.ConsoleURL, "console-url", c.ConsoleURL, "public URL of the console, used in notification links")
+	fs.BoolVar(&c.Drill, "drill", c.Drill, "play a drill (舆情演练) into this server: synthetic mentions marked as drill, alerts open graded incidents so clocks run")
+	fs.StringVar(&c.DrillScenario, "drill-scenario", c.DrillScenario, "drill scenario (yuqing drill --list)")
+	fs.Float64Var(&c.DrillSpeed, "drill-speed", c.DrillSpeed, "drill speed: 60 = one simulated minute each second")
 	fs.StringVar(&c.SentimentModel, "sentiment-model", c.SentimentModel, "sentiment model from `yuqing train sentiment` (default: the built-in lexicon)")
 }
 
