@@ -1,0 +1,6 @@
+//go:build race
+
+package dedupe
+
+// The race detector makes the 1M-item memory test take minutes.
+const raceEnabled = true
