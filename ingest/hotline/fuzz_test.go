@@ -3,9 +3,9 @@ package hotline
 import (
 	"archive/zip"
 	"bytes"
+	"flag"
 	"fmt"
 	"io"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
