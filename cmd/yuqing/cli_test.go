@@ -113,3 +113,40 @@ func TestFeedbackFeedsRetraining(t *testing.T) {
 		t.Fatalf("train --feedback: %s", res)
 	}
 }
+
+// `yuqing user add` creates the first admin from a password on stdin; a
+// weak password, a flag password and an unknown role are refused.
+func TestUserCommands(t *testing.T) {
+	data := t.TempDir()
+	old := stdin
+	defer func() { stdin = old }()
+	stdin = strings.NewReader("值班室-长密码-2026\n")
+	if out := runCLI(t, "user", "add", "--username", "admin", "--role", "admin", "--name", "管理员", "--password-stdin", "--data", data); !strings.Contains(out, "user admin created") {
+		t.Fatalf("add: %s", out)
+	}
+	stdin = strings.NewReader("另一个-长密码-2026\n")
+	runCLI(t, "user", "add", "--username", "zhang", "--role", "duty_officer,spokesperson", "--password-stdin", "--data", data)
+	list := runCLI(t, "user", "list", "--data", data)
+	if !strings.Contains(list, "admin") || !strings.Contains(list, "duty_officer,spokesperson") {
+		t.Fatalf("list:\n%s", list)
+	}
+	for _, c := range []struct {
+		in   string
+		args []string
+	}{
+		{"123\n", []string{"user", "add", "--username", "weak", "--role", "leader", "--password-stdin"}},
+		{"", []string{"user", "add", "--username", "noflag", "--role", "leader"}},
+		{"另一个-长密码-2026\n", []string{"user", "add", "--username", "odd", "--role", "king", "--password-stdin"}},
+		{"", []string{"user", "disable", "--username", "admin"}}, // the last admin
+	} {
+		stdin = strings.NewReader(c.in)
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), append(c.args, "--data", data), &out, &errb, func(string) string { return "" }); code == 0 {
+			t.Errorf("%v accepted: %s", c.args, out.String())
+		}
+	}
+	runCLI(t, "user", "disable", "--username", "zhang", "--data", data)
+	if list := runCLI(t, "user", "list", "--data", data); !strings.Contains(list, "disabled") {
+		t.Fatalf("after disable:\n%s", list)
+	}
+}

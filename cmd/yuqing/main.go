@@ -3,7 +3,7 @@
 //	yuqing serve              every role in one process (embedded default)
 //	yuqing ingest [--file F]  the HTTP intake, or a one-off JSONL import
 //	yuqing analyze            the streaming analyser
-//	yuqing respond            the live feed
+//	yuqing respond            the duty desk, the console and its API
 //
 // Run "yuqing COMMAND -h" for a command's flags.
 package main
@@ -23,6 +23,9 @@ import (
 	"yuqing/ingest"
 	"yuqing/internal/app"
 )
+
+// stdin is where `yuqing user` reads passwords; tests replace it.
+var stdin io.Reader = os.Stdin
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -47,7 +50,9 @@ Usage:
   yuqing feedback sentiment --mention ID --label neg   record a correction
   yuqing drill [--scenario NAME] [--speed 60] [--to URL]  play a scripted incident (舆情演练)
   yuqing bench analyze --in mentions.jsonl   throughput of each analysis stage
-  yuqing respond  [flags]   run the live feed
+  yuqing user add --username NAME --role admin --password-stdin | list | roles | disable | passwd
+                            console accounts (the first admin is created this way)
+  yuqing respond  [flags]   run the duty desk, the console and its API
   yuqing help
 
 Configuration: --config FILE (YAML), YUQING_* environment variables, flags.
@@ -83,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = runFeedback(ctx, rest, stdout, getenv, logger)
 	case "ingest":
 		err = runIngest(ctx, rest, stdout, getenv, logger)
+	case "user":
+		err = runUser(ctx, rest, stdin, stdout, getenv, logger)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

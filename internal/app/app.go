@@ -32,7 +32,6 @@ import (
 	"yuqing/internal/eventlog"
 	"yuqing/internal/eventlog/sqlitelog"
 	"yuqing/respond/desk"
-	"yuqing/respond/feed"
 )
 
 // Roles a process can run.
@@ -95,7 +94,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	defer log.Close()
 
 	var store analytics.Store
-	if opts.has(RoleAnalyze) {
+	if opts.has(RoleAnalyze) || opts.has(RoleRespond) {
 		store, err = OpenStore(ctx, cfg, logger)
 		if err != nil {
 			return err
@@ -117,16 +116,20 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	})
 
 	workers, wctx := newGroup(ctx)
-	var hub *feed.Hub
+	var reg *scheme.Registry
+	if opts.has(RoleAnalyze) || opts.has(RoleRespond) {
+		reg, err = followSchemes(ctx, wctx, workers, log, logger)
+		if err != nil {
+			workers.stop()
+			return err
+		}
+	}
 	var dk *desk.Desk
+	var con *consoleParts
 	if opts.has(RoleIngest) {
 		mux.Handle("POST /api/v1/mentions", &ingest.Handler{Log: log, Token: cfg.IngestToken, Now: opts.Now, Logger: logger})
 	}
 	if opts.has(RoleRespond) {
-		hub = feed.NewHub(feed.Config{Token: cfg.ViewerToken, AllowedOrigins: cfg.AllowedOrigins}, logger)
-		mux.Handle("GET /api/v1/feed", hub)
-		mux.HandleFunc("GET /{$}", indexPage)
-		workers.loop(wctx, logger, "respond feed", func(ctx context.Context) error { return hub.Run(ctx, log) })
 		rf, err := LoadRespondFile(cfg.RespondConfig)
 		if err != nil {
 			workers.stop()
@@ -142,6 +145,11 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			dk.Wait()
 			return err
 		})
+		con, err = startConsole(wctx, workers, mux, cfg, log, store, reg, dk, opts.Now, logger)
+		if err != nil {
+			workers.stop()
+			return err
+		}
 	}
 
 	ln := opts.Listener
@@ -170,25 +178,6 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 				return ctx.Err()
 			})
 		}
-		reg := scheme.NewRegistry()
-		if err := ReplayInto(ctx, log, scheme.Topic, reg.Apply); err != nil {
-			srv.Close()
-			workers.stop()
-			return fmt.Errorf("loading monitoring schemes: %w", err)
-		}
-		logger.Info("monitoring schemes loaded", "schemes", len(reg.List()))
-		host, _ := os.Hostname()
-		schemeGroup := fmt.Sprintf("schemes-%s-%d", host, time.Now().UnixNano())
-		workers.loop(wctx, logger, "scheme updates", func(ctx context.Context) error {
-			return log.Consume(ctx, scheme.Topic, schemeGroup, func(_ context.Context, batch []eventlog.Record) error {
-				for _, r := range batch {
-					if err := reg.Apply(r.Event); err != nil {
-						logger.Error("scheme event refused", "event", r.Event.ID, "err", err)
-					}
-				}
-				return nil
-			})
-		})
 		enr := analyze.NewEnricher(seg, reg)
 		if cfg.SentimentModel != "" {
 			m, err := sentiment.LoadFile(cfg.SentimentModel)
@@ -226,8 +215,8 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	ready.Store(false)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if hub != nil {
-		hub.Close()
+	if con != nil {
+		con.hub.Close()
 	}
 	if err := srv.Shutdown(sctx); err != nil {
 		logger.Warn("http shutdown", "err", err)
@@ -235,6 +224,29 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	workers.stop()
 	logger.Info("stopped")
 	return runErr
+}
+
+// followSchemes loads the monitoring schemes and keeps them current as
+// other processes (or the console) change them.
+func followSchemes(ctx, wctx context.Context, workers *group, log eventlog.Log, logger *slog.Logger) (*scheme.Registry, error) {
+	reg := scheme.NewRegistry()
+	if err := ReplayInto(ctx, log, scheme.Topic, reg.Apply); err != nil {
+		return nil, fmt.Errorf("loading monitoring schemes: %w", err)
+	}
+	logger.Info("monitoring schemes loaded", "schemes", len(reg.List()))
+	host, _ := os.Hostname()
+	group := fmt.Sprintf("schemes-%s-%d-%d", host, os.Getpid(), time.Now().UnixNano())
+	workers.loop(wctx, logger, "scheme updates", func(ctx context.Context) error {
+		return log.Consume(ctx, scheme.Topic, group, func(_ context.Context, batch []eventlog.Record) error {
+			for _, r := range batch {
+				if err := reg.Apply(r.Event); err != nil {
+					logger.Error("scheme event refused", "event", r.Event.ID, "err", err)
+				}
+			}
+			return nil
+		})
+	})
+	return reg, nil
 }
 
 // group runs long-lived workers and stops them together.
@@ -310,7 +322,7 @@ func ensureTokens(cfg *Config, logger *slog.Logger) error {
 	for _, t := range []struct {
 		name string
 		p    *string
-	}{{"ingest.token", &cfg.IngestToken}, {"viewer.token", &cfg.ViewerToken}} {
+	}{{"ingest.token", &cfg.IngestToken}} {
 		if *t.p != "" {
 			continue
 		}
@@ -361,11 +373,6 @@ func ReadOrCreateSecret(path string) (string, error) {
 		return "", fmt.Errorf("writing secret: %w", err)
 	}
 	return s, nil
-}
-
-func indexPage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Write([]byte(indexHTML))
 }
 
 // ReplayInto applies every event of topic, in order, with apply.

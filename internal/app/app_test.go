@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,9 +17,12 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"yuqing/analyze"
 	"yuqing/internal/analytics"
+	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
-	"yuqing/respond/feed"
+	"yuqing/respond/auth"
+	"yuqing/respond/console"
 )
 
 // startApp runs every role in-process on the embedded default.
@@ -88,7 +92,40 @@ func TestPostedMentionOnKafkaAndClickHouse(t *testing.T) {
 	postAndWatch(t, cfg)
 }
 
+const testPassword = "值班-test-密码-2026"
+
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// addUser creates a console account in cfg's log, as `yuqing user add` does.
+func addUser(t *testing.T, cfg Config, username string, roles ...string) {
+	t.Helper()
+	log, err := OpenLog(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	if _, err := auth.CreateUser(t.Context(), log, username, username, testPassword, roles, "test"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// signIn logs in and returns the session cookie header.
+func signIn(t *testing.T, addr, username, password string) string {
+	t.Helper()
+	resp, err := http.Post("http://"+addr+"/api/v1/login", "application/json", strings.NewReader(fmt.Sprintf(`{"username":%q,"password":%q}`, username, password)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(resp.Cookies()) == 0 {
+		t.Fatalf("login %s: %d %s", username, resp.StatusCode, body)
+	}
+	return resp.Cookies()[0].Name + "=" + resp.Cookies()[0].Value
+}
+
 func postAndWatch(t *testing.T, cfg Config) {
+	addUser(t, cfg, "duty", auth.RoleDutyOfficer)
 	addr, stop := startApp(t, cfg)
 
 	for _, path := range []string{"/healthz", "/readyz"} {
@@ -98,17 +135,25 @@ func postAndWatch(t *testing.T, cfg Config) {
 		}
 		resp.Body.Close()
 	}
-	viewer, err := os.ReadFile(filepath.Join(cfg.Data, "secrets", "viewer.token"))
-	if err != nil {
-		t.Fatal(err)
+	// Nothing is served to a stranger.
+	for _, path := range []string{"/", "/api/v1/incidents", "/api/v1/console"} {
+		resp, err := noRedirect.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("GET %s without signing in: %d", path, resp.StatusCode)
+		}
 	}
-	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/api/v1/feed?token="+strings.TrimSpace(string(viewer)), http.Header{"Origin": {"http://" + addr}})
+	cookie := signIn(t, addr, "duty", testPassword)
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/api/v1/console", http.Header{"Origin": {"http://" + addr}, "Cookie": {cookie}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	ws.SetReadDeadline(time.Now().Add(30 * time.Second))
-	var snap feed.Message
+	ws.SetReadDeadline(time.Now().Add(60 * time.Second))
+	var snap console.Message
 	if err := ws.ReadJSON(&snap); err != nil || snap.Type != "snapshot" {
 		t.Fatalf("snapshot: %+v %v", snap, err)
 	}
@@ -127,12 +172,22 @@ func postAndWatch(t *testing.T, cfg Config) {
 		t.Fatalf("POST: %d %s", resp.StatusCode, answer)
 	}
 
-	var live feed.Message
-	if err := ws.ReadJSON(&live); err != nil {
-		t.Fatalf("waiting for the mention on the feed: %v", err)
-	}
-	if live.Type != "mention" || live.Item.Analyzed.Mention.ID != "weibo:4900001" || len(live.Item.Analyzed.Keywords) == 0 {
-		t.Fatalf("feed gave %+v", live)
+	for {
+		var live console.Message
+		if err := ws.ReadJSON(&live); err != nil {
+			t.Fatalf("waiting for the analysed mention on the console: %v", err)
+		}
+		if live.Type != "delta" || live.Delta.Event.Type != event.MentionAnalyzed {
+			continue
+		}
+		var a analyze.Analyzed
+		if err := json.Unmarshal(live.Delta.Event.Payload, &a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Mention.ID != "weibo:4900001" || len(a.Keywords) == 0 {
+			t.Fatalf("console gave %+v", a)
+		}
+		break
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("graceful stop: %v", err)

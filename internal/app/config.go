@@ -29,7 +29,7 @@ type Config struct {
 	CHPassword string `yaml:"ch_password"` // secret
 
 	IngestToken    string   `yaml:"ingest_token"` // secret: bearer token for POST /api/v1/mentions
-	ViewerToken    string   `yaml:"viewer_token"` // secret: token for the live feed
+	SecureCookie   bool     `yaml:"secure_cookie"` // mark the session cookie Secure behind a TLS-terminating proxy
 	AllowedOrigins []string `yaml:"allowed_origins"`
 	UserDicts      []string `yaml:"user_dicts"`      // segmentation user dictionaries
 	SentimentModel string   `yaml:"sentiment_model"` // a model from yuqing train sentiment; empty: the lexicon
@@ -90,8 +90,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.CHUser, "ch-user", c.CHUser, "ClickHouse user")
 	fs.StringVar(&c.CHPassword, "ch-password", c.CHPassword, "ClickHouse password (prefer YUQING_CH_PASSWORD)")
 	fs.StringVar(&c.IngestToken, "ingest-token", c.IngestToken, "bearer token for POST /api/v1/mentions (prefer YUQING_INGEST_TOKEN; generated into DATA/secrets when empty)")
-	fs.StringVar(&c.ViewerToken, "viewer-token", c.ViewerToken, "token for the live feed (prefer YUQING_VIEWER_TOKEN; generated into DATA/secrets when empty)")
-	fs.Var(listFlag{&c.AllowedOrigins}, "allowed-origins", "extra browser origins allowed to open the websocket feed, comma-separated")
+	fs.BoolVar(&c.SecureCookie, "secure-cookie", c.SecureCookie, "mark the session cookie Secure (when TLS ends at a proxy in front of yuqing)")
+	fs.Var(listFlag{&c.AllowedOrigins}, "allowed-origins", "extra browser origins allowed to open the console websocket, comma-separated")
 	fs.Var(listFlag{&c.UserDicts}, "user-dicts", "segmentation user dictionaries, comma-separated files")
 	fs.StringVar(&c.RespondConfig, "respond-config", c.RespondConfig, "YAML: deadline policy, work-order rules, holiday calendar, notification receivers and routes (see deploy/respond.example.yaml)")
 	fs.StringVar(&c.ConsoleURL, "console-url", c.ConsoleURL, "public URL of the console, used in notification links")
@@ -188,8 +188,8 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf(`store %q is not "sqlite" or "clickhouse"`, c.Store))
 	}
-	if c.Data == "" && (c.IngestToken == "" || c.ViewerToken == "") {
-		errs = append(errs, errors.New("without a data directory the ingest and viewer tokens must be given"))
+	if c.Data == "" && c.IngestToken == "" {
+		errs = append(errs, errors.New("without a data directory the ingest token must be given"))
 	}
 	return errors.Join(errs...)
 }
@@ -203,6 +203,6 @@ func secret(s string) string {
 
 // String prints the config with secrets hidden, for logs.
 func (c Config) String() string {
-	return fmt.Sprintf("data=%s addr=%s log=%s brokers=%v partitions=%d store=%s clickhouse=%s ch_database=%s ch_user=%s ch_password=%s ingest_token=%s viewer_token=%s allowed_origins=%v user_dicts=%v sentiment_model=%s",
-		c.Data, c.Addr, c.Log, c.Brokers, c.Partitions, c.Store, c.ClickHouse, c.CHDatabase, c.CHUser, secret(c.CHPassword), secret(c.IngestToken), secret(c.ViewerToken), c.AllowedOrigins, c.UserDicts, c.SentimentModel)
+	return fmt.Sprintf("data=%s addr=%s log=%s brokers=%v partitions=%d store=%s clickhouse=%s ch_database=%s ch_user=%s ch_password=%s ingest_token=%s secure_cookie=%v allowed_origins=%v user_dicts=%v sentiment_model=%s",
+		c.Data, c.Addr, c.Log, c.Brokers, c.Partitions, c.Store, c.ClickHouse, c.CHDatabase, c.CHUser, secret(c.CHPassword), secret(c.IngestToken), c.SecureCookie, c.AllowedOrigins, c.UserDicts, c.SentimentModel)
 }

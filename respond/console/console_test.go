@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"yuqing/analyze/alert"
+	"yuqing/ingest/source"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog/sqlitelog"
 )
@@ -218,5 +219,29 @@ func TestRunFollowsTheLog(t *testing.T) {
 	st, ok := m.State.(map[string]any)
 	if m.Type != "snapshot" || !ok || len(st["alerts"].([]any)) != 3 {
 		t.Fatalf("snapshot %+v", m)
+	}
+}
+
+// A source whose credentials were refused shows in the snapshot as blind,
+// and a later healthy report replaces it.
+func TestBoardShowsBlindSource(t *testing.T) {
+	b := NewBoard(10)
+	put := func(off int64, h source.Health) {
+		e, err := event.New(source.TypeHealth, h.Source, "ingest", h.At, h.At, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Apply(Delta{Topic: source.Topic, Offset: off, Event: e})
+	}
+	put(0, source.Health{Source: "weibo-search", OK: true, At: t0})
+	put(1, source.Health{Source: "weibo-search", OK: false, AuthFailed: true, Error: "HTTP 401", At: t0.Add(time.Minute)})
+	put(2, source.Health{Source: "news", OK: true, At: t0})
+	st := b.State().(State)
+	if len(st.Sources) != 2 || st.Sources[1].Source != "weibo-search" || !st.Sources[1].AuthFailed || st.Sources[1].OK {
+		t.Fatalf("sources %+v", st.Sources)
+	}
+	put(3, source.Health{Source: "weibo-search", OK: true, At: t0.Add(2 * time.Minute)})
+	if st := b.State().(State); st.Sources[1].AuthFailed || !st.Sources[1].OK {
+		t.Fatalf("recovered source still blind: %+v", st.Sources[1])
 	}
 }

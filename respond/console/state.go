@@ -7,6 +7,7 @@ import (
 
 	"yuqing/analyze"
 	"yuqing/analyze/alert"
+	"yuqing/ingest/source"
 	"yuqing/internal/event"
 	"yuqing/respond/incident"
 	"yuqing/respond/workorder"
@@ -22,6 +23,7 @@ func Topics() map[string]int {
 		"workorders":    5000,
 		"analyzed":      2000,
 		"notifications": 2000,
+		source.Topic:    2000,
 	}
 }
 
@@ -32,6 +34,7 @@ type State struct {
 	Incidents  []incident.State       `json:"incidents"`  // open first, then recently closed
 	WorkOrders []workorder.State      `json:"workorders"` // open ones
 	Mentions   []analyze.Analyzed     `json:"mentions"`   // most recent first
+	Sources    []source.Health        `json:"sources"`    // latest health of every source, by name
 }
 
 // Board is the console's projection of the followed topics.
@@ -42,6 +45,7 @@ type Board struct {
 	incident *incident.Board
 	orders   map[string]*workorder.State
 	mentions []analyze.Analyzed // ring, oldest first
+	sources  map[string]source.Health
 	keep     int
 }
 
@@ -51,7 +55,7 @@ func NewBoard(recentMentions int) *Board {
 		recentMentions = 200
 	}
 	return &Board{alerts: map[string]alert.Alert{}, topics: map[string]analyze.TopicSummary{}, retired: map[string]bool{},
-		incident: incident.NewBoard(), orders: map[string]*workorder.State{}, keep: recentMentions}
+		incident: incident.NewBoard(), orders: map[string]*workorder.State{}, sources: map[string]source.Health{}, keep: recentMentions}
 }
 
 // Incidents is the incidents projection inside the console board.
@@ -85,6 +89,11 @@ func (b *Board) Apply(d Delta) {
 			b.orders[e.Key] = st
 		}
 		workorder.Apply(st, e)
+	case e.Type == source.TypeHealth:
+		var h source.Health
+		if json.Unmarshal(e.Payload, &h) == nil && h.Source != "" {
+			b.sources[h.Source] = h
+		}
 	case e.Type == event.MentionAnalyzed:
 		var a analyze.Analyzed
 		if json.Unmarshal(e.Payload, &a) == nil {
@@ -148,6 +157,10 @@ func (b *Board) State() any {
 	for i := len(b.mentions) - 1; i >= 0 && len(s.Mentions) < b.keep; i-- {
 		s.Mentions = append(s.Mentions, b.mentions[i])
 	}
+	for _, h := range b.sources {
+		s.Sources = append(s.Sources, h)
+	}
+	sort.Slice(s.Sources, func(i, j int) bool { return s.Sources[i].Source < s.Sources[j].Source })
 	// JSON round trip: the snapshot must not share maps with the board.
 	raw, _ := json.Marshal(s)
 	var out State

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"yuqing/internal/app"
+	"yuqing/respond/auth"
+)
+
+// runUser is `yuqing user add|list|roles|disable|passwd`: console accounts,
+// kept as events in the log. Passwords come from standard input only, never
+// from flags (they would show in ps and shell history).
+func runUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
+	const use = "usage: yuqing user add --username NAME --role admin[,duty_officer…] [--name 显示名] --password-stdin | list | roles --username NAME --role R[,R] | disable --username NAME | passwd --username NAME --password-stdin"
+	if len(args) == 0 {
+		return errors.New(use)
+	}
+	verb := args[0]
+	var username, display, roles, actor string
+	var passwordStdin bool
+	cfg, _, err := app.Load("user "+verb, args[1:], getenv, func(fs *flag.FlagSet) {
+		fs.StringVar(&username, "username", "", "account name (letters, digits, . _ -)")
+		fs.StringVar(&display, "name", "", "display name shown in the console, e.g. 张三")
+		fs.StringVar(&roles, "role", "", "roles, comma-separated: "+roleList())
+		fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
+		fs.StringVar(&actor, "actor", os.Getenv("USER"), "who makes the change (recorded in the event)")
+	})
+	if err != nil {
+		return err
+	}
+	actor = "cli:" + strings.TrimPrefix(actor, "cli:")
+	log, err := app.OpenLog(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	password := func() (string, error) {
+		if !passwordStdin {
+			return "", errors.New("give the password on standard input with --password-stdin")
+		}
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("reading the password: %w", err)
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	dir := func() (*auth.Directory, error) {
+		d, err := auth.NewDirectory(log, time.Now, auth.DefaultBcryptCost, nil)
+		if err != nil {
+			return nil, err
+		}
+		return d, d.Load(ctx)
+	}
+	switch verb {
+	case "add":
+		pw, err := password()
+		if err != nil {
+			return err
+		}
+		if display == "" {
+			display = username
+		}
+		u, err := auth.CreateUser(ctx, log, username, display, pw, splitRoles(roles), actor)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s created with roles %s\n", u.Username, strings.Join(u.Roles, ","))
+	case "list":
+		d, err := dir()
+		if err != nil {
+			return err
+		}
+		for _, u := range d.Users() {
+			state := "active"
+			if u.Disabled {
+				state = "disabled"
+			}
+			fmt.Fprintf(stdout, "%-16s %-10s %-8s %s\n", u.Username, u.DisplayName, state, strings.Join(u.Roles, ","))
+		}
+	case "roles":
+		d, err := dir()
+		if err != nil {
+			return err
+		}
+		u, err := d.SetRoles(ctx, actor, username, splitRoles(roles))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s now has roles %s\n", u.Username, strings.Join(u.Roles, ","))
+	case "disable":
+		d, err := dir()
+		if err != nil {
+			return err
+		}
+		if err := d.Disable(ctx, actor, username); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s disabled; their sessions end\n", username)
+	case "passwd":
+		pw, err := password()
+		if err != nil {
+			return err
+		}
+		d, err := dir()
+		if err != nil {
+			return err
+		}
+		if err := d.ChangePassword(ctx, actor, username, pw); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "password of %s changed; their sessions end\n", username)
+	default:
+		return errors.New(use)
+	}
+	return nil
+}
+
+func splitRoles(s string) []string {
+	var out []string
+	for _, r := range strings.Split(s, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func roleList() string {
+	var parts []string
+	for _, r := range []string{auth.RoleAdmin, auth.RoleDutyOfficer, auth.RoleSpokesperson, auth.RoleApprover, auth.RoleLeader} {
+		parts = append(parts, r+"("+auth.RoleNames()[r]+")")
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,326 @@
+'use strict';
+// 舆情监测与回应 console: one page, a websocket for live state, the REST API
+// for actions. Everything user-supplied is set with textContent.
+
+const S = {alerts: new Map(), topics: new Map(), incidents: new Map(), workorders: new Map(), mentions: [], sources: new Map(),
+  cursor: {}, me: null, csrf: sessionStorage.getItem('yuqing-csrf') || ''};
+const GRADES = {0: '未定级', 1: 'I 特别重大', 2: 'II 重大', 3: 'III 较大', 4: 'IV 一般'};
+const CLOCKS = {statement: '发布权威信息', press_conference: '召开新闻发布会', response: '回应', follow_up: '持续发布', sign: '签收', answer: '答复'};
+const LIFECYCLE = {emerging: '萌发', rising: '上升', peak: '高峰', declining: '回落', dormant: '沉寂'};
+const PLATFORMS = {weibo: '微博', wechat: '微信', forum: '论坛', news: '新闻', hotline: '12345', messageboard: '留言板', web: '网站', douyin: '抖音', video: '视频'};
+
+function h(tag, attrs, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const kid of kids.flat()) if (kid != null && kid !== false) el.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
+  return el;
+}
+const fmt = (t) => t ? new Date(t).toLocaleString('zh-CN', {hour12: false}) : '—';
+const gradeTag = (g) => h('span', {class: 'grade g' + (g || 0)}, GRADES[g || 0]);
+const drillTag = (d) => d ? h('span', {class: 'drill'}, '演练') : null;
+
+async function api(method, path, body) {
+  const resp = await fetch(path, {method, headers: {'Content-Type': 'application/json', 'X-CSRF-Token': S.csrf},
+    body: body === undefined ? undefined : JSON.stringify(body)});
+  if (resp.status === 401) { location.href = '/login'; throw new Error('请先登录'); }
+  const out = await resp.json().catch(() => ({}));
+  if (!resp.ok) throw new Error(out.error || ('请求失败（' + resp.status + '）'));
+  return out;
+}
+
+// ---- live state over the websocket ----
+let ws, backoff = 500;
+function connect() {
+  const q = Object.keys(S.cursor).length ? '?cursor=' + btoa(JSON.stringify(S.cursor)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : '';
+  ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/console' + q);
+  ws.onopen = () => { backoff = 500; setConn('已连接', 'ok'); };
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(ev.data);
+    if (m.type === 'snapshot') { applySnapshot(m); }
+    else if (m.type === 'delta') { applyDelta(m.delta); }
+    else if (m.type === 'resumed') { S.cursor = m.cursor || S.cursor; }
+    scheduleRender();
+  };
+  ws.onclose = (ev) => {
+    setConn('连接断开，' + Math.round(backoff / 1000) + ' 秒后重连' + (ev.reason ? '（' + ev.reason + '）' : ''), 'error');
+    setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, 15000);
+  };
+}
+function setConn(text, cls) { const c = document.getElementById('conn'); c.textContent = text; c.className = cls; }
+
+function applySnapshot(m) {
+  const st = m.state || {};
+  S.alerts = new Map((st.alerts || []).map(a => [a.id, a]));
+  S.topics = new Map((st.topics || []).map(t => [t.id, t]));
+  S.incidents = new Map((st.incidents || []).map(i => [i.id, i]));
+  S.workorders = new Map((st.workorders || []).map(w => [w.id, w]));
+  S.mentions = st.mentions || [];
+  S.sources = new Map((st.sources || []).map(s => [s.source, s]));
+  S.cursor = m.cursor || {};
+}
+
+let refreshIncidents = null;
+function applyDelta(d) {
+  S.cursor[d.topic + '/' + d.partition] = d.offset;
+  const e = d.event, p = e.payload;
+  if (e.type.startsWith('alert.')) S.alerts.set(p.id, p);
+  else if (e.type === 'topic.updated.v1') S.topics.set(p.id, p);
+  else if (e.type === 'topic.retired.v1') S.topics.delete(p.id);
+  else if (e.type === 'mention.analyzed.v1') { S.mentions.unshift(p); if (S.mentions.length > 300) S.mentions.length = 300; }
+  else if (e.type === 'source.health.v1') S.sources.set(p.source, p);
+  else if (e.type.startsWith('incident.')) {
+    clearTimeout(refreshIncidents);
+    refreshIncidents = setTimeout(async () => {
+      try { for (const i of await api('GET', '/api/v1/incidents')) S.incidents.set(i.id, i); scheduleRender(); } catch (x) {}
+    }, 150);
+  } else if (e.type.startsWith('workorder.')) {
+    api('GET', '/api/v1/workorders/' + encodeURIComponent(e.key)).then(w => { S.workorders.set(w.id, w); scheduleRender(); }).catch(() => {});
+  }
+}
+
+// ---- rendering ----
+let pending = false;
+function scheduleRender() { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; render(); }); } }
+function render() {
+  const [, view, id] = (location.hash || '#/alerts').split('/');
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.view === view || (view === 'incident' && a.dataset.view === 'incidents') || (view === 'topic' && a.dataset.view === 'topics'));
+  const v = document.getElementById('view');
+  // Keep forms the user is typing in: only re-render views without open input.
+  if (v.contains(document.activeElement) && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName)) { tick(); return; }
+  v.replaceChildren(({alerts: viewAlerts, topics: viewTopics, topic: () => viewTopic(decodeURIComponent(id || '')),
+    incidents: viewIncidents, incident: () => viewIncident(decodeURIComponent(id || '')), workorders: viewWorkOrders,
+    sources: viewSources, schemes: viewSchemes}[view] || viewAlerts)());
+  tick();
+}
+window.addEventListener('hashchange', render);
+
+function viewAlerts() {
+  const list = [...S.alerts.values()].sort((a, b) => new Date(b.updated) - new Date(a.updated));
+  if (!list.length) return h('div', {class: 'card muted', id: 'alerts-empty'}, '暂无预警。分析到需要关注的舆情时，预警会实时出现在这里。');
+  return h('div', {id: 'alerts'}, list.map(a => h('div', {class: 'card alert', 'data-alert': a.id},
+    h('div', {}, gradeTag(a.suggested_grade), ' ', drillTag(a.drill), ' ', h('b', {}, (a.label || []).join(' · ') || a.topic_id),
+      h('span', {class: 'muted'}, '  ', fmt(a.updated), ' · 第 ', a.version, ' 版 · ', a.mentions, ' 条信息')),
+    h('div', {}, '原因：', a.reason),
+    h('div', {class: 'muted'}, '依据：', (a.suggestion && a.suggestion.reasons || []).map(r => r.detail).join('；') || '—'),
+    h('div', {}, h('button', {class: 'act', onclick: () => openIncidentFrom(a)}, '建立事件'),
+      h('a', {href: '#/topic/' + encodeURIComponent(a.topic_id)}, '查看话题'))
+  )));
+}
+
+async function openIncidentFrom(a) {
+  try {
+    const out = await api('POST', '/api/v1/incidents', {title: (a.label || []).slice(0, 3).join('') || a.topic_id, alert_id: a.id,
+      topics: [a.topic_id], mentions: a.evidence || [], detected_at: a.raised, drill: !!a.drill});
+    location.hash = '#/incident/' + encodeURIComponent(out.id);
+  } catch (x) { alert(x.message); }
+}
+
+function spark(points) {
+  if (!points || points.length < 2) return h('span', {class: 'muted'}, '—');
+  const max = Math.max(...points, 1), w = 120, hgt = 28;
+  const d = points.map((p, i) => (i ? 'L' : 'M') + (i * w / (points.length - 1)).toFixed(1) + ' ' + (hgt - p / max * (hgt - 2)).toFixed(1)).join(' ');
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('class', 'spark'); svg.setAttribute('viewBox', '0 0 ' + w + ' ' + hgt);
+  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  path.setAttribute('d', d); path.setAttribute('fill', 'none'); path.setAttribute('stroke', '#b71c1c'); path.setAttribute('stroke-width', '1.5');
+  svg.append(path);
+  return svg;
+}
+function mix(s) {
+  const n = (s.neg || 0) + (s.neu || 0) + (s.pos || 0) || 1;
+  return h('div', {class: 'mix', title: '负面 ' + (s.neg || 0) + ' · 中性 ' + (s.neu || 0) + ' · 正面 ' + (s.pos || 0)},
+    h('span', {class: 'neg', style: 'width:' + (100 * (s.neg || 0) / n) + '%'}), h('span', {class: 'neu', style: 'width:' + (100 * (s.neu || 0) / n) + '%'}),
+    h('span', {class: 'pos', style: 'width:' + (100 * (s.pos || 0) / n) + '%'}));
+}
+const sparks = new Map();
+function viewTopics() {
+  const list = [...S.topics.values()].sort((a, b) => (b.heat || 0) - (a.heat || 0));
+  if (!list.length) return h('div', {class: 'card muted'}, '暂无活跃话题。');
+  return h('div', {class: 'card'}, h('table', {id: 'topics'},
+    h('tr', {}, ['排名', '话题', '趋势', '情感', '平台', '首发', '阶段', '热度'].map(x => h('th', {}, x))),
+    list.map((t, i) => {
+      if (!sparks.has(t.id)) { sparks.set(t.id, []); loadSpark(t.id); }
+      return h('tr', {},
+        h('td', {}, i + 1),
+        h('td', {}, drillTag(t.drill), h('a', {href: '#/topic/' + encodeURIComponent(t.id)}, (t.label || []).slice(0, 4).join(' · ')), h('div', {class: 'muted'}, t.mentions, ' 条 · ', GRADES[(t.suggested || {}).grade || 0])),
+        h('td', {}, spark(sparks.get(t.id))), h('td', {}, mix(t.sentiment || {})),
+        h('td', {}, Object.entries(t.platforms || {}).map(([p, n]) => h('span', {class: 'tag'}, (PLATFORMS[p] || p) + ' ' + n))),
+        h('td', {}, h('div', {}, (t.first || {}).author || '—'), h('div', {class: 'muted'}, fmt((t.first || {}).time))),
+        h('td', {}, LIFECYCLE[t.lifecycle] || t.lifecycle), h('td', {}, (t.heat || 0).toFixed(1)));
+    })));
+}
+async function loadSpark(id) {
+  try {
+    const to = new Date(), from = new Date(to - 24 * 3600e3);
+    const b = await api('GET', '/api/v1/topics/' + encodeURIComponent(id) + '/volume?from=' + from.toISOString() + '&to=' + to.toISOString());
+    sparks.set(id, (b || []).map(x => x.Count));
+    scheduleRender();
+  } catch (x) {}
+}
+
+function viewTopic(id) {
+  const t = S.topics.get(id);
+  const root = h('div', {});
+  if (!t) { root.append(h('div', {class: 'card muted'}, '话题 ', id, ' 已不在活跃窗口，历史数据见报表。')); return root; }
+  const filter = h('select', {id: 'platform-filter', onchange: () => renderStream()}, h('option', {value: ''}, '全部平台'),
+    Object.keys(t.platforms || {}).map(p => h('option', {value: p}, PLATFORMS[p] || p)));
+  const stream = h('div', {id: 'stream'});
+  const chart = h('div', {id: 'volume'}, spark(sparks.get(id)));
+  function renderStream() {
+    const rows = S.mentions.filter(m => m.topic === id && (!filter.value || m.mention.platform === filter.value));
+    stream.replaceChildren(...(rows.length ? rows : (t.representative || []).map(r => ({mention: {id: r.id, platform: r.platform, author: {name: r.author}, text: r.text, published_at: r.time}, sentiment: {label: r.sentiment}})))
+      .slice(0, 100).map(mentionRow));
+  }
+  renderStream();
+  root.append(h('div', {class: 'card'}, h('h2', {}, (t.label || []).join(' · ')), drillTag(t.drill), ' ', gradeTag((t.suggested || {}).grade),
+    h('div', {class: 'muted'}, t.mentions, ' 条信息 · 首发 ', (t.first || {}).author || '—', ' ', fmt(t.first_time), ' · ', LIFECYCLE[t.lifecycle] || ''),
+    h('div', {}, '信息量（24 小时）：', chart), mix(t.sentiment || {})),
+    h('div', {class: 'card'}, h('div', {}, '筛选：', filter), stream));
+  return root;
+}
+function mentionRow(a) {
+  const m = a.mention || {};
+  const sel = h('select', {}, ['neg', 'neu', 'pos'].map(l => h('option', {value: l}, {neg: '负面', neu: '中性', pos: '正面'}[l])));
+  return h('div', {class: 'clock'}, h('div', {class: 'muted'}, PLATFORMS[m.platform] || m.platform, ' · ', (m.author || {}).name || '', ' · ', fmt(m.published_at),
+    ' · 情感：', {neg: '负面', neu: '中性', pos: '正面'}[(a.sentiment || {}).label] || '—'),
+    h('div', {}, m.title ? m.title + '：' : '', m.text),
+    h('details', {}, h('summary', {class: 'muted'}, '判断有误？'), sel,
+      h('button', {class: 'act quiet', onclick: async (ev) => {
+        try { await api('POST', '/api/v1/feedback/sentiment', {mention_id: m.id, label: sel.value}); ev.target.textContent = '已记录'; } catch (x) { alert(x.message); }
+      }}, '提交更正')));
+}
+
+// ---- incidents ----
+function clockRows(inc) {
+  return Object.values(inc.clocks || {}).sort((a, b) => new Date(a.due) - new Date(b.due)).map(c => {
+    const done = c.stopped || c.cancelled;
+    return h('div', {class: 'clock ' + (done ? 'done' : ''), 'data-clock': c.name, 'data-due': c.due, 'data-done': done ? '1' : ''},
+      h('div', {}, CLOCKS[c.name] || c.name, h('span', {class: 'muted'}, ' 截止 ', fmt(c.due))),
+      h('div', {class: 'countdown'}, done ? (c.cancelled ? '已取消' : (c.met ? '按时完成' : '超时完成')) : ''));
+  });
+}
+function tick() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll('[data-due]')) {
+    if (el.dataset.done) continue;
+    const left = new Date(el.dataset.due) - now, cd = el.querySelector('.countdown');
+    const u = left <= 0 ? 'breached' : left <= 600e3 ? 'urgent' : left <= 3600e3 ? 'soon' : 'ok';
+    el.className = 'clock ' + u;
+    const a = Math.abs(left), hh = Math.floor(a / 3600e3), mm = Math.floor(a % 3600e3 / 60e3), ss = Math.floor(a % 60e3 / 1e3);
+    cd.className = 'countdown urgency-' + u;
+    cd.textContent = (left <= 0 ? '已超时 ' : '剩余 ') + hh + ':' + String(mm).padStart(2, '0') + ':' + String(ss).padStart(2, '0');
+  }
+}
+setInterval(tick, 1000);
+
+function viewIncidents() {
+  const list = [...S.incidents.values()].filter(i => i.status === 'open');
+  if (!list.length) return h('div', {class: 'card muted', id: 'incidents-empty'}, '暂无处置中的事件。');
+  return h('div', {class: 'grid', id: 'incidents'}, list.map(i => h('div', {class: 'card', 'data-incident': i.id},
+    h('div', {}, gradeTag(i.grade), ' ', drillTag(i.drill), ' ', h('a', {href: '#/incident/' + encodeURIComponent(i.id)}, h('b', {}, i.title))),
+    h('div', {class: 'muted'}, '牵头：', i.lead || '未指派', ' · 发现 ', fmt(i.detected_at)),
+    clockRows(i))));
+}
+
+function field(label, input) { return h('label', {}, label, input); }
+function actionForm(title, fields, submit, cls) {
+  const form = h('form', {class: 'inline'}, fields, h('button', {class: 'act ' + (cls || ''), type: 'submit'}, title));
+  const msg = h('span', {class: 'muted'});
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    msg.textContent = '';
+    try { await submit(); msg.textContent = '已记录'; msg.className = 'ok'; document.activeElement.blur(); form.reset(); }
+    catch (x) { msg.textContent = x.message; msg.className = 'error'; }
+  });
+  return h('div', {}, form, msg);
+}
+function viewIncident(id) {
+  const inc = S.incidents.get(id);
+  const root = h('div', {});
+  if (!inc) { root.append(h('div', {class: 'card muted'}, '加载中…')); api('GET', '/api/v1/incidents/' + encodeURIComponent(id)).then(o => { S.incidents.set(id, o.incident); scheduleRender(); }).catch(x => root.replaceChildren(h('div', {class: 'card error'}, x.message))); return root; }
+  const path = '/api/v1/incidents/' + encodeURIComponent(id);
+  const post = (verb, body) => api('POST', path + verb, body);
+  const g = h('select', {name: 'grade'}, [1, 2, 3, 4].map(x => h('option', {value: x}, GRADES[x])));
+  const reason = h('input', {name: 'reason', placeholder: '定级理由', required: true});
+  const units = h('input', {name: 'units', placeholder: '城东区政府:属地, 市生态环境局:主管', size: 36});
+  const lead = h('input', {name: 'lead', placeholder: '牵头单位'});
+  const chan = h('input', {name: 'channel', placeholder: '政务微博', required: true}), url = h('input', {name: 'url', placeholder: 'https://…', required: true, size: 30}), text = h('input', {name: 'text', placeholder: '发布内容摘要'});
+  const place = h('input', {name: 'place', placeholder: '市政府新闻发布厅'}), when = h('input', {name: 'at', type: 'datetime-local'}), speakers = h('input', {name: 'speakers', placeholder: '王某:新闻发言人, 李某:负责人', size: 30});
+  const snoozeClock = h('select', {}, Object.values(inc.clocks || {}).filter(c => !c.stopped && !c.cancelled).map(c => h('option', {value: c.name}, CLOCKS[c.name] || c.name)));
+  const snoozeMin = h('input', {type: 'number', value: 30, min: 5, max: 120}), snoozeWhy = h('input', {placeholder: '暂停理由', required: true});
+  const review = h('textarea', {placeholder: '复盘：处置过程、时效、经验教训', required: true});
+  const parseSpeakers = () => speakers.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, role] = s.split(/[:：]/); return {name: (name || '').trim(), role: (role || '').trim()}; });
+  const at = () => when.value ? new Date(when.value).toISOString() : new Date().toISOString();
+  root.append(
+    h('div', {class: 'card'}, h('h2', {}, inc.title), gradeTag(inc.grade), ' ', drillTag(inc.drill), ' ', h('span', {class: 'muted'}, inc.status === 'open' ? '处置中' : '已关闭', ' · 发现 ', fmt(inc.detected_at), ' · 牵头 ', inc.lead || '未指派')),
+    h('div', {class: 'card', id: 'clocks'}, h('h3', {}, '时限'), clockRows(inc), h('button', {class: 'act', onclick: () => post('/acknowledge', {}).catch(x => alert(x.message))}, '确认收到提醒')),
+    h('div', {class: 'card', id: 'actions'}, h('h3', {}, '处置'),
+      actionForm('定级', [field('等级', g), field('理由', reason)], () => post('/grade', {grade: +g.value, reason: reason.value})),
+      actionForm('指派', [field('责任单位', units), field('牵头', lead)], () => post('/assign', {units: units.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, kind] = s.split(/[:：]/); return {name: name.trim(), kind: (kind || '属地').trim()}; }), lead: lead.value})),
+      actionForm('记录权威信息发布', [field('渠道', chan), field('链接', url), field('摘要', text)], () => post('/publish', {at: at(), channel: chan.value, url: url.value, text: text.value})),
+      actionForm('记录发布会已召开', [field('时间', when), field('地点', place), field('发言人', speakers)], () => post('/conference/hold', {at: at(), place: place.value, speakers: parseSpeakers()})),
+      actionForm('暂停提醒', [field('时限', snoozeClock), field('分钟', snoozeMin), field('理由', snoozeWhy)], () => post('/snooze', {Clock: snoozeClock.value, Until: new Date(Date.now() + snoozeMin.value * 60e3).toISOString(), Reason: snoozeWhy.value}), 'warn'),
+      actionForm('关闭事件', [field('复盘', review)], () => post('/close', {Review: review.value}), 'danger')),
+    h('div', {class: 'card'}, h('h3', {}, '时间线'), h('ul', {class: 'timeline', id: 'timeline'}, h('li', {class: 'muted'}, '加载中…'))));
+  api('GET', path).then(o => {
+    const ul = root.querySelector('#timeline');
+    if (ul) ul.replaceChildren(...(o.timeline || []).map(e => h('li', {}, h('span', {class: 'muted'}, fmt(e.at), ' ', e.actor, '：'), e.summary)));
+  }).catch(() => {});
+  return root;
+}
+
+function viewWorkOrders() {
+  const list = [...S.workorders.values()];
+  if (!list.length) return h('div', {class: 'card muted'}, '暂无办理中的工单。');
+  return h('div', {class: 'grid'}, list.map(w => h('div', {class: 'card'},
+    h('b', {}, w.received.title || w.id), h('div', {class: 'muted'}, w.id, ' · ', w.received.channel, ' · ', w.received.category, ' · ', w.received.unit),
+    Object.entries(w.clocks || {}).map(([name, c]) => h('div', {class: 'clock', 'data-due': c.due, 'data-done': c.done ? '1' : ''},
+      h('div', {}, CLOCKS[name] || name, '（', c.workdays, ' 个工作日）', h('span', {class: 'muted'}, ' 截止 ', fmt(c.due)), (c.uncovered_years || []).length ? h('span', {class: 'error'}, ' 节假日未覆盖，时限为估算') : null),
+      h('div', {class: 'countdown'}, c.done ? (c.met ? '按时完成' : '超时完成') : ''))),
+    h('div', {}, w.paused_at ? h('span', {class: 'tag'}, '挂起中') : null))));
+}
+
+function viewSources() {
+  const list = [...S.sources.values()];
+  if (!list.length) return h('div', {class: 'card muted'}, '暂无信源状态。配置采集信源后，这里显示每个信源的最近成功时间、采集量、延迟和错误；失效的信源标红。');
+  return h('div', {class: 'card'}, h('table', {}, h('tr', {}, ['信源', '状态', '最近成功', '错误'].map(x => h('th', {}, x))),
+    list.map(s => h('tr', {}, h('td', {}, s.source), h('td', {}, s.auth_failed || !s.ok ? h('span', {class: 'blind'}, s.auth_failed ? '失明（凭证失效）' : '异常') : h('span', {class: 'ok'}, '正常')),
+      h('td', {}, fmt(s.last_success)), h('td', {class: 'muted'}, s.error || '')))));
+}
+
+function viewSchemes() {
+  const root = h('div', {});
+  const list = h('div', {class: 'card'}, '加载中…');
+  const id = h('input', {placeholder: 'chem-smell', required: true}), name = h('input', {placeholder: '化工厂异味'}),
+    rule = h('input', {placeholder: '(化工厂 | 化工园区) & (异味 | 泄漏) & !演习', size: 50, required: true}), sensitive = h('input', {type: 'checkbox'});
+  root.append(h('div', {class: 'card'}, h('h3', {}, '新建或修改监测方案'),
+    actionForm('保存', [field('编号', id), field('名称', name), field('规则', rule), field('敏感', sensitive)], async () => {
+      await api('PUT', '/api/v1/schemes/' + encodeURIComponent(id.value), {name: name.value, rule: rule.value, sensitive: sensitive.checked});
+      load();
+    })), list);
+  async function load() {
+    try {
+      const schemes = await api('GET', '/api/v1/schemes');
+      list.replaceChildren(h('table', {id: 'schemes'}, h('tr', {}, ['编号', '名称', '规则', '版本', ''].map(x => h('th', {}, x))),
+        (schemes || []).map(s => h('tr', {}, h('td', {}, s.id), h('td', {}, s.name, s.sensitive ? h('span', {class: 'tag kw'}, '敏感') : null), h('td', {}, h('code', {}, s.rule)), h('td', {}, 'v' + s.version),
+          h('td', {}, h('button', {class: 'act quiet', onclick: () => { id.value = s.id; name.value = s.name; rule.value = s.rule; sensitive.checked = !!s.sensitive; }}, '编辑'))))));
+    } catch (x) { list.replaceChildren(h('span', {class: 'error'}, x.message)); }
+  }
+  load();
+  return root;
+}
+
+document.getElementById('logout').addEventListener('click', async () => { try { await api('POST', '/api/v1/logout', {}); } catch (x) {} location.href = '/login'; });
+api('GET', '/api/v1/me').then(me => {
+  S.me = me.user || me;
+  if (me.csrf_token) { S.csrf = me.csrf_token; sessionStorage.setItem('yuqing-csrf', me.csrf_token); }
+  document.getElementById('me').textContent = (S.me.display_name || S.me.username || '') + (S.me.roles ? '（' + S.me.roles.join('、') + '）' : '');
+}).catch(() => {});
+connect();
+render();
