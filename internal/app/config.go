@@ -28,7 +28,7 @@ type Config struct {
 	CHUser     string `yaml:"ch_user"`
 	CHPassword string `yaml:"ch_password"` // secret
 
-	IngestToken    string   `yaml:"ingest_token"` // secret: bearer token for POST /api/v1/mentions
+	IngestToken    string   `yaml:"ingest_token"`  // secret: bearer token for POST /api/v1/mentions
 	SecureCookie   bool     `yaml:"secure_cookie"` // mark the session cookie Secure behind a TLS-terminating proxy
 	AllowedOrigins []string `yaml:"allowed_origins"`
 	UserDicts      []string `yaml:"user_dicts"`      // segmentation user dictionaries
