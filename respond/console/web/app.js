@@ -2,6 +2,7 @@
 // 舆情监测与回应 console: one page, a websocket for live state, the REST API
 // for actions. Everything user-supplied is set with textContent.
 
+const ROLE_NAMES = {duty_officer: '值班员', spokesperson: '发言人', approver: '审核', leader: '领导', admin: '管理员'};
 const S = {alerts: new Map(), topics: new Map(), incidents: new Map(), workorders: new Map(), mentions: [], sources: new Map(),
   cursor: {}, me: null, csrf: sessionStorage.getItem('yuqing-csrf') || ''};
 const GRADES = {0: '未定级', 1: 'I 特别重大', 2: 'II 重大', 3: 'III 较大', 4: 'IV 一般'};
@@ -320,7 +321,7 @@ document.getElementById('logout').addEventListener('click', async () => { try { 
 api('GET', '/api/v1/me').then(me => {
   S.me = me.user || me;
   if (me.csrf_token) { S.csrf = me.csrf_token; sessionStorage.setItem('yuqing-csrf', me.csrf_token); }
-  document.getElementById('me').textContent = (S.me.display_name || S.me.username || '') + (S.me.roles ? '（' + S.me.roles.join('、') + '）' : '');
+  document.getElementById('me').textContent = (S.me.display_name || S.me.username || '') + (S.me.roles ? '（' + S.me.roles.map(r => ROLE_NAMES[r] || r).join('、') + '）' : '');
 }).catch(() => {});
 connect();
 render();

@@ -1,0 +1,66 @@
+// Browser test of the console: sign in, watch a drill's alert arrive live,
+// open an incident, grade it II, watch the 5-hour countdown tick, record
+// the statement and see the clock stop. Screenshots go to SHOTS.
+// Env: URL, USERNAME, PASSWORD, SHOTS, CHROMIUM (default /usr/bin/chromium).
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const url = process.env.URL, shots = process.env.SHOTS || 'screenshots';
+mkdirSync(shots, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let step = 0;
+const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
+const shot = async (name) => page.screenshot({ path: `${shots}/${String(++step).padStart(2, '0')}-${name}.png`, fullPage: true });
+const fail = async (msg) => { await shot('failure'); console.error('FAIL: ' + msg); await browser.close(); process.exit(1); };
+page.on('pageerror', (e) => console.error('page error:', e.message));
+
+try {
+  await page.goto(url + '/');
+  await page.waitForURL(/\/login/, { timeout: 10000 });
+  await page.fill('#username', process.env.USERNAME);
+  await page.fill('#password', 'wrong-password-123');
+  await page.click('#login-submit');
+  await page.waitForSelector('#login-error:not(:empty)', { timeout: 10000 });
+  await shot('login-refused');
+  await page.fill('#password', process.env.PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 10000 });
+  await page.waitForSelector('#conn.ok', { timeout: 10000 });
+  await shot('signed-in');
+
+  // The drill started by the test runner: its alert appears without a reload.
+  await page.waitForSelector('#alerts .alert', { timeout: 90000 });
+  await shot('alert-live');
+
+  await page.click('#alerts .alert button.act');
+  await page.waitForURL(/#\/incident\//, { timeout: 10000 });
+  await page.waitForSelector('#actions', { timeout: 10000 });
+  await shot('incident-opened');
+
+  await page.selectOption('#actions select[name=grade]', '2');
+  await page.fill('#actions input[name=reason]', '演练：网传有人员受伤，定为重大');
+  await page.click('#actions form:has(select[name=grade]) button');
+  const statement = '#clocks [data-clock=statement] .countdown';
+  await page.waitForSelector(statement, { timeout: 10000 });
+  await page.waitForFunction((sel) => /剩余|已超时/.test(document.querySelector(sel)?.textContent || ''), statement, { timeout: 10000 });
+  const first = await page.textContent(statement);
+  await page.waitForFunction(([sel, before]) => (document.querySelector(sel)?.textContent || '') !== before, [statement, first], { timeout: 5000 });
+  const second = await page.textContent(statement);
+  if (!/剩余 [45]:\d\d:\d\d/.test(first)) await fail('5-hour countdown shows ' + first);
+  await shot('countdown-ticking');
+
+  await page.fill('#actions input[name=channel]', '政务微博');
+  await page.fill('#actions input[name=url]', 'https://weibo.example.gov.cn/status/1');
+  await page.fill('#actions input[name=text]', '关于城东区异味情况的通报（演练）');
+  await page.click('#actions form:has(input[name=url]) button');
+  await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent || '') === '按时完成', statement, { timeout: 10000 });
+  await page.waitForSelector('#timeline li:has-text("发布权威信息")', { timeout: 10000 });
+  await shot('clock-stopped');
+  console.log(`ok: countdown ${first} → ${second}, statement clock stopped; ${step} screenshots in ${shots}`);
+  await browser.close();
+} catch (e) {
+  await fail(e.message);
+}
