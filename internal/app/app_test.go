@@ -26,7 +26,7 @@ import (
 )
 
 // startApp runs every role in-process on the embedded default.
-func startApp(t *testing.T, cfg Config) (addr string, stop func() error) {
+func startApp(t testing.TB, cfg Config) (addr string, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	ready := make(chan string, 1)
@@ -97,7 +97,7 @@ const testPassword = "值班-test-密码-2026"
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 // addUser creates a console account in cfg's log, as `yuqing user add` does.
-func addUser(t *testing.T, cfg Config, username string, roles ...string) {
+func addUser(t testing.TB, cfg Config, username string, roles ...string) {
 	t.Helper()
 	log, err := OpenLog(t.Context(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -110,7 +110,7 @@ func addUser(t *testing.T, cfg Config, username string, roles ...string) {
 }
 
 // signIn logs in and returns the session cookie header.
-func signIn(t *testing.T, addr, username, password string) string {
+func signIn(t testing.TB, addr, username, password string) string {
 	t.Helper()
 	resp, err := http.Post("http://"+addr+"/api/v1/login", "application/json", strings.NewReader(fmt.Sprintf(`{"username":%q,"password":%q}`, username, password)))
 	if err != nil {
