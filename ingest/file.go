@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"yuqing/ingest/normalize"
 	"yuqing/internal/mention"
 )
 
@@ -49,6 +50,10 @@ func ReadJSONL(ctx context.Context, r io.Reader, name string, log Appender, batc
 			continue
 		}
 		m, err := mention.Decode(line, now())
+		if err == nil {
+			normalize.Mention(&m, nil)
+			err = m.Validate(now())
+		}
 		if err != nil {
 			bad = append(bad, mention.Rejected{Index: st.Lines, Reason: fmt.Sprintf("line %d: %v", st.Lines, err), Raw: string(line)})
 		} else {

@@ -72,6 +72,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Not even JSON: keep the payload as one dead letter.
 		bad = []mention.Rejected{{Index: 0, Reason: err.Error(), Raw: string(body)}}
 	}
+	good, bad = Clean(good, bad, now)
 	if err := Write(r.Context(), h.Log, good, bad, "http", "ingest:http", now); err != nil {
 		h.Logger.Error("ingest write failed", "err", err, "mentions", len(good), "rejected", len(bad))
 		reply(w, http.StatusServiceUnavailable, Response{Accepted: []string{}, Error: "the log did not accept the batch; nothing was accepted, retry"})

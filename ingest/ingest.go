@@ -5,10 +5,12 @@
 package ingest
 
 import (
+	"encoding/json"
 	"context"
 	"fmt"
 	"time"
 
+	"yuqing/ingest/normalize"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/mention"
@@ -53,6 +55,25 @@ func DeadLetters(bad []mention.Rejected, source, actor string, now time.Time) ([
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// Clean applies the connectors' normalisation (ingest/normalize: HTML to
+// text, full- to half-width, Traditional to Simplified, canonical URLs and
+// IDs, times in UTC) to decoded mentions, and moves any that no longer
+// validate into the dead letters with the reason. It works in place.
+func Clean(good []mention.Mention, bad []mention.Rejected, now time.Time) ([]mention.Mention, []mention.Rejected) {
+	out := good[:0]
+	for i := range good {
+		m := good[i]
+		normalize.Mention(&m, nil)
+		if err := m.Validate(now); err != nil {
+			raw, _ := json.Marshal(good[i])
+			bad = append(bad, mention.Rejected{Index: i, Reason: "after normalisation: " + err.Error(), Raw: string(raw)})
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, bad
 }
 
 // Write appends dead letters first, then the mentions; it returns when the

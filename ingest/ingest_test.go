@@ -154,3 +154,27 @@ func TestReadJSONL(t *testing.T) {
 		t.Fatalf("dead letters %+v", dl)
 	}
 }
+
+// Decoded mentions are cleaned before they reach the log: markup becomes
+// text, full-width becomes half-width, Traditional becomes Simplified; one
+// that is empty after cleaning is a dead letter with the reason.
+func TestCleanNormalisesAndRejects(t *testing.T) {
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	good := []mention.Mention{
+		{ID: "1", Platform: "news", Text: "<p>城東化工廠&nbsp;異味　ＡＢＣ１２３</p>", URL: "HTTPS://News.Example.cn/a?utm_source=x&id=7", PublishedAt: now},
+		{ID: "2", Platform: "forum", Text: "<br/>", PublishedAt: now},
+	}
+	good, bad := Clean(good, nil, now)
+	if len(good) != 1 || len(bad) != 1 {
+		t.Fatalf("good %+v bad %+v", good, bad)
+	}
+	if good[0].Text != "城东化工厂 异味 ABC123" {
+		t.Errorf("text %q", good[0].Text)
+	}
+	if good[0].URL != "https://news.example.cn/a?id=7" {
+		t.Errorf("url %q", good[0].URL)
+	}
+	if !strings.Contains(bad[0].Reason, "after normalisation") || !strings.Contains(bad[0].Raw, "forum") {
+		t.Errorf("rejected %+v", bad[0])
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"yuqing/ingest"
 	"yuqing/internal/event"
+	"yuqing/ingest/normalize"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/mention"
 )
@@ -361,6 +362,7 @@ func (r *Runner) read(ctx context.Context, st *run) (Batch, error) {
 // the dead letters: a buggy connector must not put bad mentions in the log.
 func (r *Runner) sanitize(st *run, b *Batch) {
 	now := r.opt.Clock()
+	loc, _ := st.sc.Location() // validated with the config
 	good := b.Mentions[:0:0]
 	for i, m := range b.Mentions {
 		if m.Source == "" {
@@ -369,7 +371,7 @@ func (r *Runner) sanitize(st *run, b *Batch) {
 				m.Source = st.sc.Name
 			}
 		}
-		m.Normalize()
+		normalize.Mention(&m, loc)
 		if err := m.Validate(now); err != nil {
 			raw, _ := json.Marshal(m)
 			b.Rejected = append(b.Rejected, mention.Rejected{Index: i, Reason: err.Error(), Raw: string(raw)})
