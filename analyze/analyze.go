@@ -22,6 +22,7 @@ import (
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
 	"yuqing/analyze/sentiment"
+	"yuqing/ingest/dedupe"
 	"yuqing/internal/analytics"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
@@ -42,6 +43,10 @@ type Analyzed struct {
 	Topic       string           `json:"topic,omitempty"`
 	NewTopic    bool             `json:"new_topic,omitempty"`
 	SourceEvent string           `json:"source_event,omitempty"` // ID of the mention.ingested.v1 event
+	// Duplicate marks the same post seen again (exact_id: not counted
+	// again), the same page by another link (exact_url) or a repost or
+	// copied text (near, 洗稿), with the first copy seen.
+	Duplicate *dedupe.Verdict `json:"duplicate,omitempty"`
 }
 
 // Enricher is the stateless stage. Safe for concurrent use.
@@ -180,6 +185,12 @@ func (a *Analyzer) replay(ctx context.Context, tr *Tracker) (*Tracker, error) {
 				return errNotSinglePartition
 			}
 			if seen++; seen <= skip {
+				var an struct {
+					Mention mention.Mention `json:"mention"`
+				}
+				if json.Unmarshal(r.Event.Payload, &an) == nil {
+					tr.Remember(an.Mention)
+				}
 				continue
 			}
 			var an Analyzed
@@ -234,7 +245,9 @@ func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batc
 		res := a.Enricher.Enrich(m)
 		res.SourceEvent = r.Event.ID
 		out := tr.Track(&res)
-		rows = append(rows, Row(res, r.Event.Recorded))
+		if res.Duplicate == nil || res.Duplicate.Kind != dedupe.ExactID {
+			rows = append(rows, Row(res, r.Event.Recorded))
+		}
 		if err := emit(&analyzed, event.MentionAnalyzed, r.Event.Key, r.Event.Time, res); err != nil {
 			return err
 		}

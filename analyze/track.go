@@ -11,6 +11,8 @@ import (
 	"yuqing/analyze/sentiment"
 	"yuqing/analyze/spike"
 	"yuqing/analyze/topic"
+	"yuqing/ingest/dedupe"
+	"yuqing/internal/mention"
 )
 
 // Topic event types.
@@ -91,6 +93,7 @@ type TrackerConfig struct {
 	Topic       topic.Config
 	Spike       spike.Config
 	Alert       alert.Policy
+	Dedupe      dedupe.Config
 	Sensitive   func(schemeID string) bool // schemes whose hits weigh more; may be nil
 	MaxSamples  int                        // evidence kept per topic (default 40)
 	DormantIdle time.Duration              // lifecycle "dormant" after this quiet time (default 6h)
@@ -103,6 +106,7 @@ type TrackerConfig struct {
 type Tracker struct {
 	cfg     TrackerConfig
 	clus    *topic.Clusterer
+	dups    *dedupe.Detector // exact and near duplicates, in log order
 	topics  *spike.Detector
 	schemes *spike.Detector
 	alerts  *alert.Alerter
@@ -130,12 +134,16 @@ func NewTracker(cfg TrackerConfig) *Tracker {
 	if cfg.DormantIdle == 0 {
 		cfg.DormantIdle = 6 * time.Hour
 	}
-	t := &Tracker{cfg: cfg, topics: spike.New(cfg.Spike), schemes: spike.New(cfg.Spike), alerts: alert.New(cfg.Alert), stats: map[string]*topicState{}}
+	t := &Tracker{cfg: cfg, dups: dedupe.New(cfg.Dedupe), topics: spike.New(cfg.Spike), schemes: spike.New(cfg.Spike), alerts: alert.New(cfg.Alert), stats: map[string]*topicState{}}
 	tc := cfg.Topic
 	tc.OnRetire = func(tp topic.Topic) { t.retired = append(t.retired, tp) }
 	t.clus = topic.New(tc)
 	return t
 }
+
+// Remember shows the duplicate detector a mention that a snapshot already
+// covers, so verdicts after a restore are the ones a full replay gives.
+func (t *Tracker) Remember(m mention.Mention) { t.dups.Check(m) }
 
 // Active is the number of topics in the active window.
 func (t *Tracker) Active() int { return len(t.stats) }
@@ -146,6 +154,15 @@ func (t *Tracker) Track(a *Analyzed) Output {
 	var out Output
 	t.processed++
 	m := a.Mention
+	if v := t.dups.Check(m); v.Duplicate() {
+		a.Duplicate = &v
+		if v.Kind == dedupe.ExactID {
+			// The same post again (a source re-read after a crash, a
+			// webhook retried): recorded, never counted twice.
+			a.Topic, _ = t.clus.TopicOf(m.ID)
+			return out
+		}
+	}
 	if m.PublishedAt.After(t.now) {
 		t.now = m.PublishedAt
 	}

@@ -141,3 +141,44 @@ func TestTrackerReplayIsIdentical(t *testing.T) {
 		t.Fatalf("flush retired %d of %d topics", len(out.Retired), len(b.stats))
 	}
 }
+
+// The same post twice is recorded as exact_id and counted once; a copied
+// text (洗稿) on another platform is marked near with the first copy, and
+// still counts as volume of its story.
+func TestTrackerMarksDuplicates(t *testing.T) {
+	items := stream()
+	var first Analyzed
+	for _, a := range items {
+		if a.Mention.ID == "weibo:100" {
+			first = a
+		}
+	}
+	again := first
+	again.Mention.PublishedAt = first.Mention.PublishedAt.Add(time.Hour)
+	copied := first
+	copied.Mention.ID, copied.Mention.Platform = "forum:copy", "forum"
+	copied.Mention.Text = "【转】" + first.Mention.Text
+	copied.Mention.PublishedAt = first.Mention.PublishedAt.Add(61 * time.Minute)
+	items = append(items, again, copied)
+	tr, assigned, _ := runStream(t, items)
+	chem := tr.Resolve(assigned[0])
+	before := tr.summary(tr.stats[chem]).Mentions
+
+	a := again
+	tr2, _, _ := runStream(t, items[:len(items)-2])
+	tr2.Track(&a)
+	if a.Duplicate == nil || a.Duplicate.Kind != "exact_id" || a.Duplicate.FirstID != "weibo:100" || tr2.Resolve(a.Topic) != tr2.Resolve(assigned[0]) {
+		t.Fatalf("repeat: %+v topic %s", a.Duplicate, a.Topic)
+	}
+	if got := tr2.summary(tr2.stats[tr2.Resolve(a.Topic)]).Mentions; got != len(items)-2-4 {
+		t.Fatalf("chemical story counts %d mentions after a repeat, want %d", got, len(items)-2-4)
+	}
+	c := copied
+	tr2.Track(&c)
+	if c.Duplicate == nil || c.Duplicate.Kind != "near" || c.Duplicate.FirstID != "weibo:100" {
+		t.Fatalf("copy: %+v", c.Duplicate)
+	}
+	if before != len(items)-4-1 {
+		t.Fatalf("story counts %d, want %d (the copy counts, the repeat does not)", before, len(items)-4-1)
+	}
+}

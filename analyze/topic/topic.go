@@ -859,6 +859,16 @@ func (c *Clusterer) Resolve(id string) string {
 	return id
 }
 
+// TopicOf is the topic that holds an item, while its topic is active and
+// the item among those it keeps.
+func (c *Clusterer) TopicOf(itemID string) (string, bool) {
+	tp, ok := c.items[itemID]
+	if !ok {
+		return "", false
+	}
+	return tp.id, true
+}
+
 // Lookup returns a snapshot of an active topic.
 func (c *Clusterer) Lookup(id string) (Topic, bool) {
 	tp, ok := c.byID[id]
