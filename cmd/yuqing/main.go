@@ -112,7 +112,17 @@ func runRoles(ctx context.Context, name string, args []string, getenv func(strin
 	if err != nil {
 		return err
 	}
-	return app.Run(ctx, cfg, app.Options{Roles: roles, Logger: logger})
+	return app.Run(ctx, cfg, app.Options{Roles: roles, Logger: logger, AfterSourceWrite: failpoint(getenv)})
+}
+
+// failpoint reads YUQING_FAILPOINT, which only crash tests set:
+// "source-after-write" kills the process with SIGKILL once a pull source's
+// batch is in the log and before its cursor is.
+func failpoint(getenv func(string) string) func(string) {
+	if getenv("YUQING_FAILPOINT") != "source-after-write" {
+		return nil
+	}
+	return func(string) { syscall.Kill(os.Getpid(), syscall.SIGKILL) }
 }
 
 func runAnalyze(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
@@ -143,7 +153,7 @@ func runIngest(ctx context.Context, args []string, stdout io.Writer, getenv func
 		return err
 	}
 	if file == "" {
-		return app.Run(ctx, cfg, app.Options{Roles: []string{app.RoleIngest}, Logger: logger})
+		return app.Run(ctx, cfg, app.Options{Roles: []string{app.RoleIngest}, Logger: logger, AfterSourceWrite: failpoint(getenv)})
 	}
 	if err := cfg.Validate(); err != nil {
 		return err

@@ -66,6 +66,11 @@ type Options struct {
 
 	Actor  string // actor of the events written (default "ingest:source")
 	Logger *slog.Logger
+
+	// AfterWrite, if set, is called when a batch is in the log and before
+	// its cursor is: the window a crash re-reads. The crash test kills the
+	// process here.
+	AfterWrite func(source string)
 }
 
 func (o *Options) defaults() {
@@ -318,6 +323,9 @@ func (r *Runner) runSource(ctx context.Context, sc SourceConfig, src Source, cur
 		r.sanitize(st, &b)
 		if !r.write(ctx, st, b) {
 			return
+		}
+		if r.opt.AfterWrite != nil && b.Len() > 0 {
+			r.opt.AfterWrite(sc.Name)
 		}
 		if b.Cursor != "" && b.Cursor != st.committed {
 			if err := r.appendCursor(ctx, sc.Name, b.Cursor); err != nil {

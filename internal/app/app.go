@@ -53,6 +53,9 @@ type Options struct {
 	// Ready, if set, is called with the listen address once every role runs.
 	Ready func(addr string)
 	Now   func() time.Time
+	// AfterSourceWrite, if set, runs when a pull source's batch is in the
+	// log and before its cursor is (crash tests kill the process there).
+	AfterSourceWrite func(source string)
 }
 
 func (o Options) has(role string) bool {
@@ -128,6 +131,10 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	var con *consoleParts
 	if opts.has(RoleIngest) {
 		mux.Handle("POST /api/v1/mentions", &ingest.Handler{Log: log, Token: cfg.IngestToken, Now: opts.Now, Logger: logger})
+		if err := startSources(wctx, workers, cfg, log, opts.AfterSourceWrite, logger); err != nil {
+			workers.stop()
+			return err
+		}
 	}
 	if opts.has(RoleRespond) {
 		rf, err := LoadRespondFile(cfg.RespondConfig)

@@ -311,3 +311,34 @@ func TestDrillOpensGradedIncident(t *testing.T) {
 		time.Sleep(100 * time.Millisecond) // polling for the pipeline
 	}
 }
+
+// Sources sit in the main config, in a sources file, or make up a config
+// file of their own (a bare list); a bad one is refused with its name.
+func TestSourcesConfig(t *testing.T) {
+	dir := t.TempDir()
+	main := filepath.Join(dir, "yuqing.yaml")
+	os.WriteFile(main, []byte("addr: 127.0.0.1:9999\nsources:\n  - {name: gov-news, type: rss, url: 'https://news.example.gov.cn/rss.xml', platform: news}\nhost_rates: {news.example.gov.cn: 2/s}\n"), 0o644)
+	extra := filepath.Join(dir, "sources.yaml")
+	os.WriteFile(extra, []byte("- {name: weibo-kw, type: rss, url: 'https://rsshub.example.gov.cn/weibo/keyword/化工厂', platform: weibo, interval: 2m}\n"), 0o644)
+	cfg, _, err := Load("serve", []string{"--config", main, "--sources", extra}, func(string) string { return "" }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := cfg.SourceConfig()
+	if err != nil || len(sc.Sources) != 2 || sc.Sources[1].Name != "weibo-kw" || sc.HostRates["news.example.gov.cn"] != 2 || cfg.Addr != "127.0.0.1:9999" {
+		t.Fatalf("%+v %v", sc, err)
+	}
+	if err := Sources(nil).Check(sc); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err = Load("ingest", []string{"--config", extra}, func(string) string { return "" }, nil)
+	if err != nil || len(cfg.Sources) != 1 {
+		t.Fatalf("bare list as config: %+v %v", cfg.Sources, err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("- {name: broken, type: rss, url: 'ftp://x'}\n"), 0o644)
+	cfg, _, _ = Load("ingest", []string{"--config", bad}, func(string) string { return "" }, nil)
+	if _, err := cfg.SourceConfig(); err == nil || !strings.Contains(err.Error(), "broken") {
+		t.Fatalf("bad source: %v", err)
+	}
+}

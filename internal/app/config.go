@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"yuqing/ingest/source"
 )
 
 // Config is everything a yuqing process needs. Values come, each overriding
@@ -35,6 +37,14 @@ type Config struct {
 	SentimentModel string   `yaml:"sentiment_model"` // a model from yuqing train sentiment; empty: the lexicon
 	RespondConfig  string   `yaml:"respond_config"`  // deadlines, work-order rules, calendar, notification receivers and routes
 	ConsoleURL     string   `yaml:"console_url"`     // public URL of the console, for links in notifications
+
+	// Pull sources (connectors) the ingest role runs: inline here, and/or
+	// in a sources file (--sources). A config file that is a bare YAML
+	// list is read as the sources.
+	Sources         []source.SourceConfig  `yaml:"sources"`
+	HostRates       map[string]source.Rate `yaml:"host_rates"`
+	DefaultHostRate source.Rate            `yaml:"default_host_rate"`
+	SourcesFile     string                 `yaml:"sources_file"`
 
 	Drill         bool    `yaml:"drill"`          // play a drill scenario into this server (demo and training)
 	DrillScenario string  `yaml:"drill_scenario"` // which one
@@ -95,6 +105,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(listFlag{&c.UserDicts}, "user-dicts", "segmentation user dictionaries, comma-separated files")
 	fs.StringVar(&c.RespondConfig, "respond-config", c.RespondConfig, "YAML: deadline policy, work-order rules, holiday calendar, notification receivers and routes (see deploy/respond.example.yaml)")
 	fs.StringVar(&c.ConsoleURL, "console-url", c.ConsoleURL, "public URL of the console, used in notification links")
+	fs.StringVar(&c.SourcesFile, "sources", c.SourcesFile, "YAML file of pull sources (feeds, Weibo API, boards, files) the ingest role runs; they may also sit in --config")
 	fs.BoolVar(&c.Drill, "drill", c.Drill, "play a drill (舆情演练) into this server: synthetic mentions marked as drill, alerts open graded incidents so clocks run")
 	fs.StringVar(&c.DrillScenario, "drill-scenario", c.DrillScenario, "drill scenario (yuqing drill --list)")
 	fs.Float64Var(&c.DrillSpeed, "drill-speed", c.DrillSpeed, "drill speed: 60 = one simulated minute each second")
@@ -111,9 +122,17 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 		if err != nil {
 			return cfg, nil, fmt.Errorf("reading config: %w", err)
 		}
+		var node yaml.Node
+		if err := yaml.Unmarshal(b, &node); err != nil {
+			return cfg, nil, fmt.Errorf("config %s: %w", path, err)
+		}
 		dec := yaml.NewDecoder(strings.NewReader(string(b)))
 		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is fine
+		var target any = &cfg
+		if len(node.Content) > 0 && node.Content[0].Kind == yaml.SequenceNode {
+			target = &cfg.Sources // sources.yaml as a bare list
+		}
+		if err := dec.Decode(target); err != nil && !errors.Is(err, io.EOF) { // an empty file is fine
 			return cfg, nil, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
@@ -153,6 +172,35 @@ func configPath(args []string, getenv func(string) string) string {
 		}
 	}
 	return getenv("YUQING_CONFIG")
+}
+
+// SourceConfig is every pull source: the inline ones, then the sources file's.
+func (c Config) SourceConfig() (source.Config, error) {
+	sc := source.Config{Sources: c.Sources, HostRates: c.HostRates, DefaultHostRate: c.DefaultHostRate}
+	if c.SourcesFile != "" {
+		f, err := source.LoadConfig(c.SourcesFile, nil)
+		if err != nil {
+			return sc, err
+		}
+		sc.Sources = append(append([]source.SourceConfig(nil), sc.Sources...), f.Sources...)
+		if len(f.HostRates) > 0 {
+			hr := map[string]source.Rate{}
+			for h, r := range sc.HostRates {
+				hr[h] = r
+			}
+			for h, r := range f.HostRates {
+				hr[h] = r
+			}
+			sc.HostRates = hr
+		}
+		if f.DefaultHostRate != 0 {
+			sc.DefaultHostRate = f.DefaultHostRate
+		}
+	}
+	if len(sc.Sources) == 0 {
+		return sc, nil
+	}
+	return sc, sc.Validate()
 }
 
 // Validate reports a config that cannot run.
