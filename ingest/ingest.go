@@ -5,8 +5,8 @@
 package ingest
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 

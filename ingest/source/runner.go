@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"yuqing/ingest"
-	"yuqing/internal/event"
 	"yuqing/ingest/normalize"
+	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/mention"
 )
