@@ -53,6 +53,7 @@ type Segmenter struct {
 
 type state struct {
 	seg     *gse.Segmenter
+	dag     *dagIndex // gse's cut without HMM, faster
 	stop    map[string]struct{}
 	idf     map[string]float64
 	idfMed  float64 // IDF given to words the table lacks
@@ -138,6 +139,9 @@ func (s *Segmenter) Reload() error {
 		seg.CalcToken()
 	}
 	st.nwords = seg.Dict.NumTokens()
+	if !s.cfg.HMM {
+		st.dag = newDAGIndex(seg.Dict)
+	}
 	s.stamps = s.stampDicts()
 	s.cur.Store(st)
 	s.logger.Info("segmenter loaded", "words", st.nwords, "user_words", added, "took", time.Since(start).Round(time.Millisecond))
@@ -190,8 +194,23 @@ func addWords(seg *gse.Segmenter, path string, r io.Reader) (int, error) {
 // whitespace or bare numbers. The result is in text order.
 func (s *Segmenter) Tokens(text string) []string {
 	st := s.cur.Load()
-	words := st.seg.Cut(hanzi.Fold(text), s.cfg.HMM)
-	out := words[:0]
+	folded := hanzi.Fold(text)
+	var words []string
+	size := 0
+	if st.dag != nil {
+		b := dagBufs.Get().(*dagBuf)
+		cut, ok := st.dag.cut(folded, b, b.words[:0])
+		if ok {
+			words = cut
+			defer func() { b.words = cut[:0]; dagBufs.Put(b) }()
+		} else {
+			dagBufs.Put(b)
+		}
+	}
+	if words == nil {
+		words = st.seg.Cut(folded, s.cfg.HMM)
+	}
+	out := make([]string, 0, len(words)/2+1)
 	for _, w := range words {
 		w = strings.TrimSpace(w)
 		if w == "" || !meaningful(w) {
@@ -202,9 +221,23 @@ func (s *Segmenter) Tokens(text string) []string {
 			continue
 		}
 		out = append(out, w)
+		size += len(w)
+	}
+	// The kept words share one fresh buffer: they outlive the text (topics
+	// keep words) and must not pin it, nor the scratch space.
+	var sb strings.Builder
+	sb.Grow(size)
+	for _, w := range out {
+		sb.WriteString(w)
+	}
+	all := sb.String()
+	for i, w := range out {
+		out[i], all = all[:len(w)], all[len(w):]
 	}
 	return out
 }
+
+var dagBufs = sync.Pool{New: func() any { return new(dagBuf) }}
 
 // meaningful is false for punctuation, symbols and bare numbers.
 func meaningful(w string) bool {

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"yuqing/internal/hanzi"
 )
 
 var (
@@ -139,5 +142,60 @@ func TestGolden(t *testing.T) {
 	}
 	if string(want) != out.String() {
 		t.Fatalf("segmentation differs from %s (run go test -update after checking):\n%s", golden, out.String())
+	}
+}
+
+// The fast cut is gse's Cut(text, false), word for word: on the golden
+// corpus, on awkward inputs the project writes, and — when the shared Weibo
+// evaluation sets sit beside the repository — on every post in them.
+func TestFastCutEqualsGse(t *testing.T) {
+	s := seg(t)
+	st := s.cur.Load()
+	texts := []string{
+		"", "a", "A1", "ＡＢＣ１２３全角", "iPhone15Pro发布会上海站2026年11月23日", "转发微博 //@城东居民: [怒][怒]太过分了！！！http://t.cn/A6abcXyZ",
+		"化工厂化工厂化工厂", "的的的的", "😀😀表情😀", "長江大橋上車流", "一二三四五六七八九十百千万亿", "  空格  和\t制表\n换行  ",
+		"abc中文def中文123", "COVID-19疫情防控", "#城东化工厂异味# 【权威发布】区生态环境局回应", "\u200b零宽\u200d字符",
+	}
+	if b, err := os.ReadFile(filepath.Join("testdata", "corpus.txt")); err == nil {
+		texts = append(texts, strings.Split(string(b), "\n")...)
+	}
+	for _, name := range []string{"clustering.jsonl", "sentiment_weibo2018.jsonl"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "data", "eval-dev", name))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			var x struct{ Text string }
+			if json.Unmarshal([]byte(line), &x) == nil {
+				texts = append(texts, x.Text)
+			}
+		}
+	}
+	var buf dagBuf
+	differ := 0
+	for _, text := range texts {
+		folded := hanzi.Fold(text)
+		fast, ok := st.dag.cut(folded, &buf, nil)
+		if !ok {
+			t.Errorf("valid text refused: %q", text)
+			continue
+		}
+		slow := st.seg.Cut(folded, false)
+		if !slices.Equal(fast, slow) {
+			if differ++; differ <= 5 {
+				t.Errorf("cut of %q:\nfast %q\ngse  %q", text, fast, slow)
+			}
+		}
+	}
+	if differ > 0 {
+		t.Fatalf("%d of %d texts cut differently", differ, len(texts))
+	}
+	t.Logf("%d texts cut identically", len(texts))
+	// Lower-casing first (as gse does) turns invalid bytes into U+FFFD.
+	if fast, _ := st.dag.cut("bad \xff utf8", &buf, nil); !slices.Equal(fast, st.seg.Cut("bad \xff utf8", false)) {
+		t.Errorf("invalid UTF-8: %q vs gse %q", fast, st.seg.Cut("bad \xff utf8", false))
+	}
+	if got := s.Tokens("bad \xff utf8 化工厂"); !slices.Contains(got, "化工厂") {
+		t.Errorf("invalid UTF-8 text: %v", got)
 	}
 }

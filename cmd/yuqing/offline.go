@@ -346,7 +346,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog
 	}
 	seg := enr.Seg
 	tokens := make([][]string, len(ms))
-	report("segment (gse, no HMM)", 1, timeIt(func() {
+	report("segment (gse dict, no HMM)", 1, timeIt(func() {
 		for r := 0; r < *repeat; r++ {
 			for i, x := range ms {
 				tokens[i] = seg.Tokens(x.Mention.Text)
