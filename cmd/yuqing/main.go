@@ -145,12 +145,17 @@ func runAnalyze(ctx context.Context, args []string, stdout io.Writer, getenv fun
 }
 
 func runIngest(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
-	var file string
+	var file, orders, channel string
 	cfg, _, err := app.Load("ingest", args, getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&file, "file", "", "import this JSONL file of mentions into the log and exit")
+		fs.StringVar(&orders, "hotline", "", "import 12345 hotline / message-board work orders (.csv, .xlsx or .json) and exit; they start working-day clocks")
+		fs.StringVar(&channel, "channel", "12345", "channel of rows that do not say: 12345 or 留言板")
 	})
 	if err != nil {
 		return err
+	}
+	if orders != "" {
+		return importOrders(ctx, cfg, orders, channel, stdout, logger)
 	}
 	if file == "" {
 		return app.Run(ctx, cfg, app.Options{Roles: []string{app.RoleIngest}, Logger: logger, AfterSourceWrite: failpoint(getenv)})

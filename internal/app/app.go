@@ -152,6 +152,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			dk.Wait()
 			return err
 		})
+		followIntake(wctx, workers, log, dk, logger)
 		con, err = startConsole(wctx, workers, mux, cfg, log, store, reg, dk, opts.Now, logger)
 		if err != nil {
 			workers.stop()

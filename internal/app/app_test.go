@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"yuqing/analyze"
+	"yuqing/ingest/hotline"
 	"yuqing/internal/analytics"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
@@ -43,7 +45,9 @@ func startApp(t testing.TB, cfg Config) (addr string, stop func() error) {
 		cancel()
 		t.Fatal("app not ready after 60 s")
 	}
-	return addr, func() error { cancel(); return <-done }
+	var once sync.Once
+	var err error
+	return addr, func() error { once.Do(func() { cancel(); err = <-done }); return err }
 }
 
 func TestPostedMentionReachesFeedAndStore(t *testing.T) {
@@ -340,5 +344,101 @@ func TestSourcesConfig(t *testing.T) {
 	cfg, _, _ = Load("ingest", []string{"--config", bad}, func(string) string { return "" }, nil)
 	if _, err := cfg.SourceConfig(); err == nil || !strings.Contains(err.Error(), "broken") {
 		t.Fatalf("bad source: %v", err)
+	}
+}
+
+// A 12345 export submitted by the ingest side opens work orders with
+// working-day clocks at the desk; an order the export says was answered is
+// closed at once; the caller's phone never reaches the log.
+func TestHotlineExportOpensWorkOrders(t *testing.T) {
+	cfg := Defaults()
+	cfg.Data = t.TempDir()
+	cfg.Addr = "127.0.0.1:0"
+	addUser(t, cfg, "duty", auth.RoleDutyOfficer)
+	f, err := os.Open(filepath.Join("..", "..", "ingest", "hotline", "testdata", "12345_utf8_bom.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, bad, err := hotline.ReadCSV(f, hotline.Options{})
+	f.Close()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	log, err := OpenLog(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The export's dates are fixed: move them to yesterday so none is in the future.
+	shift := time.Now().Add(-24 * time.Hour).Sub(recs[len(recs)-1].ReceivedAt)
+	for i := range recs {
+		recs[i].ReceivedAt = recs[i].ReceivedAt.Add(shift)
+		if !recs[i].AnsweredAt.IsZero() {
+			recs[i].AnsweredAt = recs[i].AnsweredAt.Add(shift)
+		}
+	}
+	future := recs[0]
+	future.OrderID, future.ReceivedAt = "GD-FUTURE", time.Now().Add(48*time.Hour)
+	recs = append(recs, future)
+	ids, err := hotline.Submit(t.Context(), log, recs, bad, "hotline:test", "ingest:hotline", time.Now().Add(72*time.Hour))
+	log.Close()
+	if err != nil || len(ids) != len(recs) {
+		t.Fatalf("submitted %v: %v", ids, err)
+	}
+	addr, stop := startApp(t, cfg)
+	defer stop()
+	cookie := signIn(t, addr, "duty", testPassword)
+	get := func(id string) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/v1/workorders/"+id, nil)
+		req.Header.Set("Cookie", cookie)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		json.NewDecoder(resp.Body).Decode(&v)
+		return resp.StatusCode, v
+	}
+	refused := ids[len(ids)-1]
+	ids, recs = ids[:len(ids)-1], recs[:len(recs)-1]
+	for i, id := range ids {
+		var v map[string]any
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			code, body := get(id)
+			if code == http.StatusOK {
+				v = body
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("work order %s never opened (%d %v)", id, code, body)
+			}
+			time.Sleep(100 * time.Millisecond) // polling the desk's consumer
+		}
+		raw, _ := json.Marshal(v)
+		if strings.Contains(string(raw), "13812345678") {
+			t.Fatalf("phone number in clear: %s", raw)
+		}
+		if recs[i].Answered() && v["status"] == "open" {
+			t.Errorf("answered order %s still open: %s", id, raw)
+		}
+		if !recs[i].Answered() && !strings.Contains(string(raw), "due") {
+			t.Errorf("open order %s without clocks: %s", id, raw)
+		}
+	}
+	if code, _ := get(refused); code != http.StatusNotFound {
+		t.Fatalf("an order received in the future was opened: %d", code)
+	}
+	stop()
+	found := false
+	l2, _ := OpenLog(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	defer l2.Close()
+	l2.Replay(t.Context(), eventlog.TopicDeadLetter, func(_ context.Context, b []eventlog.Record) error {
+		for _, r := range b {
+			found = found || strings.Contains(string(r.Event.Payload), "GD-FUTURE")
+		}
+		return nil
+	})
+	if !found {
+		t.Fatal("the refused work order is not in the dead letters")
 	}
 }
