@@ -131,6 +131,10 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	var con *consoleParts
 	if opts.has(RoleIngest) {
 		mux.Handle("POST /api/v1/mentions", &ingest.Handler{Log: log, Token: cfg.IngestToken, Now: opts.Now, Logger: logger})
+		if err := startWebhooks(mux, cfg, log, opts.Now, logger); err != nil {
+			workers.stop()
+			return err
+		}
 		if err := startSources(wctx, workers, cfg, log, opts.AfterSourceWrite, logger); err != nil {
 			workers.stop()
 			return err

@@ -20,6 +20,7 @@ import (
 
 	"yuqing/analyze"
 	"yuqing/ingest/hotline"
+	"yuqing/ingest/webhook"
 	"yuqing/internal/analytics"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
@@ -440,5 +441,66 @@ func TestHotlineExportOpensWorkOrders(t *testing.T) {
 	})
 	if !found {
 		t.Fatal("the refused work order is not in the dead letters")
+	}
+}
+
+// Push endpoints configured under webhooks: a signed mention is accepted
+// only with its signature, and a pushed work order opens at the desk.
+func TestWebhooksInServe(t *testing.T) {
+	cfg := Defaults()
+	cfg.Data = t.TempDir()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Webhooks.Endpoints = []webhook.EndpointConfig{{Name: "city-12345", Platform: "hotline", Token: "tok-0123456789abcdef", Secret: "sec-0123456789abcdef"}}
+	addUser(t, cfg, "duty", auth.RoleDutyOfficer)
+	addr, stop := startApp(t, cfg)
+	defer stop()
+	post := func(path string, body string, sign bool) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer tok-0123456789abcdef")
+		if sign {
+			ts := time.Now().Unix()
+			req.Header.Set(webhook.HeaderTimestamp, fmt.Sprint(ts))
+			req.Header.Set(webhook.HeaderSignature, webhook.Sign("sec-0123456789abcdef", ts, []byte(body)))
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	m := `{"id":"7001","text":"市民反映城东路口红绿灯损坏","published_at":"` + time.Now().UTC().Format(time.RFC3339) + `"}`
+	if code, _ := post("/api/v1/hooks/city-12345", m, false); code != http.StatusUnauthorized {
+		t.Fatalf("unsigned push: %d", code)
+	}
+	if code, body := post("/api/v1/hooks/city-12345", m, true); code != http.StatusOK || !strings.Contains(body, "hotline:7001") {
+		t.Fatalf("signed push: %d %s", code, body)
+	}
+	order := `{"order_id":"GD-HOOK-1","received_at":"` + time.Now().Add(-time.Hour).Format(time.RFC3339) + `","category":"投诉","title":"噪音扰民","content":"夜间施工噪音","phone":"13812345678"}`
+	if code, body := post("/api/v1/hooks/city-12345/workorders", order, true); code != http.StatusOK || !strings.Contains(body, "GD-HOOK-1") {
+		t.Fatalf("pushed work order: %d %s", code, body)
+	}
+	cookie := signIn(t, addr, "duty", testPassword)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/v1/workorders/hotline:GD-HOOK-1", nil)
+		req.Header.Set("Cookie", cookie)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			if strings.Contains(string(b), "13812345678") {
+				t.Fatalf("phone in clear: %s", b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pushed work order never opened: %d %s", resp.StatusCode, b)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the desk's consumer
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"yuqing/ingest/source"
+	"yuqing/ingest/webhook"
 )
 
 // Config is everything a yuqing process needs. Values come, each overriding
@@ -45,6 +46,8 @@ type Config struct {
 	HostRates       map[string]source.Rate `yaml:"host_rates"`
 	DefaultHostRate source.Rate            `yaml:"default_host_rate"`
 	SourcesFile     string                 `yaml:"sources_file"`
+	// Push endpoints with per-endpoint tokens and optional HMAC signatures.
+	Webhooks webhook.Config `yaml:"webhooks"`
 
 	Drill         bool    `yaml:"drill"`          // play a drill scenario into this server (demo and training)
 	DrillScenario string  `yaml:"drill_scenario"` // which one

@@ -5,10 +5,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
+	"yuqing/ingest/backfill"
+	"yuqing/ingest/board"
 	"yuqing/ingest/feed"
+	"yuqing/ingest/hotline"
 	"yuqing/ingest/source"
+	"yuqing/ingest/webhook"
+	"yuqing/ingest/weibo"
+	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 )
 
@@ -16,6 +23,9 @@ import (
 func Sources(client *http.Client) source.Registry {
 	reg := source.Registry{}
 	feed.Register(reg, client)
+	weibo.Register(reg, client)
+	board.Register(reg, client)
+	backfill.Register(reg)
 	return reg
 }
 
@@ -43,4 +53,34 @@ func startSources(ctx context.Context, workers *group, cfg Config, log eventlog.
 		return ctx.Err()
 	})
 	return nil
+}
+
+// startWebhooks serves the push endpoints configured under webhooks:
+// mentions at POST /api/v1/hooks/{name}, work orders at
+// POST /api/v1/hooks/{name}/workorders (they reach the desk through the log).
+func startWebhooks(mux *http.ServeMux, cfg Config, log eventlog.Log, now func() time.Time, logger *slog.Logger) error {
+	if len(cfg.Webhooks.Endpoints) == 0 {
+		return nil
+	}
+	eps, err := cfg.Webhooks.Resolve(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("webhooks: %w", err)
+	}
+	mux.Handle(webhook.Pattern, &webhook.Handler{Log: log, Endpoints: eps, MaxBody: cfg.Webhooks.MaxBodyBytes, Now: now, Logger: logger})
+	mux.Handle(webhook.HotlinePattern, &webhook.HotlineHandler{Log: log, Orders: intakeOrders{log}, Endpoints: eps, MaxBody: cfg.Webhooks.MaxBodyBytes, Now: now, Logger: logger})
+	logger.Info("push webhooks ready", "endpoints", len(eps))
+	return nil
+}
+
+// intakeOrders submits pushed work orders to the desk through the log. It
+// is idempotent as the webhook needs: the desk opens an order once.
+type intakeOrders struct{ log eventlog.Log }
+
+func (o intakeOrders) Receive(ctx context.Context, rec hotline.Record, actor string) error {
+	now := time.Now()
+	e, err := event.New(hotline.TypeSubmitted, rec.ID(), actor, rec.ReceivedAt, now, rec)
+	if err != nil {
+		return err
+	}
+	return o.log.Append(ctx, hotline.TopicIntake, e)
 }
