@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +90,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("PUT /api/v1/schemes/{id}", duty, a.putScheme)
 	route("DELETE /api/v1/schemes/{id}", duty, a.deleteScheme)
 	route("POST /api/v1/feedback/sentiment", duty, a.sentimentFeedback)
+	route("POST /api/v1/feedback/relevance", duty, a.relevanceFeedback)
 	route("GET /api/v1/openapi.json", Anyone, func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusOK, a.spec.document()) })
 }
 
@@ -367,6 +369,39 @@ func (a *API) sentimentFeedback(w http.ResponseWriter, r *http.Request) {
 	now := a.Now()
 	c := sentiment.Correction{MentionID: b.MentionID, Text: strings.TrimSpace(m.Title + "\n" + m.Text), Label: lb, Actor: a.Actor(r), Time: now}
 	e, err := event.New(sentiment.TypeCorrected, b.MentionID, c.Actor, now, now, c)
+	if err == nil {
+		err = a.Log.Append(r.Context(), sentiment.Topic, e)
+	}
+	if err != nil {
+		reply(w, http.StatusServiceUnavailable, errBody(err))
+		return
+	}
+	reply(w, http.StatusOK, map[string]any{"event": e.Type, "id": e.ID})
+}
+
+func (a *API) relevanceFeedback(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		MentionID string `json:"mention_id"`
+		SchemeID  string `json:"scheme_id"`
+		Relevant  bool   `json:"relevant"`
+		Reason    string `json:"reason"`
+	}
+	if !decode(w, r, &b) {
+		return
+	}
+	m, err := a.Store.Get(r.Context(), b.MentionID)
+	if err != nil {
+		reply(w, http.StatusNotFound, errBody(err))
+		return
+	}
+	if b.SchemeID != "" && !slices.Contains(m.Schemes, b.SchemeID) && !b.Relevant {
+		reply(w, http.StatusBadRequest, errBody(fmt.Errorf("监测方案 %s 没有命中这条信息", b.SchemeID)))
+		return
+	}
+	now := a.Now()
+	fb := scheme.Relevance{MentionID: b.MentionID, SchemeID: b.SchemeID, Relevant: b.Relevant, Reason: strings.TrimSpace(b.Reason),
+		Text: strings.TrimSpace(m.Title + "\n" + m.Text), Actor: a.Actor(r), Time: now}
+	e, err := event.New(scheme.TypeRelevance, b.MentionID, fb.Actor, now, now, fb)
 	if err == nil {
 		err = a.Log.Append(r.Context(), sentiment.Topic, e)
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +13,9 @@ import (
 	"time"
 
 	"yuqing/analyze/scheme"
+	"yuqing/internal/analytics"
 	"yuqing/internal/analytics/sqlitestore"
+	"yuqing/internal/eventlog"
 	"yuqing/internal/eventlog/sqlitelog"
 	"yuqing/respond/desk"
 	"yuqing/respond/incident"
@@ -42,6 +45,11 @@ func testGuard(roles ...string) func(http.Handler) http.Handler {
 }
 
 func newAPI(t *testing.T) (*httptest.Server, *desk.Desk) {
+	srv, d, _, _ := newAPIWithLog(t)
+	return srv, d
+}
+
+func newAPIWithLog(t *testing.T) (*httptest.Server, *desk.Desk, eventlog.Log, analytics.Store) {
 	t.Helper()
 	dir := t.TempDir()
 	l, err := sqlitelog.Open(t.Context(), sqlitelog.Config{Path: filepath.Join(dir, "log.db")}, nil)
@@ -66,7 +74,7 @@ func newAPI(t *testing.T) (*httptest.Server, *desk.Desk) {
 	a.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return srv, d
+	return srv, d, l, st
 }
 
 func call(t *testing.T, srv *httptest.Server, method, path, roles string, body any) (int, map[string]any) {
@@ -175,4 +183,39 @@ func toStrings(v any) []string {
 		out = append(out, x.(string))
 	}
 	return out
+}
+
+// Marking a mention wrong — its sentiment or its relevance — is a feedback
+// event naming the duty officer; a leader may not, and an unknown mention
+// is refused.
+func TestFeedbackEvents(t *testing.T) {
+	srv, _, l, st := newAPIWithLog(t)
+	if err := st.PutMentions(t.Context(), []analytics.Mention{{ID: "weibo:1", Platform: "weibo", Text: "化工厂演习广告", PublishedAt: t0, IngestedAt: t0, Schemes: []string{"chem"}, Sentiment: "neg"}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := call(t, srv, "POST", "/api/v1/feedback/relevance", "duty_officer", map[string]any{"mention_id": "weibo:1", "scheme_id": "chem", "relevant": false, "reason": "广告"}); code != 200 {
+		t.Fatalf("relevance: %d %v", code, out)
+	}
+	if code, _ := call(t, srv, "POST", "/api/v1/feedback/sentiment", "duty_officer", map[string]any{"mention_id": "weibo:1", "label": "neu"}); code != 200 {
+		t.Fatalf("sentiment: %d", code)
+	}
+	if code, _ := call(t, srv, "POST", "/api/v1/feedback/relevance", "leader", map[string]any{"mention_id": "weibo:1"}); code != 403 {
+		t.Fatalf("leader marked relevance: %d", code)
+	}
+	if code, _ := call(t, srv, "POST", "/api/v1/feedback/relevance", "duty_officer", map[string]any{"mention_id": "weibo:404"}); code != 404 {
+		t.Fatalf("unknown mention: %d", code)
+	}
+	var types []string
+	l.Replay(t.Context(), "feedback", func(_ context.Context, b []eventlog.Record) error {
+		for _, r := range b {
+			types = append(types, r.Event.Type)
+			if r.Event.Actor != "user:zhang" {
+				t.Errorf("actor %q", r.Event.Actor)
+			}
+		}
+		return nil
+	})
+	if !slices.Equal(types, []string{scheme.TypeRelevance, "feedback.sentiment.v1"}) {
+		t.Fatalf("feedback events %v", types)
+	}
 }

@@ -194,7 +194,10 @@ function mentionRow(a) {
     h('details', {}, h('summary', {class: 'muted'}, '判断有误？'), sel,
       h('button', {class: 'act quiet', onclick: async (ev) => {
         try { await api('POST', '/api/v1/feedback/sentiment', {mention_id: m.id, label: sel.value}); ev.target.textContent = '已记录'; } catch (x) { alert(x.message); }
-      }}, '提交更正')));
+      }}, '提交更正'),
+      h('button', {class: 'act quiet', onclick: async (ev) => {
+        try { await api('POST', '/api/v1/feedback/relevance', {mention_id: m.id, relevant: false, reason: '值班员标记为不相关'}); ev.target.textContent = '已标记不相关'; } catch (x) { alert(x.message); }
+      }}, '与监测无关')));
 }
 
 // ---- incidents ----
