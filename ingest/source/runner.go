@@ -44,7 +44,23 @@ type Health struct {
 	AuthFailed  bool      `json:"auth_failed"`        // the source is blind: credentials refused or a login wall
 	Failures    int       `json:"failures,omitempty"` // consecutive failed attempts
 	Ended       bool      `json:"ended,omitempty"`    // a finite source reached its end
+
+	// Over the last hour: items written, attempts (reads that wrote or
+	// failed), and the share of attempts that failed.
+	ItemsLastHour int     `json:"items_last_hour"`
+	Attempts      int     `json:"attempts_last_hour"`
+	ErrorRate     float64 `json:"error_rate"`
 }
+
+// attempt is one read that wrote (ok) or failed, for the hourly figures.
+type attempt struct {
+	at    time.Time
+	items int
+	ok    bool
+}
+
+// healthWindow is the period of the hourly figures.
+const healthWindow = time.Hour
 
 // Log is what the Runner needs of the event log.
 type Log interface {
@@ -265,6 +281,19 @@ type run struct {
 	items       int
 	newest      time.Time // newest published time written since the last health event
 	newestAt    time.Time // when it was written
+	window      []attempt // the last hour's attempts, oldest first
+}
+
+// record notes an attempt and forgets those older than the window.
+func (st *run) record(a attempt) {
+	st.window = append(st.window, a)
+	cut := 0
+	for cut < len(st.window) && a.at.Sub(st.window[cut].at) > healthWindow {
+		cut++
+	}
+	if cut > 0 {
+		st.window = append(st.window[:0], st.window[cut:]...)
+	}
 }
 
 func (r *Runner) runSource(ctx context.Context, sc SourceConfig, src Source, cursor string) {
@@ -340,6 +369,7 @@ func (r *Runner) runSource(ctx context.Context, sc SourceConfig, src Source, cur
 		}
 		st.failures = 0
 		st.lastSuccess = r.opt.Clock()
+		st.record(attempt{at: st.lastSuccess, items: b.Len(), ok: true})
 		r.emit(ctx, st, r.health(st, true, nil), false)
 		if b.More {
 			continue
@@ -430,6 +460,7 @@ func (r *Runner) failed(ctx context.Context, st *run, err error) bool {
 		return false
 	}
 	st.failures++
+	st.record(attempt{at: r.opt.Clock(), ok: false})
 	d := r.Backoff(st.failures, err)
 	r.opt.Logger.Warn("source attempt failed", "source", st.sc.Name, "err", err, "failures", st.failures, "retry_in", d)
 	r.emit(ctx, st, r.health(st, false, err), false)
@@ -464,6 +495,20 @@ func (r *Runner) health(st *run, ok bool, err error) Health {
 	if err != nil {
 		h.Error = err.Error()
 		h.AuthFailed = errors.Is(err, ErrAuth)
+	}
+	failed := 0
+	for _, a := range st.window {
+		if h.At.Sub(a.at) > healthWindow {
+			continue
+		}
+		h.Attempts++
+		h.ItemsLastHour += a.items
+		if !a.ok {
+			failed++
+		}
+	}
+	if h.Attempts > 0 {
+		h.ErrorRate = float64(failed) / float64(h.Attempts)
 	}
 	return h
 }

@@ -396,6 +396,9 @@ func TestAuthFailureIsMarkedInHealth(t *testing.T) {
 	if got.OK || !got.AuthFailed || !strings.Contains(got.Error, "403") || got.Failures < 1 {
 		t.Fatalf("health %+v, want not ok, auth_failed, the 403", got)
 	}
+	if got.ErrorRate != 1 || got.Attempts < 1 || got.ItemsLastHour != 0 {
+		t.Fatalf("hourly figures %+v, want every attempt failed", got)
+	}
 	for _, d := range clk.sleeps() {
 		if d < 5*time.Minute {
 			t.Errorf("auth failure retried after %s, want the long backoff", d)
@@ -436,6 +439,10 @@ func TestHealthIsBoundedAndCountsItems(t *testing.T) {
 	}
 	if last.LagMS <= 0 {
 		t.Errorf("lag %dms, want publish→ingest lag", last.LagMS)
+	}
+	// 50 one-item polls a second apart, all within the hour.
+	if last.ItemsLastHour != 50 || last.ErrorRate != 0 || last.Attempts < 50 {
+		t.Errorf("hourly figures: %d items, %d attempts, error rate %.2f", last.ItemsLastHour, last.Attempts, last.ErrorRate)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,9 +110,17 @@ func TestConsoleInChromium(t *testing.T) {
 	data := filepath.Join(dir, "data")
 	run(t, ctx, password+"\n", bin, "user", "add", "--username", "duty", "--name", "值班员甲", "--role", "duty_officer,spokesperson", "--password-stdin", "--data", data)
 
+	// A source whose credentials expired: the console must call it blind.
+	expired := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "cookie expired", http.StatusUnauthorized)
+	}))
+	defer expired.Close()
+	sources := filepath.Join(dir, "sources.yaml")
+	os.WriteFile(sources, []byte(fmt.Sprintf("- {name: wechat-bridge, type: rss, url: %q, platform: wechat, interval: 1m}\n", expired.URL+"/feeds/all.atom")), 0o644)
+
 	addr := freeAddr(t)
 	base := "http://" + addr
-	start(t, ctx, bin, "serve", "--data", data, "--addr", addr)
+	start(t, ctx, bin, "serve", "--data", data, "--addr", addr, "--sources", sources)
 	for {
 		resp, err := http.Get(base + "/readyz")
 		if err == nil {

@@ -31,6 +31,14 @@ try {
   await page.waitForSelector('#conn.ok', { timeout: 10000 });
   await shot('signed-in');
 
+  // The expired source is announced on every view and listed as blind.
+  await page.waitForSelector('#blind:not([hidden])', { timeout: 30000 });
+  if (!/wechat-bridge/.test(await page.textContent('#blind'))) await fail('blind banner does not name the source');
+  await page.goto(url + '/#/sources');
+  await page.waitForSelector('#sources .blind', { timeout: 10000 });
+  await shot('source-blind');
+  await page.goto(url + '/#/alerts');
+
   // The drill started by the test runner: its alert appears without a reload.
   await page.waitForSelector('#alerts .alert', { timeout: 90000 });
   await shot('alert-live');

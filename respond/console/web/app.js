@@ -97,6 +97,7 @@ function render() {
   v.replaceChildren(({alerts: viewAlerts, topics: viewTopics, topic: () => viewTopic(decodeURIComponent(id || '')),
     incidents: viewIncidents, incident: () => viewIncident(decodeURIComponent(id || '')), workorders: viewWorkOrders,
     sources: viewSources, schemes: viewSchemes}[view] || viewAlerts)());
+  blindBanner();
   tick();
 }
 window.addEventListener('hashchange', render);
@@ -293,9 +294,21 @@ function viewWorkOrders() {
 function viewSources() {
   const list = [...S.sources.values()];
   if (!list.length) return h('div', {class: 'card muted'}, '暂无信源状态。配置采集信源后，这里显示每个信源的最近成功时间、采集量、延迟和错误；失效的信源标红。');
-  return h('div', {class: 'card'}, h('table', {}, h('tr', {}, ['信源', '状态', '最近成功', '错误'].map(x => h('th', {}, x))),
-    list.map(s => h('tr', {}, h('td', {}, s.source), h('td', {}, s.auth_failed || !s.ok ? h('span', {class: 'blind'}, s.auth_failed ? '失明（凭证失效）' : '异常') : h('span', {class: 'ok'}, '正常')),
-      h('td', {}, fmt(s.last_success)), h('td', {class: 'muted'}, s.error || '')))));
+  const pct = (x) => x == null ? '—' : Math.round(x * 100) + '%';
+  const lag = (ms) => !ms ? '—' : ms < 60e3 ? Math.round(ms / 1e3) + ' 秒' : ms < 3600e3 ? Math.round(ms / 60e3) + ' 分钟' : (ms / 3600e3).toFixed(1) + ' 小时';
+  return h('div', {class: 'card'}, h('table', {id: 'sources'}, h('tr', {}, ['信源', '状态', '最近成功', '近 1 小时采集', '错误率', '发布→采集延迟', '错误'].map(x => h('th', {}, x))),
+    list.map(s => h('tr', {}, h('td', {}, s.source), h('td', {}, s.auth_failed || !s.ok ? h('span', {class: 'blind'}, s.auth_failed ? '失明（凭证失效）' : '异常') : h('span', {class: 'ok'}, s.ended ? '已完成' : '正常')),
+      h('td', {}, fmt(s.last_success)), h('td', {}, String(s.items_last_hour || 0)), h('td', {}, pct(s.error_rate)), h('td', {}, lag(s.lag_ms)),
+      h('td', {class: 'muted'}, s.error || '')))));
+}
+
+// A blind source is announced on every view: a clock cannot be kept on what nobody sees.
+function blindBanner() {
+  const blind = [...S.sources.values()].filter(s => s.auth_failed);
+  const b = document.getElementById('blind');
+  if (!blind.length) { b.hidden = true; return; }
+  b.hidden = false;
+  b.textContent = '信源失明：' + blind.map(s => s.source).join('、') + '（凭证失效或被要求登录）——这些渠道的舆情当前无法发现，请尽快更新凭证。';
 }
 
 function viewSchemes() {
