@@ -130,30 +130,6 @@ func TestPostLogFailureAcceptsNothing(t *testing.T) {
 	}
 }
 
-func TestReadJSONL(t *testing.T) {
-	l := newLog(t)
-	in := strings.Join([]string{
-		`{"id":"1","platform":"weibo","time":"2012-11-02T10:00:00+08:00","text":"一"}`,
-		`not json`,
-		``,
-		`{"id":"2","platform":"weibo","time":"2012-11-02T10:01:00+08:00","text":"二"}`,
-		`{"id":"3","platform":"weibo","time":"2012-11-02T10:02:00+08:00","text":"三"}`,
-	}, "\n")
-	st, err := ReadJSONL(t.Context(), strings.NewReader(in), "t.jsonl", l, 2, func() time.Time { return now }, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Lines != 5 || st.Accepted != 3 || st.Rejected != 1 {
-		t.Fatalf("stats %+v", st)
-	}
-	if n := len(topic(t, l, eventlog.TopicMentions)); n != 3 {
-		t.Fatalf("%d mentions in log", n)
-	}
-	dl := topic(t, l, eventlog.TopicDeadLetter)
-	if len(dl) != 1 || !strings.Contains(string(dl[0].Payload), "line 2") {
-		t.Fatalf("dead letters %+v", dl)
-	}
-}
 
 // Decoded mentions are cleaned before they reach the log: markup becomes
 // text, full-width becomes half-width, Traditional becomes Simplified; one

@@ -11,6 +11,7 @@ import (
 
 	"yuqing/internal/analytics"
 	"yuqing/internal/app"
+	"yuqing/internal/eventlog"
 )
 
 func runCLI(t *testing.T, args ...string) string {
@@ -148,5 +149,55 @@ func TestUserCommands(t *testing.T) {
 	runCLI(t, "user", "disable", "--username", "zhang", "--data", data)
 	if list := runCLI(t, "user", "list", "--data", data); !strings.Contains(list, "disabled") {
 		t.Fatalf("after disable:\n%s", list)
+	}
+}
+
+// `yuqing ingest --file` backfills JSONL and CSV with bad lines dead-lettered;
+// running it again imports nothing twice (its cursor is in the log); with
+// --speed it replays in event time.
+func TestIngestFileBackfillAndReplay(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	jl := filepath.Join(dir, "history.jsonl")
+	os.WriteFile(jl, []byte(`{"id":"1","platform":"weibo","text":"城东化工厂异味","published_at":"2026-11-20T01:00:00Z"}
+{"id":"2","platform":"weibo","text":"化工厂附近居民担心","published_at":"2026-11-20T01:01:00Z"}
+not json
+{"id":"3","platform":"forum","text":"环保局回应了吗","published_at":"2026-11-20T01:02:00Z"}
+`), 0o644)
+	csv := filepath.Join(dir, "news.csv")
+	os.WriteFile(csv, []byte("id,platform,published_at,title,text,url\n"+
+		"n1,news,2026-11-20 09:30:00,区政府通报,关于城东异味的情况通报,https://news.example.gov.cn/a/1.html\n"+
+		"n2,news,not a time,坏行,,\n"), 0o644)
+	out := runCLI(t, "ingest", "--file", jl, "--data", data)
+	if !strings.Contains(out, "3 mentions accepted, 1 rejected") {
+		t.Fatalf("first import: %s", out)
+	}
+	out = runCLI(t, "ingest", "--file", csv, "--data", data)
+	if !strings.Contains(out, "1 mentions accepted, 1 rejected") {
+		t.Fatalf("csv import: %s", out)
+	}
+	runCLI(t, "ingest", "--file", jl, "--data", data) // again: the cursor says done
+	cfg := app.Defaults()
+	cfg.Data = data
+	count := func() (mentions, dead int) {
+		log, err := app.OpenLog(t.Context(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer log.Close()
+		for topic, n := range map[string]*int{eventlog.TopicMentions: &mentions, eventlog.TopicDeadLetter: &dead} {
+			log.Replay(t.Context(), topic, func(_ context.Context, b []eventlog.Record) error { *n += len(b); return nil })
+		}
+		return
+	}
+	if m, d := count(); m != 4 || d != 2 {
+		t.Fatalf("log holds %d mentions and %d dead letters, want 4 and 2 (nothing twice)", m, d)
+	}
+	out = runCLI(t, "ingest", "--file", jl, "--speed", "600", "--data", data)
+	if !strings.Contains(out, "3 mentions replayed at speed 600 (2m0s of event time") {
+		t.Fatalf("replay: %s", out)
+	}
+	if m, _ := count(); m != 7 {
+		t.Fatalf("after the replay the log holds %d mentions, want 7", m)
 	}
 }

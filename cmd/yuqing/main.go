@@ -18,9 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
-	"yuqing/ingest"
 	"yuqing/internal/app"
 )
 
@@ -38,7 +36,9 @@ const usage = `yuqing — 舆情监测与回应 (public-opinion monitoring and r
 
 Usage:
   yuqing serve    [flags]   run ingest, analyze and respond in one process
-  yuqing ingest   [flags]   run the HTTP intake; with --file F import a JSONL file and exit
+  yuqing ingest   [flags]   run the HTTP intake, the push webhooks and the pull sources (--config sources.yaml)
+  yuqing ingest   --file F [--speed 60] [--to URL]   backfill a JSONL/CSV file, or replay it in event time
+  yuqing ingest   --hotline orders.xlsx              import 12345 / message-board work orders
   yuqing analyze  [flags]   run the streaming analyser
   yuqing analyze  --in mentions.jsonl --out assignments.jsonl [--schemes F] [--model F]
                             analyse a file offline: one {"id","topic"} line per input line
@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "feedback":
 		err = runFeedback(ctx, rest, stdout, getenv, logger)
 	case "ingest":
-		err = runIngest(ctx, rest, stdout, getenv, logger)
+		err = runIngest(ctx, rest, stdout, stderr, getenv, logger)
 	case "user":
 		err = runUser(ctx, rest, stdin, stdout, getenv, logger)
 	case "help", "-h", "--help":
@@ -144,10 +144,16 @@ func runAnalyze(ctx context.Context, args []string, stdout io.Writer, getenv fun
 	return app.Run(ctx, cfg, app.Options{Roles: []string{app.RoleAnalyze}, Logger: logger})
 }
 
-func runIngest(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
-	var file, orders, channel string
+func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, logger *slog.Logger) error {
+	var j fileJob
+	var orders, channel string
 	cfg, _, err := app.Load("ingest", args, getenv, func(fs *flag.FlagSet) {
-		fs.StringVar(&file, "file", "", "import this JSONL file of mentions into the log and exit")
+		fs.StringVar(&j.path, "file", "", "backfill a JSONL or CSV file of mentions into the log (progress on stderr; resumable) and exit")
+		fs.StringVar(&j.format, "format", "", "file format: jsonl or csv (default: from the extension)")
+		fs.StringVar(&j.platform, "platform", "", "platform of file rows that do not say")
+		fs.Float64Var(&j.speed, "speed", 0, "replay the file in event time at this speed (60: an hour of history a minute); 0: as fast as the log takes it")
+		fs.StringVar(&j.to, "to", "", "replay into a running server at this base URL instead of the log")
+		fs.StringVar(&j.token, "token", "", "ingest token for --to (default: DATA/secrets/ingest.token; prefer YUQING_TOKEN)")
 		fs.StringVar(&orders, "hotline", "", "import 12345 hotline / message-board work orders (.csv, .xlsx or .json) and exit; they start working-day clocks")
 		fs.StringVar(&channel, "channel", "12345", "channel of rows that do not say: 12345 or 留言板")
 	})
@@ -157,24 +163,14 @@ func runIngest(ctx context.Context, args []string, stdout io.Writer, getenv func
 	if orders != "" {
 		return importOrders(ctx, cfg, orders, channel, stdout, logger)
 	}
-	if file == "" {
+	if j.path == "" {
 		return app.Run(ctx, cfg, app.Options{Roles: []string{app.RoleIngest}, Logger: logger, AfterSourceWrite: failpoint(getenv)})
+	}
+	if j.token == "" {
+		j.token = getenv("YUQING_TOKEN")
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	log, err := app.OpenLog(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer log.Close()
-	f, err := os.Open(file)
-	if err != nil {
-		return fmt.Errorf("opening mentions file: %w", err)
-	}
-	defer f.Close()
-	start := time.Now()
-	st, err := ingest.ReadJSONL(ctx, f, file, log, 1000, time.Now, logger)
-	fmt.Fprintf(stdout, "%s: %d lines, %d mentions accepted, %d rejected to dead letters, %s\n", file, st.Lines, st.Accepted, st.Rejected, time.Since(start).Round(time.Millisecond))
-	return err
+	return importFile(ctx, cfg, j, stdout, stderr, logger)
 }
