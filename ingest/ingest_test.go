@@ -130,7 +130,6 @@ func TestPostLogFailureAcceptsNothing(t *testing.T) {
 	}
 }
 
-
 // Decoded mentions are cleaned before they reach the log: markup becomes
 // text, full-width becomes half-width, Traditional becomes Simplified; one
 // that is empty after cleaning is a dead letter with the reason.
