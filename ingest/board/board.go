@@ -177,8 +177,7 @@ func newSource(sc source.SourceConfig, client *http.Client, hosts *robotsCache) 
 		name: sc.Name, url: sc.URL, platform: platform, mentionSource: first(sc.Source, sc.Name),
 		loc: loc, headers: sc.Headers, hosts: hosts, now: time.Now, sleep: sleep,
 		maxPages: DefaultMaxPages, delay: DefaultDelay, layouts: DefaultLayouts, agent: DefaultAgent,
-		loginMarks: []string{"login", "signin", "sign_in", "passport", "/sso", "/cas/", "logon"},
-		cur:        Cursor{V: cursorVersion},
+		cur: Cursor{V: cursorVersion},
 	}
 	if err := s.options(sc); err != nil {
 		return fail(err)
@@ -187,7 +186,7 @@ func newSource(sc source.SourceConfig, client *http.Client, hosts *robotsCache) 
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
 	c := *client
-	c.CheckRedirect = s.checkRedirect
+	c.CheckRedirect = source.CheckRedirect(s.loginMarks)
 	s.client = &c
 	rc := *client
 	rc.CheckRedirect = func(_ *http.Request, via []*http.Request) error {
@@ -294,11 +293,7 @@ func (s *Source) options(sc source.SourceConfig) error {
 	if strings.ContainsAny(s.agent, "\r\n") {
 		errs = append(errs, errors.New("option user_agent: must be one line"))
 	}
-	for m := range strings.SplitSeq(o["login_marks"], ",") {
-		if m = strings.ToLower(strings.TrimSpace(m)); m != "" {
-			s.loginMarks = append(s.loginMarks, m)
-		}
-	}
+	s.loginMarks = source.LoginMarks(o["login_marks"])
 	return errors.Join(errs...)
 }
 

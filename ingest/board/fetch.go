@@ -195,37 +195,6 @@ func (s *Source) status(resp *http.Response, what string) error {
 	}
 }
 
-func (s *Source) checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return source.Retryable(errors.New("stopped after 10 redirects"))
-	}
-	if s.isLogin(req.URL) {
-		return source.Auth(fmt.Errorf("redirected to a login page %s", source.Redact(req.URL.String())))
-	}
-	return nil
-}
-
-// isLogin reports a URL of a login page: a login, passport or sso host, or
-// a path or query with one of the login marks.
-func (s *Source) isLogin(u *url.URL) bool {
-	host := strings.ToLower(u.Hostname())
-	for _, p := range []string{"passport.", "login.", "sso.", "signin."} {
-		if strings.HasPrefix(host, p) {
-			return true
-		}
-	}
-	p := strings.ToLower(u.Path)
-	if q := strings.ToLower(u.RawQuery); strings.Contains(q, "login") || strings.Contains(q, "signin") {
-		p += "?" + q
-	}
-	for _, m := range s.loginMarks {
-		if strings.Contains(p, m) {
-			return true
-		}
-	}
-	return false
-}
-
 // transportError classifies a failed request: a login redirect is an auth
 // failure, anything else (timeouts, refused or reset connections, DNS) is
 // retryable. URLs in the error are redacted.

@@ -103,18 +103,13 @@ func New(sc source.SourceConfig, client *http.Client) (*Source, error) {
 	s := &Source{
 		name: sc.Name, url: sc.URL, platform: sc.Platform, mentionSource: first(sc.Source, sc.Name),
 		loc: loc, headers: sc.Headers, now: time.Now, cur: Cursor{V: cursorVersion},
-		loginMarks: []string{"login", "signin", "sign_in", "passport", "/sso", "/cas/", "visitor/visitor", "captcha"},
-	}
-	for _, m := range strings.Split(sc.Options["login_marks"], ",") {
-		if m = strings.ToLower(strings.TrimSpace(m)); m != "" {
-			s.loginMarks = append(s.loginMarks, m)
-		}
+		loginMarks: source.LoginMarks(sc.Options["login_marks"]),
 	}
 	c := *client
 	if sc.Timeout > 0 {
 		c.Timeout = sc.Timeout.D()
 	}
-	c.CheckRedirect = s.checkRedirect
+	c.CheckRedirect = source.CheckRedirect(s.loginMarks)
 	s.client = &c
 	return s, nil
 }
@@ -145,30 +140,6 @@ func (s *Source) Resume(cursor string) error {
 func (s *Source) Cursor() string {
 	b, _ := json.Marshal(s.cur)
 	return string(b)
-}
-
-func (s *Source) checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return source.Retryable(errors.New("stopped after 10 redirects"))
-	}
-	if s.isLogin(req.URL) {
-		return source.Auth(fmt.Errorf("redirected to a login page %s", source.Redact(req.URL.String())))
-	}
-	return nil
-}
-
-func (s *Source) isLogin(u *url.URL) bool {
-	host := strings.ToLower(u.Hostname())
-	if strings.HasPrefix(host, "passport.") || strings.HasPrefix(host, "login.") || strings.HasPrefix(host, "sso.") {
-		return true
-	}
-	p := strings.ToLower(u.Path)
-	for _, m := range s.loginMarks {
-		if strings.Contains(p, m) {
-			return true
-		}
-	}
-	return false
 }
 
 // Read polls the feed once.

@@ -190,7 +190,7 @@ func New(sc source.SourceConfig, client *http.Client) (*Source, error) {
 	if sc.Timeout > 0 {
 		c.Timeout = sc.Timeout.D()
 	}
-	c.CheckRedirect = checkRedirect
+	c.CheckRedirect = source.CheckRedirect(source.DefaultLoginMarks)
 	s.client = &c
 	return s, nil
 }
@@ -428,20 +428,6 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return min(t.Sub(now), 24*time.Hour)
 	}
 	return 0
-}
-
-// checkRedirect refuses a redirect to a login page: the token no longer
-// opens the API.
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return source.Retryable(errors.New("stopped after 10 redirects"))
-	}
-	host, p := strings.ToLower(req.URL.Hostname()), strings.ToLower(req.URL.Path)
-	if strings.HasPrefix(host, "passport.") || strings.HasPrefix(host, "login.") ||
-		strings.Contains(p, "login") || strings.Contains(p, "signin") || strings.Contains(p, "/oauth2/authorize") {
-		return source.Auth(fmt.Errorf("redirected to a login page %s", source.Redact(req.URL.String())))
-	}
-	return nil
 }
 
 // transportError classifies a failed request: a login redirect is an auth
