@@ -467,19 +467,9 @@ func (s *Source) decode(rec record, now time.Time) (mention.Mention, error) {
 
 // decodeJSON is mention.Decode with the source's defaults filled in.
 func decodeJSON(raw []byte, platform, src string, now time.Time) (mention.Mention, error) {
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return mention.Mention{}, errors.New("not a JSON mention: want an object")
-	}
-	var aux struct {
-		mention.Mention
-		Time time.Time `json:"time"`
-	}
-	if err := json.Unmarshal(raw, &aux); err != nil {
-		return mention.Mention{}, fmt.Errorf("not a JSON mention: %w", err)
-	}
-	m := aux.Mention
-	if m.PublishedAt.IsZero() {
-		m.PublishedAt = aux.Time
+	m, err := mention.Unmarshal(raw)
+	if err != nil {
+		return m, err
 	}
 	return complete(m, platform, src, now)
 }

@@ -92,19 +92,9 @@ func decodeItem(raw []byte, d Defaults, now time.Time) (mention.Mention, error) 
 	if len(raw) > MaxItemBytes {
 		return mention.Mention{}, fmt.Errorf("mention is %d bytes, more than %d", len(raw), MaxItemBytes)
 	}
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return mention.Mention{}, errors.New("not a JSON mention: want an object")
-	}
-	var aux struct {
-		mention.Mention
-		Time time.Time `json:"time"`
-	}
-	if err := json.Unmarshal(raw, &aux); err != nil {
-		return mention.Mention{}, fmt.Errorf("not a JSON mention: %w", err)
-	}
-	m := aux.Mention
-	if m.PublishedAt.IsZero() {
-		m.PublishedAt = aux.Time
+	m, err := mention.Unmarshal(raw)
+	if err != nil {
+		return m, err
 	}
 	if strings.TrimSpace(m.Platform) == "" {
 		m.Platform = d.Platform

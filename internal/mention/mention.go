@@ -3,6 +3,7 @@
 package mention
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -173,9 +174,13 @@ func Parse(body []byte, now time.Time) (good []Mention, bad []Rejected, err erro
 	return good, bad, nil
 }
 
-// Decode unmarshals, normalises and validates one mention.
-func Decode(raw []byte, now time.Time) (Mention, error) {
-	// "time" is accepted for published_at: the offline analysis format uses it.
+// Unmarshal reads one JSON mention object without normalising or
+// validating it. "time" is accepted for published_at: the offline analysis
+// format uses it.
+func Unmarshal(raw []byte) (Mention, error) {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+		return Mention{}, errors.New("not a JSON mention: want an object")
+	}
 	var aux struct {
 		Mention
 		Time time.Time `json:"time"`
@@ -186,6 +191,15 @@ func Decode(raw []byte, now time.Time) (Mention, error) {
 	m := aux.Mention
 	if m.PublishedAt.IsZero() {
 		m.PublishedAt = aux.Time
+	}
+	return m, nil
+}
+
+// Decode unmarshals, normalises and validates one mention.
+func Decode(raw []byte, now time.Time) (Mention, error) {
+	m, err := Unmarshal(raw)
+	if err != nil {
+		return Mention{}, err
 	}
 	m.Normalize()
 	if err := m.Validate(now); err != nil {
