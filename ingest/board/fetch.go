@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -162,7 +161,7 @@ func (s *Source) robots(ctx context.Context, u *url.URL) (*Robots, error) {
 		}
 		r = ParseRobots(body)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, s.errorf("robots.txt of %s: %w", u.Host, source.RetryAfter(fmt.Errorf("HTTP %s", resp.Status), retryAfter(resp.Header.Get("Retry-After"), s.now())))
+		return nil, s.errorf("robots.txt of %s: %w", u.Host, source.RetryAfter(fmt.Errorf("HTTP %s", resp.Status), source.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())))
 	default: // 4xx, or a 3xx not followed: no rules
 		r = &Robots{}
 	}
@@ -189,7 +188,7 @@ func (s *Source) status(resp *http.Response, what string) error {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden || code == http.StatusProxyAuthRequired:
 		return s.errorf("%s %s: %w", what, where, source.Auth(fmt.Errorf("HTTP %s", resp.Status)))
 	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
-		return s.errorf("%s %s: %w", what, where, source.RetryAfter(fmt.Errorf("HTTP %s", resp.Status), retryAfter(resp.Header.Get("Retry-After"), s.now())))
+		return s.errorf("%s %s: %w", what, where, source.RetryAfter(fmt.Errorf("HTTP %s", resp.Status), source.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())))
 	default:
 		return s.errorf("%s %s: HTTP %s", what, where, resp.Status)
 	}
@@ -213,19 +212,6 @@ func (s *Source) transportError(what string, err error) error {
 	return s.errorf("%s: %w", what, source.Retryable(err))
 }
 
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return min(time.Duration(n)*time.Second, 24*time.Hour)
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return min(t.Sub(now), 24*time.Hour)
-	}
-	return 0
-}
 
 // Decode turns a page into UTF-8: the charset of a byte order mark, the
 // Content-Type or a <meta> wins; an undeclared page is UTF-8 if it is

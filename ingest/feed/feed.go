@@ -21,7 +21,6 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -171,7 +170,7 @@ func (s *Source) Read(ctx context.Context) (source.Batch, error) {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusProxyAuthRequired:
 		return source.Batch{}, s.errorf("%w", source.Auth(fmt.Errorf("HTTP %s", resp.Status)))
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
-		return source.Batch{}, s.errorf("%w", source.RetryAfter(fmt.Errorf("HTTP %s", resp.Status), retryAfter(resp.Header.Get("Retry-After"), s.now())))
+		return source.Batch{}, s.errorf("%w", source.RetryAfter(fmt.Errorf("HTTP %s", resp.Status), source.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())))
 	case resp.StatusCode != http.StatusOK:
 		return source.Batch{}, s.errorf("HTTP %s", resp.Status)
 	}
@@ -386,19 +385,6 @@ func (s *Source) transportError(err error) error {
 	return s.errorf("%w", source.Retryable(err))
 }
 
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return min(time.Duration(n)*time.Second, 24*time.Hour)
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return min(t.Sub(now), 24*time.Hour)
-	}
-	return 0
-}
 
 func looksLikeLogin(body []byte) bool {
 	head := strings.ToLower(string(body[:min(len(body), 8192)]))

@@ -437,10 +437,10 @@ func TestRetryableAndPermanentErrors(t *testing.T) {
 			t.Errorf("%s: %v (retryable %v), want retryable=%v containing %q and the feed name", tc.path, err, source.IsRetryable(err), tc.retryable, tc.want)
 		}
 	}
-	if d := retryAfter("120", now); d != 2*time.Minute {
+	if d := source.ParseRetryAfter("120", now); d != 2*time.Minute {
 		t.Errorf("Retry-After 120 → %s", d)
 	}
-	if d := retryAfter(now.Add(time.Minute).Format(http.TimeFormat), now); d != time.Minute {
+	if d := source.ParseRetryAfter(now.Add(time.Minute).Format(http.TimeFormat), now); d != time.Minute {
 		t.Errorf("Retry-After date → %s", d)
 	}
 }

@@ -377,7 +377,7 @@ func (s *Source) fetch(ctx context.Context, since, maxID uint64, page int) (*Pag
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusProxyAuthRequired:
 		return nil, s.errorf("%s: %w", s.path, source.Auth(status))
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
-		return nil, s.errorf("%s: %w", s.path, source.RetryAfter(status, retryAfter(resp.Header.Get("Retry-After"), s.now())))
+		return nil, s.errorf("%s: %w", s.path, source.RetryAfter(status, source.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())))
 	case resp.StatusCode != http.StatusOK:
 		return nil, s.errorf("%s: %w", s.path, status)
 	case perr != nil && looksLikeLogin(body):
@@ -395,7 +395,7 @@ func (s *Source) classify(ae *APIError, resp *http.Response) error {
 	var err error = ae
 	switch {
 	case ae.RateLimited():
-		d := retryAfter(resp.Header.Get("Retry-After"), s.now())
+		d := source.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now())
 		if d == 0 {
 			d = untilNextHour(s.now())
 		}
@@ -403,7 +403,7 @@ func (s *Source) classify(ae *APIError, resp *http.Response) error {
 	case ae.Auth():
 		err = source.Auth(ae)
 	case ae.Temporary() || ae.HTTPStatus >= 500 || ae.HTTPStatus == http.StatusTooManyRequests:
-		err = source.RetryAfter(ae, retryAfter(resp.Header.Get("Retry-After"), s.now()))
+		err = source.RetryAfter(ae, source.ParseRetryAfter(resp.Header.Get("Retry-After"), s.now()))
 	case ae.HTTPStatus == http.StatusUnauthorized || ae.HTTPStatus == http.StatusForbidden:
 		err = source.Auth(ae)
 	}
@@ -416,19 +416,6 @@ func untilNextHour(now time.Time) time.Duration {
 	return now.Truncate(time.Hour).Add(time.Hour).Sub(now) + 5*time.Second
 }
 
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return min(time.Duration(n)*time.Second, 24*time.Hour)
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return min(t.Sub(now), 24*time.Hour)
-	}
-	return 0
-}
 
 // transportError classifies a failed request: a login redirect is an auth
 // failure, anything else (timeouts, refused or reset connections, DNS) is

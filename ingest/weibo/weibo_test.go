@@ -606,13 +606,13 @@ func TestRateLimitWait(t *testing.T) {
 	if d := untilNextHour(at); d != 20*time.Minute+5*time.Second {
 		t.Errorf("until next hour: %v", d)
 	}
-	if d := retryAfter("120", at); d != 2*time.Minute {
+	if d := source.ParseRetryAfter("120", at); d != 2*time.Minute {
 		t.Errorf("Retry-After 120: %v", d)
 	}
-	if d := retryAfter(at.Add(90*time.Second).Format(http.TimeFormat), at); d != 90*time.Second {
+	if d := source.ParseRetryAfter(at.Add(90*time.Second).Format(http.TimeFormat), at); d != 90*time.Second {
 		t.Errorf("Retry-After date: %v", d)
 	}
-	if d := retryAfter("soon", at); d != 0 {
+	if d := source.ParseRetryAfter("soon", at); d != 0 {
 		t.Errorf("Retry-After junk: %v", d)
 	}
 	ae := &APIError{Code: 10023}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultLoginMarks are URL fragments that mean "this is a login page":
@@ -58,4 +60,20 @@ func CheckRedirect(marks []string) func(req *http.Request, via []*http.Request) 
 		}
 		return nil
 	}
+}
+
+// ParseRetryAfter reads an HTTP Retry-After header (seconds or a date) as a
+// wait from now, at most a day; 0 when absent or unreadable.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return min(time.Duration(n)*time.Second, 24*time.Hour)
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return min(t.Sub(now), 24*time.Hour)
+	}
+	return 0
 }
