@@ -175,7 +175,7 @@ func newSource(sc source.SourceConfig, client *http.Client, hosts *robotsCache) 
 	}
 	s := &Source{
 		name: sc.Name, url: sc.URL, platform: platform, mentionSource: first(sc.Source, sc.Name),
-		loc: loc, headers: sc.Headers, hosts: hosts, now: time.Now, sleep: sleep,
+		loc: loc, headers: sc.Headers, hosts: hosts, now: time.Now, sleep: source.Sleep,
 		maxPages: DefaultMaxPages, delay: DefaultDelay, layouts: DefaultLayouts, agent: DefaultAgent,
 		cur: Cursor{V: cursorVersion},
 	}
@@ -691,19 +691,6 @@ func first(vs ...string) string {
 	return ""
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // parseAbs parses an absolute http(s) URL.
 func parseAbs(raw string) (*url.URL, error) {

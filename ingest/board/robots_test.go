@@ -164,7 +164,7 @@ func TestPaceShared(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := sleep(ctx, time.Hour); err == nil {
+	if err := source.Sleep(ctx, time.Hour); err == nil {
 		t.Error("sleep ignored a cancelled context")
 	}
 }

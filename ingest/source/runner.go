@@ -94,7 +94,7 @@ func (o *Options) defaults() {
 		o.Clock = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = Sleep
 	}
 	if o.Seed == 0 {
 		o.Seed = rand.Uint64()
@@ -125,7 +125,9 @@ func (o *Options) defaults() {
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx is done (then ctx.Err()). It is the Runner's
+// default wait, and connectors' between requests.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
