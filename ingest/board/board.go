@@ -691,7 +691,6 @@ func first(vs ...string) string {
 	return ""
 }
 
-
 // parseAbs parses an absolute http(s) URL.
 func parseAbs(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)

@@ -212,7 +212,6 @@ func (s *Source) transportError(what string, err error) error {
 	return s.errorf("%s: %w", what, source.Retryable(err))
 }
 
-
 // Decode turns a page into UTF-8: the charset of a byte order mark, the
 // Content-Type or a <meta> wins; an undeclared page is UTF-8 if it is
 // valid UTF-8 and GB18030 (a superset of GBK and GB2312) otherwise, as

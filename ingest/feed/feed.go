@@ -385,7 +385,6 @@ func (s *Source) transportError(err error) error {
 	return s.errorf("%w", source.Retryable(err))
 }
 
-
 func looksLikeLogin(body []byte) bool {
 	head := strings.ToLower(string(body[:min(len(body), 8192)]))
 	i := strings.Index(head, "<title")

@@ -416,7 +416,6 @@ func untilNextHour(now time.Time) time.Duration {
 	return now.Truncate(time.Hour).Add(time.Hour).Sub(now) + 5*time.Second
 }
 
-
 // transportError classifies a failed request: a login redirect is an auth
 // failure, anything else (timeouts, refused or reset connections, DNS) is
 // retryable. The URL in the error is redacted: it carries the token.
