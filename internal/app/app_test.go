@@ -504,3 +504,39 @@ func TestWebhooksInServe(t *testing.T) {
 		time.Sleep(100 * time.Millisecond) // polling the desk's consumer
 	}
 }
+
+// The deployment example is valid: every source type exists and the
+// webhook endpoints resolve once their secrets are in the environment.
+func TestSourcesExampleLoads(t *testing.T) {
+	cfg, _, err := Load("ingest", []string{"--config", filepath.Join("..", "..", "deploy", "sources.example.yaml")}, func(string) string { return "" }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := cfg.SourceConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Sources(nil).Check(sc); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]bool{}
+	for _, s := range sc.Sources {
+		types[s.Type] = true
+	}
+	for _, want := range []string{"rss", "feed", "weibo", "board", "file"} {
+		if !types[want] {
+			t.Errorf("example lacks a %s source", want)
+		}
+	}
+	env := map[string]string{"HOOK_12345_TOKEN": "0123456789abcdef0123", "HOOK_12345_SECRET": "fedcba9876543210fedc", "HOOK_PARTNER_TOKEN": "abcdefabcdefabcdefab"}
+	if eps, err := cfg.Webhooks.Resolve(func(k string) string { return env[k] }); err != nil || len(eps) != 2 {
+		t.Fatalf("webhooks: %v %v", eps, err)
+	}
+	t.Setenv("WEIBO_ACCESS_TOKEN", "2.00abcdefTOKEN")
+	reg := Sources(nil)
+	for _, s := range sc.Sources {
+		if _, err := reg[s.Type](s); err != nil {
+			t.Errorf("source %s: %v", s.Name, err)
+		}
+	}
+}
