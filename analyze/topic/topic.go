@@ -901,6 +901,18 @@ func (c *Clusterer) snapshot(tp *topicState) Topic {
 // label picks the words most typical of the topic: count × IDF in the
 // stream, among words of two characters or more used by at least two of its
 // items (by one, if no word is).
+// weakLabel are words frequent in any story's comments that say nothing
+// about which story it is: kept for clustering, left out of labels.
+var weakLabel = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`不要 不会 不是 不能 不行 没有 有没有 是不是 会不会 能不能 什么 怎么 怎么办 为什么 这个 那个 这样 那样 这么 那么
+		一般 一直 一定 一下 一点 已经 还是 就是 可以 可能 应该 需要 希望 知道 觉得 感觉 真的 其实 现在 今天 昨天 明天 时候 大家 我们 你们 他们
+		东西 问题 情况 事情 因为 所以 但是 如果 还有 而且 或者 然后 到底 终于 突然 继续 开始 出来 起来 看看 一起 这里 那里 哪里 这边 那边`) {
+		m[w] = true
+	}
+	return m
+}()
+
 func (c *Clusterer) label(tp *topicState, n int) []string {
 	type ws struct {
 		w string
@@ -910,7 +922,7 @@ func (c *Clusterer) label(tp *topicState, n int) []string {
 	for minCount := 2.0; minCount >= 1 && len(all) == 0; minCount-- {
 		for w, cell := range tp.words {
 			ck := cell.c
-			if ck < minCount || utf8.RuneCountInString(w) < 2 {
+			if ck < minCount || utf8.RuneCountInString(w) < 2 || weakLabel[w] {
 				continue
 			}
 			all = append(all, ws{w, ck * -math.Log(c.pBg(cell.e))})

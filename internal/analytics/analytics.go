@@ -145,6 +145,37 @@ type Store interface {
 	// Topics returns the latest version of the topics active in the range
 	// (LastTime >= From and FirstTime < To).
 	Topics(ctx context.Context, q TopicQuery) ([]Topic, error)
+	// Mentions lists stored mentions, newest first, each once: those of a
+	// topic (as the analyser assigned it), optionally of one platform and
+	// one sentiment, published in [From, To), at most Limit of them.
+	Mentions(ctx context.Context, q MentionQuery) ([]Mention, error)
 	// Close releases the store.
 	Close() error
+}
+
+// MentionQuery selects mentions for a listing.
+type MentionQuery struct {
+	From, To  time.Time
+	Topic     string // required
+	Platform  string // "" for all
+	Sentiment string // "" for all; else neg, neu or pos
+	Limit     int    // default 100, at most MaxMentions
+}
+
+// MaxMentions bounds one listing.
+const MaxMentions = 1000
+
+// Normalize checks the query and fills the default limit.
+func (q MentionQuery) Normalize() (MentionQuery, error) {
+	if err := (Query{From: q.From, To: q.To}).Validate(false); err != nil {
+		return q, err
+	}
+	if q.Topic == "" {
+		return q, errors.New("a mention listing needs a topic")
+	}
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	q.Limit = min(q.Limit, MaxMentions)
+	return q, nil
 }

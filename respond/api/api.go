@@ -63,6 +63,7 @@ func (a *API) Register(mux *http.ServeMux) {
 
 	route("GET /api/v1/topics", Anyone, a.topics)
 	route("GET /api/v1/topics/{id}/volume", Anyone, a.topicVolume)
+	route("GET /api/v1/topics/{id}/mentions", Anyone, a.topicMentions)
 	route("GET /api/v1/mentions/{id}", Anyone, a.mention)
 	route("GET /api/v1/clocks", Anyone, a.clocks)
 	route("GET /api/v1/reports/ontime", Anyone, a.onTime)
@@ -294,6 +295,44 @@ func (a *API) topicVolume(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply(w, http.StatusOK, bs)
+}
+
+// mentionView is a stored mention as the console shows it.
+type mentionView struct {
+	ID          string    `json:"id"`
+	Platform    string    `json:"platform"`
+	URL         string    `json:"url,omitempty"`
+	Author      string    `json:"author"`
+	Title       string    `json:"title,omitempty"`
+	Text        string    `json:"text"`
+	PublishedAt time.Time `json:"published_at"`
+	Sentiment   string    `json:"sentiment"`
+	Score       float64   `json:"score"`
+	Topic       string    `json:"topic"`
+	Schemes     []string  `json:"schemes,omitempty"`
+	Keywords    []string  `json:"keywords,omitempty"`
+	Drill       bool      `json:"drill,omitempty"`
+}
+
+func (a *API) topicMentions(w http.ResponseWriter, r *http.Request) {
+	from, to, ok := rangeOf(w, r, a.Now(), 7*24*time.Hour)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	ms, err := a.Store.Mentions(r.Context(), analytics.MentionQuery{Topic: r.PathValue("id"), From: from, To: to,
+		Platform: q.Get("platform"), Sentiment: q.Get("sentiment"), Limit: limit})
+	if err != nil {
+		reply(w, http.StatusBadRequest, errBody(err))
+		return
+	}
+	out := make([]mentionView, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, mentionView{ID: m.ID, Platform: m.Platform, URL: m.URL, Author: m.AuthorName, Title: m.Title, Text: m.Text,
+			PublishedAt: m.PublishedAt, Sentiment: m.Sentiment, Score: m.SentimentScore, Topic: m.Topic, Schemes: m.Schemes, Keywords: m.Keywords, Drill: m.Drill})
+	}
+	reply(w, http.StatusOK, out)
 }
 
 func (a *API) mention(w http.ResponseWriter, r *http.Request) {

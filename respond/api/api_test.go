@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -217,5 +218,30 @@ func TestFeedbackEvents(t *testing.T) {
 	})
 	if !slices.Equal(types, []string{scheme.TypeRelevance, "feedback.sentiment.v1"}) {
 		t.Fatalf("feedback events %v", types)
+	}
+}
+
+// A topic's mention stream comes from the store, newest first, filtered.
+func TestTopicMentions(t *testing.T) {
+	srv, _, _, st := newAPIWithLog(t)
+	var ms []analytics.Mention
+	for i, p := range []string{"weibo", "wechat", "weibo"} {
+		ms = append(ms, analytics.Mention{ID: fmt.Sprintf("%s:%d", p, i), Platform: p, AuthorName: "网友", Text: "化工厂异味", Topic: "t1",
+			Sentiment: "neg", PublishedAt: t0.Add(-time.Duration(3-i) * time.Hour), IngestedAt: t0})
+	}
+	if err := st.PutMentions(t.Context(), ms); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/topics/t1/mentions?platform=weibo", nil)
+	req.Header.Set("X-Roles", "leader")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got []mentionView
+	json.NewDecoder(resp.Body).Decode(&got)
+	if resp.StatusCode != 200 || len(got) != 2 || got[0].ID != "weibo:2" || got[1].ID != "weibo:0" || got[0].Author != "网友" || got[0].Sentiment != "neg" {
+		t.Fatalf("%d %+v", resp.StatusCode, got)
 	}
 }

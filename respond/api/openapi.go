@@ -54,6 +54,7 @@ var summaries = map[string]string{
 	"put /api/v1/schemes/{id}":                        "新建或修改监测方案（版本递增）",
 	"delete /api/v1/schemes/{id}":                     "删除监测方案",
 	"post /api/v1/feedback/sentiment":                 "纠正情感判断（用于重新训练）",
+	"get /api/v1/topics/{id}/mentions":                "话题的信息流（最新在前），可按平台、情感筛选",
 	"post /api/v1/feedback/relevance":                 "标记信息与监测方案不相关（或相关），用于改进方案",
 	"get /api/v1/openapi.json":                        "本接口说明",
 }

@@ -571,6 +571,60 @@ LIMIT 1`, id).Scan(&m.ID, &m.Platform, &m.Source, &m.URL, &m.AuthorID, &m.Author
 	if err != nil {
 		return analytics.Mention{}, fmt.Errorf("chstore: reading mention %s: %w", id, err)
 	}
+	finish(&m, pub, pubNanos, ing, ingNanos, drill)
+	return m, nil
+}
+
+// Mentions implements analytics.Store: newest first; LIMIT 1 BY id keeps
+// one row of a mention stored twice (the highest ver, as Get).
+func (s *Store) Mentions(ctx context.Context, q analytics.MentionQuery) ([]analytics.Mention, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	where, args := rangeWhere(q.From, q.To)
+	where += " AND topic = ?"
+	args = append(args, q.Topic)
+	if q.Platform != "" {
+		where += " AND platform = ?"
+		args = append(args, q.Platform)
+	}
+	if q.Sentiment != "" {
+		where += " AND sentiment = ?"
+		args = append(args, q.Sentiment)
+	}
+	rows, err := s.conn.Query(ctx, `SELECT id, platform, source, url, author_id, author_name, title, text,
+    published_at, published_nanos, ingested_at, ingested_nanos, tokens, keywords, drill,
+    sentiment, sentiment_score, topic, schemes
+FROM mentions WHERE `+where+`
+ORDER BY published_at DESC, published_nanos DESC, id, ver DESC
+LIMIT 1 BY id
+LIMIT `+strconv.Itoa(q.Limit), args...)
+	if err != nil {
+		return nil, fmt.Errorf("chstore: listing mentions of %s: %w", q.Topic, err)
+	}
+	defer rows.Close()
+	var out []analytics.Mention
+	for rows.Next() {
+		var (
+			m                  analytics.Mention
+			pub, ing           time.Time
+			pubNanos, ingNanos uint32
+			drill              uint8
+		)
+		if err := rows.Scan(&m.ID, &m.Platform, &m.Source, &m.URL, &m.AuthorID, &m.AuthorName, &m.Title, &m.Text,
+			&pub, &pubNanos, &ing, &ingNanos, &m.Tokens, &m.Keywords, &drill,
+			&m.Sentiment, &m.SentimentScore, &m.Topic, &m.Schemes); err != nil {
+			return nil, fmt.Errorf("chstore: reading mentions of %s: %w", q.Topic, err)
+		}
+		finish(&m, pub, pubNanos, ing, ingNanos, drill)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// finish completes a mention read from its columns.
+func finish(m *analytics.Mention, pub time.Time, pubNanos uint32, ing time.Time, ingNanos uint32, drill uint8) {
 	m.PublishedAt = fromDateTime(pub, pubNanos)
 	m.IngestedAt = fromDateTime(ing, ingNanos)
 	m.Tokens = nonNil(m.Tokens)
@@ -579,7 +633,6 @@ LIMIT 1`, id).Scan(&m.ID, &m.Platform, &m.Source, &m.URL, &m.AuthorID, &m.Author
 	if len(m.Schemes) == 0 {
 		m.Schemes = nil // as sqlitestore
 	}
-	return m, nil
 }
 
 var bucketFunc = map[time.Duration]string{

@@ -87,6 +87,8 @@ var migrations = []string{
 		body       TEXT NOT NULL
 	) WITHOUT ROWID;
 	CREATE INDEX topics_last ON topics (last_ns);`,
+	// 3: topic pages list a topic's mentions.
+	`CREATE INDEX mentions_topic ON mentions (topic, published_ns);`,
 }
 
 // Open opens (creating and migrating if needed) the store at path.
@@ -210,35 +212,66 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// Get implements analytics.Store.
-func (s *Store) Get(ctx context.Context, id string) (analytics.Mention, error) {
+// Mentions implements analytics.Store.
+func (s *Store) Mentions(ctx context.Context, q analytics.MentionQuery) ([]analytics.Mention, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, platform, source, url, author_id, author_name, title, text, published_ns, ingested_ns, tokens, keywords, drill, sentiment, sentiment_score, topic, schemes
+FROM mentions WHERE topic = ? AND published_ns >= ? AND published_ns < ? AND (? = '' OR platform = ?) AND (? = '' OR sentiment = ?)
+ORDER BY published_ns DESC, id LIMIT ?`, q.Topic, q.From.UnixNano(), q.To.UnixNano(), q.Platform, q.Platform, q.Sentiment, q.Sentiment, q.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing mentions of %s: %w", q.Topic, err)
+	}
+	defer rows.Close()
+	var out []analytics.Mention
+	for rows.Next() {
+		m, err := scanMention(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// scanMention reads the columns Get and Mentions select.
+func scanMention(r interface{ Scan(...any) error }) (analytics.Mention, error) {
 	var (
 		m           analytics.Mention
 		pns, ins    int64
 		tokens, kws string
+		schemes     string
 	)
-	var schemes string
-	err := s.db.QueryRowContext(ctx, `SELECT id, platform, source, url, author_id, author_name, title, text, published_ns, ingested_ns, tokens, keywords, drill, sentiment, sentiment_score, topic, schemes FROM mentions WHERE id = ?`, id).
-		Scan(&m.ID, &m.Platform, &m.Source, &m.URL, &m.AuthorID, &m.AuthorName, &m.Title, &m.Text, &pns, &ins, &tokens, &kws, &m.Drill, &m.Sentiment, &m.SentimentScore, &m.Topic, &schemes)
+	if err := r.Scan(&m.ID, &m.Platform, &m.Source, &m.URL, &m.AuthorID, &m.AuthorName, &m.Title, &m.Text, &pns, &ins, &tokens, &kws, &m.Drill, &m.Sentiment, &m.SentimentScore, &m.Topic, &schemes); err != nil {
+		return m, err
+	}
+	m.PublishedAt = time.Unix(0, pns).UTC()
+	m.IngestedAt = time.Unix(0, ins).UTC()
+	if err := json.Unmarshal([]byte(tokens), &m.Tokens); err != nil {
+		return m, fmt.Errorf("decoding tokens of %s: %w", m.ID, err)
+	}
+	if err := json.Unmarshal([]byte(kws), &m.Keywords); err != nil {
+		return m, fmt.Errorf("decoding keywords of %s: %w", m.ID, err)
+	}
+	if err := json.Unmarshal([]byte(schemes), &m.Schemes); err != nil {
+		return m, fmt.Errorf("decoding schemes of %s: %w", m.ID, err)
+	}
+	if len(m.Schemes) == 0 {
+		m.Schemes = nil
+	}
+	return m, nil
+}
+
+// Get implements analytics.Store.
+func (s *Store) Get(ctx context.Context, id string) (analytics.Mention, error) {
+	m, err := scanMention(s.db.QueryRowContext(ctx, `SELECT id, platform, source, url, author_id, author_name, title, text, published_ns, ingested_ns, tokens, keywords, drill, sentiment, sentiment_score, topic, schemes FROM mentions WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return analytics.Mention{}, fmt.Errorf("mention %s: %w", id, analytics.ErrNotFound)
 	}
 	if err != nil {
 		return analytics.Mention{}, fmt.Errorf("reading mention %s: %w", id, err)
-	}
-	m.PublishedAt = time.Unix(0, pns).UTC()
-	m.IngestedAt = time.Unix(0, ins).UTC()
-	if err := json.Unmarshal([]byte(tokens), &m.Tokens); err != nil {
-		return m, fmt.Errorf("decoding tokens of %s: %w", id, err)
-	}
-	if err := json.Unmarshal([]byte(kws), &m.Keywords); err != nil {
-		return m, fmt.Errorf("decoding keywords of %s: %w", id, err)
-	}
-	if err := json.Unmarshal([]byte(schemes), &m.Schemes); err != nil {
-		return m, fmt.Errorf("decoding schemes of %s: %w", id, err)
-	}
-	if len(m.Schemes) == 0 {
-		m.Schemes = nil
 	}
 	return m, nil
 }

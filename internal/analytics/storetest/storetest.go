@@ -29,6 +29,7 @@ func Run(t *testing.T, fresh func(t *testing.T) analytics.Store) {
 		{"AnalysisFieldsRoundTrip", testAnalysisFields},
 		{"RollupByTopicAndScheme", testRollup},
 		{"TopicsLatestVersionWins", testTopics},
+		{"MentionsOfATopic", testMentions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -395,4 +396,48 @@ func equalKeyBuckets(got, want []analytics.KeyBucket) bool {
 		}
 	}
 	return true
+}
+
+func testMentions(t *testing.T, s analytics.Store) {
+	a := analysed("1", "weibo", t0, "t1")
+	a.Sentiment = "neg"
+	b := analysed("2", "wechat", t0.Add(time.Minute), "t1")
+	b.Sentiment = "neu"
+	c := analysed("3", "weibo", t0.Add(2*time.Minute), "t1")
+	c.Sentiment = "neg"
+	other := analysed("4", "weibo", t0.Add(3*time.Minute), "t2")
+	late := analysed("5", "weibo", t0.Add(48*time.Hour), "t1")
+	put(t, s, a, b, c, other, late)
+	put(t, s, a) // again: listed once
+	q := analytics.MentionQuery{Topic: "t1", From: t0.Add(-time.Hour), To: t0.Add(time.Hour)}
+	ids := func(ms []analytics.Mention, err error) []string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	if got := ids(s.Mentions(ctx(t), q)); !reflect.DeepEqual(got, []string{c.ID, b.ID, a.ID}) {
+		t.Fatalf("mentions of t1 = %v, want newest first, each once", got)
+	}
+	q.Platform = "weibo"
+	if got := ids(s.Mentions(ctx(t), q)); !reflect.DeepEqual(got, []string{c.ID, a.ID}) {
+		t.Fatalf("weibo mentions of t1 = %v", got)
+	}
+	q.Platform, q.Sentiment = "", "neu"
+	if got := ids(s.Mentions(ctx(t), q)); !reflect.DeepEqual(got, []string{b.ID}) {
+		t.Fatalf("neutral mentions of t1 = %v", got)
+	}
+	q.Sentiment, q.Limit = "", 2
+	got, err := s.Mentions(ctx(t), q)
+	if err != nil || len(got) != 2 || got[0].ID != c.ID || got[0].Topic != "t1" || got[0].Sentiment != "neg" || !got[0].PublishedAt.Equal(c.PublishedAt) {
+		t.Fatalf("limited listing %+v %v", got, err)
+	}
+	if _, err := s.Mentions(ctx(t), analytics.MentionQuery{From: t0, To: t0.Add(time.Hour)}); err == nil {
+		t.Fatal("a listing without a topic was accepted")
+	}
 }

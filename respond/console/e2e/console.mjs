@@ -43,6 +43,19 @@ try {
   await page.waitForSelector('#alerts .alert', { timeout: 90000 });
   await shot('alert-live');
 
+  // The hot-topic board and a topic page with its stored mention stream.
+  await page.goto(url + '/#/topics');
+  await page.waitForSelector('#topics tr td a', { timeout: 30000 });
+  await shot('topics');
+  await page.click('#topics tr td a');
+  await page.waitForSelector('#stream .clock', { timeout: 10000 });
+  await page.selectOption('#sentiment-filter', 'neg');
+  await page.waitForFunction(() => document.querySelectorAll('#stream .clock').length > 0 || /没有符合/.test(document.querySelector('#stream')?.textContent || ''), null, { timeout: 10000 });
+  await page.waitForSelector('#volume svg.chart', { timeout: 10000 });
+  await shot('topic-page');
+  await page.goto(url + '/#/alerts');
+  await page.waitForSelector('#alerts .alert', { timeout: 10000 });
+
   await page.click('#alerts .alert button.act');
   await page.waitForURL(/#\/incident\//, { timeout: 10000 });
   await page.waitForSelector('#actions', { timeout: 10000 });

@@ -71,7 +71,7 @@ function applyDelta(d) {
   S.cursor[d.topic + '/' + d.partition] = d.offset;
   const e = d.event, p = e.payload;
   if (e.type.startsWith('alert.')) S.alerts.set(p.id, p);
-  else if (e.type === 'topic.updated.v1') S.topics.set(p.id, p);
+  else if (e.type === 'topic.updated.v1') { S.topics.set(p.id, p); const sp = sparks.get(p.id); if (sp && Date.now() - (sp.loaded || 0) > 30e3) loadSpark(p.id); }
   else if (e.type === 'topic.retired.v1') S.topics.delete(p.id);
   else if (e.type === 'mention.analyzed.v1') { S.mentions.unshift(p); if (S.mentions.length > 300) S.mentions.length = 300; }
   else if (e.type === 'source.health.v1') S.sources.set(p.source, p);
@@ -123,16 +123,19 @@ async function openIncidentFrom(a) {
   } catch (x) { alert(x.message); }
 }
 
-function spark(points) {
+function spark(sp, big) {
+  const points = sp && sp.points;
   if (!points || points.length < 2) return h('span', {class: 'muted'}, '—');
-  const max = Math.max(...points, 1), w = 120, hgt = 28;
+  const max = Math.max(...points, 1), w = big ? 640 : 120, hgt = big ? 120 : 28;
   const d = points.map((p, i) => (i ? 'L' : 'M') + (i * w / (points.length - 1)).toFixed(1) + ' ' + (hgt - p / max * (hgt - 2)).toFixed(1)).join(' ');
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svg.setAttribute('class', 'spark'); svg.setAttribute('viewBox', '0 0 ' + w + ' ' + hgt);
+  svg.setAttribute('class', big ? 'chart' : 'spark'); svg.setAttribute('viewBox', '0 0 ' + w + ' ' + hgt);
   const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
   path.setAttribute('d', d); path.setAttribute('fill', 'none'); path.setAttribute('stroke', '#b71c1c'); path.setAttribute('stroke-width', '1.5');
   svg.append(path);
-  return svg;
+  if (!big) return svg;
+  const step = sp.step === 60e3 ? '每分钟' : '每小时';
+  return h('div', {}, svg, h('div', {class: 'muted'}, fmt(new Date(sp.from)), ' 至 ', fmt(new Date(sp.from + (points.length - 1) * sp.step)), ' · ', step, '最多 ', String(max), ' 条'));
 }
 function mix(s) {
   const n = (s.neg || 0) + (s.neu || 0) + (s.pos || 0) || 1;
@@ -141,49 +144,87 @@ function mix(s) {
     h('span', {class: 'pos', style: 'width:' + (100 * (s.pos || 0) / n) + '%'}));
 }
 const sparks = new Map();
+const clip = (s, n) => [...(s || '')].length > n ? [...s].slice(0, n).join('') + '…' : s;
 function viewTopics() {
   const list = [...S.topics.values()].sort((a, b) => (b.heat || 0) - (a.heat || 0));
   if (!list.length) return h('div', {class: 'card muted'}, '暂无活跃话题。');
   return h('div', {class: 'card'}, h('table', {id: 'topics'},
-    h('tr', {}, ['排名', '话题', '趋势', '情感', '平台', '首发', '阶段', '热度'].map(x => h('th', {}, x))),
+    h('tr', {}, ['排名', '话题', '趋势', '情感', '平台', '首发', '代表性信息', '阶段', '热度'].map(x => h('th', {}, x))),
     list.map((t, i) => {
-      if (!sparks.has(t.id)) { sparks.set(t.id, []); loadSpark(t.id); }
+      if (!sparks.has(t.id)) { sparks.set(t.id, null); loadSpark(t.id); }
       return h('tr', {},
         h('td', {}, i + 1),
         h('td', {}, drillTag(t.drill), h('a', {href: '#/topic/' + encodeURIComponent(t.id)}, (t.label || []).slice(0, 4).join(' · ')), h('div', {class: 'muted'}, t.mentions, ' 条 · ', GRADES[(t.suggested || {}).grade || 0])),
         h('td', {}, spark(sparks.get(t.id))), h('td', {}, mix(t.sentiment || {})),
         h('td', {}, Object.entries(t.platforms || {}).map(([p, n]) => h('span', {class: 'tag'}, (PLATFORMS[p] || p) + ' ' + n))),
         h('td', {}, h('div', {}, (t.first || {}).author || '—'), h('div', {class: 'muted'}, fmt((t.first || {}).time))),
+        h('td', {class: 'rep'}, ((t.representative || [])[0] || {}).text ? clip(t.representative[0].text, 60) : '—'),
         h('td', {}, LIFECYCLE[t.lifecycle] || t.lifecycle), h('td', {}, (t.heat || 0).toFixed(1)));
     })));
 }
+// Volume over the topic's life: per minute for a young topic, per hour
+// after three hours; empty buckets are zeros, so the line is true to time.
 async function loadSpark(id) {
   try {
-    const to = new Date(), from = new Date(to - 24 * 3600e3);
-    const b = await api('GET', '/api/v1/topics/' + encodeURIComponent(id) + '/volume?from=' + from.toISOString() + '&to=' + to.toISOString());
-    sparks.set(id, (b || []).map(x => x.Count));
+    const t = S.topics.get(id), now = Date.now();
+    const first = t && t.first_time ? Date.parse(t.first_time) : now - 24 * 3600e3;
+    const minute = now - first < 3 * 3600e3, step = minute ? 60e3 : 3600e3;
+    const from = Math.floor(Math.max(first, now - (minute ? 3 * 3600e3 : 7 * 86400e3)) / step) * step - step; // from the quiet before
+    const to = Math.floor(now / step) * step + step;
+    const b = await api('GET', '/api/v1/topics/' + encodeURIComponent(id) + '/volume?step=' + (minute ? 'minute' : 'hour') + '&from=' + new Date(from).toISOString() + '&to=' + new Date(to).toISOString());
+    const counts = new Map((b || []).map(x => [Date.parse(x.Start), x.Count]));
+    const points = [];
+    for (let x = from; x < to; x += step) points.push(counts.get(x) || 0);
+    sparks.set(id, {points, from, step, loaded: Date.now()});
     scheduleRender();
   } catch (x) {}
 }
 
+// A topic page's stream comes from the store (every mention the topic
+// holds), newest first; fetched at most every 5 s while deltas re-render.
+const topicFilter = {platform: '', sentiment: ''};
+const topicStreams = new Map();
+function topicStream(id, onload) {
+  const key = id + '|' + topicFilter.platform + '|' + topicFilter.sentiment;
+  let e = topicStreams.get(key);
+  if (!e) { e = {rows: null, at: 0, loading: false}; topicStreams.set(key, e); }
+  if (!e.loading && Date.now() - e.at > 5000) {
+    e.loading = true;
+    const q = new URLSearchParams({limit: '200', from: new Date(Date.now() - 30 * 86400e3).toISOString(), to: new Date(Date.now() + 86400e3).toISOString()});
+    if (topicFilter.platform) q.set('platform', topicFilter.platform);
+    if (topicFilter.sentiment) q.set('sentiment', topicFilter.sentiment);
+    api('GET', '/api/v1/topics/' + encodeURIComponent(id) + '/mentions?' + q)
+      .then(rows => { e.rows = rows; e.err = null; }, x => { e.err = x.message; })
+      .finally(() => { e.at = Date.now(); e.loading = false; onload(e); });
+  }
+  return e;
+}
+function streamRows(e) {
+  if (e.err) return [h('div', {class: 'error'}, e.err)];
+  if (!e.rows) return [h('div', {class: 'muted'}, '加载中…')];
+  if (!e.rows.length) return [h('div', {class: 'muted'}, '没有符合条件的信息。')];
+  return e.rows.map(m => mentionRow({mention: {id: m.id, platform: m.platform, author: {name: m.author}, title: m.title, text: m.text, published_at: m.published_at}, sentiment: {label: m.sentiment}}));
+}
 function viewTopic(id) {
   const t = S.topics.get(id);
   const root = h('div', {});
   if (!t) { root.append(h('div', {class: 'card muted'}, '话题 ', id, ' 已不在活跃窗口，历史数据见报表。')); return root; }
-  const filter = h('select', {id: 'platform-filter', onchange: () => renderStream()}, h('option', {value: ''}, '全部平台'),
-    Object.keys(t.platforms || {}).map(p => h('option', {value: p}, PLATFORMS[p] || p)));
   const stream = h('div', {id: 'stream'});
-  const chart = h('div', {id: 'volume'}, spark(sparks.get(id)));
-  function renderStream() {
-    const rows = S.mentions.filter(m => m.topic === id && (!filter.value || m.mention.platform === filter.value));
-    stream.replaceChildren(...(rows.length ? rows : (t.representative || []).map(r => ({mention: {id: r.id, platform: r.platform, author: {name: r.author}, text: r.text, published_at: r.time}, sentiment: {label: r.sentiment}})))
-      .slice(0, 100).map(mentionRow));
-  }
-  renderStream();
+  const show = (e) => stream.replaceChildren(...streamRows(e));
+  const refilter = () => { topicFilter.platform = filter.value; topicFilter.sentiment = senti.value; show(topicStream(id, show)); };
+  const filter = h('select', {id: 'platform-filter', onchange: refilter}, h('option', {value: ''}, '全部平台'),
+    Object.keys(t.platforms || {}).map(p => h('option', {value: p}, PLATFORMS[p] || p)));
+  const senti = h('select', {id: 'sentiment-filter', onchange: refilter}, h('option', {value: ''}, '全部情感'),
+    ['neg', 'neu', 'pos'].map(l => h('option', {value: l}, {neg: '负面', neu: '中性', pos: '正面'}[l])));
+  filter.value = topicFilter.platform; senti.value = topicFilter.sentiment;
+  show(topicStream(id, () => scheduleRender()));
+  if (!sparks.has(id)) { sparks.set(id, null); loadSpark(id); }
+  const chart = h('div', {id: 'volume'}, spark(sparks.get(id), true));
   root.append(h('div', {class: 'card'}, h('h2', {}, (t.label || []).join(' · ')), drillTag(t.drill), ' ', gradeTag((t.suggested || {}).grade),
     h('div', {class: 'muted'}, t.mentions, ' 条信息 · 首发 ', (t.first || {}).author || '—', ' ', fmt(t.first_time), ' · ', LIFECYCLE[t.lifecycle] || ''),
-    h('div', {}, '信息量（24 小时）：', chart), mix(t.sentiment || {})),
-    h('div', {class: 'card'}, h('div', {}, '筛选：', filter), stream));
+    h('div', {}, '信息量随时间变化：', chart), mix(t.sentiment || {})),
+    h('div', {class: 'card'}, h('h3', {}, '代表性信息'), (t.representative || []).slice(0, 5).map(r => h('div', {class: 'clock'}, h('div', {class: 'muted'}, PLATFORMS[r.platform] || r.platform, ' · ', r.author || '', ' · ', fmt(r.time)), h('div', {}, r.text)))),
+    h('div', {class: 'card'}, h('div', {}, '筛选：', filter, ' ', senti), stream));
   return root;
 }
 function mentionRow(a) {
