@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +22,7 @@ import (
 
 	"yuqing/analyze"
 	"yuqing/ingest/hotline"
+	"yuqing/ingest/source"
 	"yuqing/ingest/webhook"
 	"yuqing/internal/analytics"
 	"yuqing/internal/event"
@@ -538,5 +541,91 @@ func TestSourcesExampleLoads(t *testing.T) {
 		if _, err := reg[s.Type](s); err != nil {
 			t.Errorf("source %s: %v", s.Name, err)
 		}
+	}
+}
+
+// A source that goes blind is announced to the duty officers once, through
+// the notification outbox, and not again after a restart while still blind.
+func TestBlindSourceIsAnnouncedOnce(t *testing.T) {
+	var mu sync.Mutex
+	var titles []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m struct {
+			Title string `json:"title"`
+		}
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		titles = append(titles, m.Title)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	expired := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "token expired", http.StatusForbidden)
+	}))
+	defer expired.Close()
+	dir := t.TempDir()
+	respond := filepath.Join(dir, "respond.yaml")
+	os.WriteFile(respond, []byte(fmt.Sprintf("receivers:\n  - name: duty-hook\n    webhook: {url: %q, secret: %q}\n", hook.URL, "0123456789abcdef0123456789abcdef")), 0o644)
+	cfg := Defaults()
+	cfg.Data, cfg.Addr, cfg.RespondConfig = filepath.Join(dir, "data"), "127.0.0.1:0", respond
+	cfg.Sources = []source.SourceConfig{{Name: "wechat-bridge", Type: "feed", URL: expired.URL + "/feed.atom", Platform: "wechat"}}
+	count := func() (blind int) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range titles {
+			if strings.Contains(s, "信源失明") && strings.Contains(s, "wechat-bridge") {
+				blind++
+			}
+		}
+		return
+	}
+	_, stop := startApp(t, cfg)
+	for deadline := time.Now().Add(30 * time.Second); count() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("no blind-source notification; got %q", titles)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the receiver
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	_, stop = startApp(t, cfg)
+	defer stop()
+	// The restarted runner reports the source blind again at once. When that
+	// report is in the log, a probe report follows it; the probe's
+	// announcement arriving means the desk has read past the repeat.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		healths := 0
+		l, _ := OpenLog(t.Context(), cfg, slog.New(slog.DiscardHandler))
+		l.Replay(t.Context(), source.Topic, func(_ context.Context, b []eventlog.Record) error { healths += len(b); return nil })
+		if healths >= 2 {
+			h := source.Health{Source: "probe", AuthFailed: true, At: time.Now().UTC(), Error: "HTTP 401"}
+			e, _ := event.New(source.TypeHealth, "probe", "test", h.At, h.At, h)
+			if err := l.Append(t.Context(), source.Topic, e); err != nil {
+				t.Fatal(err)
+			}
+			l.Close()
+			break
+		}
+		l.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the restarted source reported no health")
+		}
+		time.Sleep(100 * time.Millisecond) // polling the runner
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		mu.Lock()
+		probed := slices.ContainsFunc(titles, func(s string) bool { return strings.Contains(s, "probe") })
+		mu.Unlock()
+		if probed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("probe never announced: %q", titles)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the receiver
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("blind source announced %d times: %q", n, titles)
 	}
 }

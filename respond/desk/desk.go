@@ -27,8 +27,9 @@ const (
 	Topic       = "notifications"
 	TypeSent    = "notification.sent.v1"
 	TypeFailed  = "notification.failed.v1"
-	TypeDone    = "notification.done.v1" // every receiver of a message was tried to the end
-	outboxAge   = 24 * time.Hour         // older alerting events are not sent on start
+	TypeDone    = "notification.done.v1"   // every receiver of a message was tried to the end
+	TypeQueued  = "notification.queued.v1" // a message not about a clock (Notify), kept until done
+	outboxAge   = 24 * time.Hour           // older alerting events are not sent on start
 	actorClocks = "system:clock"
 )
 
@@ -82,6 +83,7 @@ type Desk struct {
 	sent     map[string]bool
 	done     map[string]bool
 	inflight map[string]bool
+	queued   map[string]bool // Notify messages logged
 	// crashBeforeDelivery, set only by tests, runs before queued messages
 	// are handed to the deliverer.
 	crashBeforeDelivery func()
@@ -113,7 +115,7 @@ func New(cfg Config, log eventlog.Log, deliver Deliverer, now func() time.Time, 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Desk{cfg: cfg, log: log, board: incident.NewBoard(), deliver: deliver, now: now, logger: logger,
-		sent: map[string]bool{}, done: map[string]bool{}, inflight: map[string]bool{}, messageIncident: map[string]string{},
+		sent: map[string]bool{}, done: map[string]bool{}, inflight: map[string]bool{}, queued: map[string]bool{}, messageIncident: map[string]string{},
 		orders: map[string]*workorder.State{}}, nil
 }
 
@@ -125,9 +127,20 @@ func (d *Desk) Board() *incident.Board { return d.board }
 func (d *Desk) Load(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	var queued []notify.Message
 	err := d.log.Replay(ctx, Topic, func(_ context.Context, batch []eventlog.Record) error {
 		for _, r := range batch {
 			switch r.Event.Type {
+			case TypeQueued:
+				var m notify.Message
+				if json.Unmarshal(r.Event.Payload, &m) == nil {
+					d.smu.Lock()
+					d.queued[m.ID] = true
+					d.smu.Unlock()
+					if d.now().Sub(m.At) < outboxAge {
+						queued = append(queued, m)
+					}
+				}
 			case TypeSent:
 				var x Delivery
 				if json.Unmarshal(r.Event.Payload, &x) == nil {
@@ -183,6 +196,11 @@ func (d *Desk) Load(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("loading work orders: %w", err)
+	}
+	for _, m := range queued {
+		if !d.isDone(m.ID) {
+			d.pending = append(d.pending, m)
+		}
 	}
 	for _, e := range alerting {
 		if st, ok := d.orders[e.Key]; ok && (e.Type == workorder.TypeWarned || e.Type == workorder.TypeBreached) {
@@ -399,6 +417,38 @@ func (d *Desk) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// Notify sends a message that is no clock's (a blind source, …) through the
+// same outbox as the clocks' warnings: routed, quiet hours, retried, every
+// delivery recorded. The message is logged first (notification.queued.v1),
+// so a restart still delivers it, and a message ID already queued or
+// delivered is not sent again.
+func (d *Desk) Notify(ctx context.Context, m notify.Message) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.smu.Lock()
+	seen := d.done[m.ID] || d.inflight[m.ID] || d.queued[m.ID]
+	d.smu.Unlock()
+	if seen {
+		return nil
+	}
+	e, err := event.New(TypeQueued, m.IncidentID, "system:notify", m.At, d.now(), m)
+	if err != nil {
+		return err
+	}
+	if err := d.log.Append(ctx, Topic, e); err != nil {
+		return fmt.Errorf("queuing notification %s: %w", m.ID, err)
+	}
+	d.smu.Lock()
+	d.queued[m.ID] = true
+	d.smu.Unlock()
+	d.pending = append(d.pending, m)
+	d.flushLocked(ctx)
+	return nil
 }
 
 // Sent reports a delivery already recorded (for notify.Dispatcher.Sent).

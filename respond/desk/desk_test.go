@@ -256,3 +256,59 @@ func TestJurisdictionPolicy(t *testing.T) {
 		}
 	}
 }
+
+// A message that is no clock's (Notify) is logged before it is sent: a
+// desk that stops with it undelivered sends it after the restart, and the
+// same message ID is never sent twice.
+func TestNotifySurvivesRestartAndSendsOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "log.db")
+	clock := &fakeClock{t: t0}
+	out := &counting{got: map[string]int{}, fail: map[string]bool{"wecom-duty": true, "sms-leader": true}}
+	d, err := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.wire(t, d)
+	d.Load(ctx)
+	m := notify.Message{ID: "source-blind:weibo-api:1", Kind: notify.KindWarning, IncidentID: "source:weibo-api", Title: "【信源失明】weibo-api", Text: "凭证失效", Role: "duty_officer", At: t0}
+	if err := d.Notify(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	d.Wait()
+	if err := d.Notify(ctx, m); err != nil { // the same event seen again
+		t.Fatal(err)
+	}
+	d.Wait()
+	if len(out.got) != 0 {
+		t.Fatalf("delivered while every receiver failed: %v", out.got)
+	}
+	if err := d.Notify(ctx, notify.Message{ID: "x"}); err == nil {
+		t.Fatal("an invalid message was accepted")
+	}
+
+	out.mu.Lock()
+	out.fail = map[string]bool{}
+	out.mu.Unlock()
+	d2, _ := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
+	out.wire(t, d2)
+	if err := d2.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d2.Tick(ctx)
+	d2.Wait()
+	d2.Notify(ctx, m)
+	d2.Wait()
+	if out.got[m.ID+"|wecom-duty"] != 1 || out.got[m.ID+"|sms-leader"] != 1 || len(out.got) != 2 {
+		t.Fatalf("deliveries %v, want the message once to each receiver", out.got)
+	}
+	d3, _ := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
+	out.wire(t, d3)
+	d3.Load(ctx)
+	d3.Notify(ctx, m)
+	d3.Tick(ctx)
+	d3.Wait()
+	if len(out.got) != 2 || out.got[m.ID+"|wecom-duty"] != 1 {
+		t.Fatalf("sent again after delivery: %v", out.got)
+	}
+}
