@@ -406,8 +406,14 @@ func (a *API) sentimentFeedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := a.Now()
-	c := sentiment.Correction{MentionID: b.MentionID, Text: strings.TrimSpace(m.Title + "\n" + m.Text), Label: lb, Actor: a.Actor(r), Time: now}
-	e, err := event.New(sentiment.TypeCorrected, b.MentionID, c.Actor, now, now, c)
+	a.feedback(w, r, sentiment.TypeCorrected, b.MentionID, sentiment.Correction{MentionID: b.MentionID, Text: strings.TrimSpace(m.Title + "\n" + m.Text), Label: lb, Actor: a.Actor(r), Time: now})
+}
+
+// feedback records a duty officer's judgement of a mention in the feedback
+// topic and answers with the event.
+func (a *API) feedback(w http.ResponseWriter, r *http.Request, typ, mentionID string, payload any) {
+	now := a.Now()
+	e, err := event.New(typ, mentionID, a.Actor(r), now, now, payload)
 	if err == nil {
 		err = a.Log.Append(r.Context(), sentiment.Topic, e)
 	}
@@ -437,18 +443,8 @@ func (a *API) relevanceFeedback(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, errBody(fmt.Errorf("监测方案 %s 没有命中这条信息", b.SchemeID)))
 		return
 	}
-	now := a.Now()
-	fb := scheme.Relevance{MentionID: b.MentionID, SchemeID: b.SchemeID, Relevant: b.Relevant, Reason: strings.TrimSpace(b.Reason),
-		Text: strings.TrimSpace(m.Title + "\n" + m.Text), Actor: a.Actor(r), Time: now}
-	e, err := event.New(scheme.TypeRelevance, b.MentionID, fb.Actor, now, now, fb)
-	if err == nil {
-		err = a.Log.Append(r.Context(), sentiment.Topic, e)
-	}
-	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(err))
-		return
-	}
-	reply(w, http.StatusOK, map[string]any{"event": e.Type, "id": e.ID})
+	a.feedback(w, r, scheme.TypeRelevance, b.MentionID, scheme.Relevance{MentionID: b.MentionID, SchemeID: b.SchemeID, Relevant: b.Relevant,
+		Reason: strings.TrimSpace(b.Reason), Text: strings.TrimSpace(m.Title + "\n" + m.Text), Actor: a.Actor(r), Time: a.Now()})
 }
 
 func rangeOf(w http.ResponseWriter, r *http.Request, now time.Time, def time.Duration) (time.Time, time.Time, bool) {
