@@ -21,7 +21,8 @@ function h(tag, attrs, ...kids) {
   for (const kid of kids.flat()) if (kid != null && kid !== false) el.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
   return el;
 }
-const fmt = (t) => t ? new Date(t).toLocaleString('zh-CN', {hour12: false}) : '—';
+// Every time is shown, and typed, in Beijing time, whatever the browser's zone.
+const fmt = (t) => t ? new Date(t).toLocaleString('zh-CN', {hour12: false, timeZone: 'Asia/Shanghai'}) : '—';
 const gradeTag = (g) => h('span', {class: 'grade g' + (g || 0)}, GRADES[g || 0]);
 const drillTag = (d) => d ? h('span', {class: 'drill'}, '演练') : null;
 
@@ -117,7 +118,7 @@ function viewAlerts() {
 
 async function openIncidentFrom(a) {
   try {
-    const out = await api('POST', '/api/v1/incidents', {title: (a.label || []).slice(0, 3).join('') || a.topic_id, alert_id: a.id,
+    const out = await api('POST', '/api/v1/incidents', {title: (a.label || []).length ? a.label.slice(0, 3).join('、') + ' 相关舆情' : a.topic_id, alert_id: a.id,
       topics: [a.topic_id], mentions: a.evidence || [], detected_at: a.raised, drill: !!a.drill});
     location.hash = '#/incident/' + encodeURIComponent(out.id);
   } catch (x) { alert(x.message); }
@@ -292,7 +293,9 @@ function viewIncident(id) {
   if (!inc) { root.append(h('div', {class: 'card muted'}, '加载中…')); api('GET', '/api/v1/incidents/' + encodeURIComponent(id)).then(o => { S.incidents.set(id, o.incident); scheduleRender(); }).catch(x => root.replaceChildren(h('div', {class: 'card error'}, x.message))); return root; }
   const path = '/api/v1/incidents/' + encodeURIComponent(id);
   const post = (verb, body) => api('POST', path + verb, body);
-  const g = h('select', {name: 'grade'}, [1, 2, 3, 4].map(x => h('option', {value: x}, GRADES[x])));
+  // No grade is preselected: grading is a deliberate act.
+  const g = h('select', {name: 'grade', required: true}, h('option', {value: ''}, '请选择等级'), [1, 2, 3, 4].map(x => h('option', {value: x}, GRADES[x])));
+  if (inc.grade) g.value = String(inc.grade);
   const reason = h('input', {name: 'reason', placeholder: '定级理由', required: true});
   const units = h('input', {name: 'units', placeholder: '城东区政府:属地, 市生态环境局:主管', size: 36});
   const lead = h('input', {name: 'lead', placeholder: '牵头单位'});
@@ -302,7 +305,7 @@ function viewIncident(id) {
   const snoozeMin = h('input', {type: 'number', value: 30, min: 5, max: 120}), snoozeWhy = h('input', {placeholder: '暂停理由', required: true});
   const review = h('textarea', {placeholder: '复盘：处置过程、时效、经验教训', required: true});
   const parseSpeakers = () => speakers.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, role] = s.split(/[:：]/); return {name: (name || '').trim(), role: (role || '').trim()}; });
-  const at = () => when.value ? new Date(when.value).toISOString() : new Date().toISOString();
+  const at = () => when.value ? new Date(when.value + (when.value.length === 16 ? ':00' : '') + '+08:00').toISOString() : new Date().toISOString();
   root.append(
     h('div', {class: 'card'}, h('h2', {}, inc.title), gradeTag(inc.grade), ' ', drillTag(inc.drill), ' ', h('span', {class: 'muted'}, inc.status === 'open' ? '处置中' : '已关闭', ' · 发现 ', fmt(inc.detected_at), ' · 牵头 ', inc.lead || '未指派')),
     h('div', {class: 'card', id: 'clocks'}, h('h3', {}, '时限'), clockRows(inc), h('button', {class: 'act', onclick: () => post('/acknowledge', {}).catch(x => alert(x.message))}, '确认收到提醒')),
@@ -310,7 +313,7 @@ function viewIncident(id) {
       actionForm('定级', [field('等级', g), field('理由', reason)], () => post('/grade', {grade: +g.value, reason: reason.value})),
       actionForm('指派', [field('责任单位', units), field('牵头', lead)], () => post('/assign', {units: units.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, kind] = s.split(/[:：]/); return {name: name.trim(), kind: (kind || '属地').trim()}; }), lead: lead.value})),
       actionForm('记录权威信息发布', [field('渠道', chan), field('链接', url), field('摘要', text)], () => post('/publish', {at: at(), channel: chan.value, url: url.value, text: text.value})),
-      actionForm('记录发布会已召开', [field('时间', when), field('地点', place), field('发言人', speakers)], () => post('/conference/hold', {at: at(), place: place.value, speakers: parseSpeakers()})),
+      actionForm('记录发布会已召开', [field('时间（北京时间，空为现在）', when), field('地点', place), field('发言人', speakers)], () => post('/conference/hold', {at: at(), place: place.value, speakers: parseSpeakers()})),
       actionForm('暂停提醒', [field('时限', snoozeClock), field('分钟', snoozeMin), field('理由', snoozeWhy)], () => post('/snooze', {Clock: snoozeClock.value, Until: new Date(Date.now() + snoozeMin.value * 60e3).toISOString(), Reason: snoozeWhy.value}), 'warn'),
       actionForm('关闭事件', [field('复盘', review)], () => post('/close', {Review: review.value}), 'danger')),
     h('div', {class: 'card'}, h('h3', {}, '时间线'), h('ul', {class: 'timeline', id: 'timeline'}, h('li', {class: 'muted'}, '加载中…'))));
