@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -199,5 +200,37 @@ not json
 	}
 	if m, _ := count(); m != 7 {
 		t.Fatalf("after the replay the log holds %d mentions, want 7", m)
+	}
+}
+
+// `yuqing ingest --hotline` reads a message-board workbook into mentions and
+// submitted work orders.
+func TestIngestHotlineWorkbook(t *testing.T) {
+	data := t.TempDir()
+	out := runCLI(t, "ingest", "--hotline", filepath.Join("..", "..", "ingest", "hotline", "testdata", "messageboard.xlsx"), "--channel", "留言板", "--data", data)
+	var n, bad int
+	if _, err := fmt.Sscanf(out[strings.Index(out, ": ")+2:], "%d work orders submitted, %d rows rejected", &n, &bad); err != nil || n == 0 {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	cfg := app.Defaults()
+	cfg.Data = data
+	log, err := app.OpenLog(t.Context(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	orders, mentions := 0, 0
+	log.Replay(t.Context(), "workorder-intake", func(_ context.Context, b []eventlog.Record) error { orders += len(b); return nil })
+	log.Replay(t.Context(), eventlog.TopicMentions, func(_ context.Context, b []eventlog.Record) error {
+		for _, r := range b {
+			if !strings.Contains(string(r.Event.Payload), `"platform":"messageboard"`) {
+				t.Errorf("not a message-board mention: %s", r.Event.Payload)
+			}
+		}
+		mentions += len(b)
+		return nil
+	})
+	if orders != n || mentions != n {
+		t.Fatalf("%d orders and %d mentions in the log, want %d each", orders, mentions, n)
 	}
 }
