@@ -5,6 +5,8 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
+// Waits are long: CI runs this beside the whole race-enabled test suite on two cores.
+const T = 45000;
 const url = process.env.URL, shots = process.env.SHOTS || 'screenshots';
 mkdirSync(shots, { recursive: true });
 const browser = await chromium.launch({
@@ -19,23 +21,23 @@ page.on('pageerror', (e) => console.error('page error:', e.message));
 
 try {
   await page.goto(url + '/');
-  await page.waitForURL(/\/login/, { timeout: 10000 });
+  await page.waitForURL(/\/login/, { timeout: T });
   await page.fill('#username', process.env.USERNAME);
   await page.fill('#password', 'wrong-password-123');
   await page.click('#login-submit');
-  await page.waitForSelector('#login-error:not(:empty)', { timeout: 10000 });
+  await page.waitForSelector('#login-error:not(:empty)', { timeout: T });
   await shot('login-refused');
   await page.fill('#password', process.env.PASSWORD);
   await page.click('#login-submit');
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 10000 });
-  await page.waitForSelector('#conn.ok', { timeout: 10000 });
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: T });
+  await page.waitForSelector('#conn.ok', { timeout: T });
   await shot('signed-in');
 
   // The expired source is announced on every view and listed as blind.
-  await page.waitForSelector('#blind:not([hidden])', { timeout: 30000 });
+  await page.waitForSelector('#blind:not([hidden])', { timeout: T });
   if (!/wechat-bridge/.test(await page.textContent('#blind'))) await fail('blind banner does not name the source');
   await page.goto(url + '/#/sources');
-  await page.waitForSelector('#sources .blind', { timeout: 10000 });
+  await page.waitForSelector('#sources .blind', { timeout: T });
   await shot('source-blind');
   await page.goto(url + '/#/alerts');
 
@@ -45,30 +47,30 @@ try {
 
   // The hot-topic board and a topic page with its stored mention stream.
   await page.goto(url + '/#/topics');
-  await page.waitForSelector('#topics tr td a', { timeout: 30000 });
+  await page.waitForSelector('#topics tr td a', { timeout: T });
   await shot('topics');
   await page.click('#topics tr td a');
-  await page.waitForSelector('#stream .clock', { timeout: 10000 });
+  await page.waitForSelector('#stream .clock', { timeout: T });
   await page.selectOption('#sentiment-filter', 'neg');
-  await page.waitForFunction(() => document.querySelectorAll('#stream .clock').length > 0 || /没有符合/.test(document.querySelector('#stream')?.textContent || ''), null, { timeout: 10000 });
-  await page.waitForSelector('#volume svg.chart', { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelectorAll('#stream .clock').length > 0 || /没有符合/.test(document.querySelector('#stream')?.textContent || ''), null, { timeout: T });
+  await page.waitForSelector('#volume svg.chart', { timeout: T });
   await shot('topic-page');
   await page.goto(url + '/#/alerts');
-  await page.waitForSelector('#alerts .alert', { timeout: 10000 });
+  await page.waitForSelector('#alerts .alert', { timeout: T });
 
   await page.click('#alerts .alert button.act');
-  await page.waitForURL(/#\/incident\//, { timeout: 10000 });
-  await page.waitForSelector('#actions', { timeout: 10000 });
+  await page.waitForURL(/#\/incident\//, { timeout: T });
+  await page.waitForSelector('#actions', { timeout: T });
   await shot('incident-opened');
 
   await page.selectOption('#actions select[name=grade]', '2');
   await page.fill('#actions input[name=reason]', '演练：网传有人员受伤，定为重大');
   await page.click('#actions form:has(select[name=grade]) button');
   const statement = '#clocks [data-clock=statement] .countdown';
-  await page.waitForSelector(statement, { timeout: 10000 });
-  await page.waitForFunction((sel) => /剩余|已超时/.test(document.querySelector(sel)?.textContent || ''), statement, { timeout: 10000 });
+  await page.waitForSelector(statement, { timeout: T });
+  await page.waitForFunction((sel) => /剩余|已超时/.test(document.querySelector(sel)?.textContent || ''), statement, { timeout: T });
   const first = await page.textContent(statement);
-  await page.waitForFunction(([sel, before]) => (document.querySelector(sel)?.textContent || '') !== before, [statement, first], { timeout: 5000 });
+  await page.waitForFunction(([sel, before]) => (document.querySelector(sel)?.textContent || '') !== before, [statement, first], { timeout: T });
   const second = await page.textContent(statement);
   if (!/剩余 [45]:\d\d:\d\d/.test(first)) await fail('5-hour countdown shows ' + first);
   await shot('countdown-ticking');
@@ -77,8 +79,8 @@ try {
   await page.fill('#actions input[name=url]', 'https://weibo.example.gov.cn/status/1');
   await page.fill('#actions input[name=text]', '关于城东区异味情况的通报（演练）');
   await page.click('#actions form:has(input[name=url]) button');
-  await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent || '') === '按时完成', statement, { timeout: 10000 });
-  await page.waitForSelector('#timeline li:has-text("发布权威信息")', { timeout: 10000 });
+  await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent || '') === '按时完成', statement, { timeout: T });
+  await page.waitForSelector('#timeline li:has-text("发布权威信息")', { timeout: T });
   await shot('clock-stopped');
   console.log(`ok: countdown ${first} → ${second}, statement clock stopped; ${step} screenshots in ${shots}`);
   await browser.close();

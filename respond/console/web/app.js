@@ -292,7 +292,13 @@ function viewIncident(id) {
   const root = h('div', {});
   if (!inc) { root.append(h('div', {class: 'card muted'}, '加载中…')); api('GET', '/api/v1/incidents/' + encodeURIComponent(id)).then(o => { S.incidents.set(id, o.incident); scheduleRender(); }).catch(x => root.replaceChildren(h('div', {class: 'card error'}, x.message))); return root; }
   const path = '/api/v1/incidents/' + encodeURIComponent(id);
-  const post = (verb, body) => api('POST', path + verb, body);
+  // After an action the page reloads the incident itself: the clocks change
+  // at once, even while the websocket is behind a busy stream.
+  const post = async (verb, body) => {
+    const out = await api('POST', path + verb, body);
+    api('GET', path).then(o => { S.incidents.set(id, o.incident); scheduleRender(); }).catch(() => {});
+    return out;
+  };
   // No grade is preselected: grading is a deliberate act.
   const g = h('select', {name: 'grade', required: true}, h('option', {value: ''}, '请选择等级'), [1, 2, 3, 4].map(x => h('option', {value: x}, GRADES[x])));
   if (inc.grade) g.value = String(inc.grade);
