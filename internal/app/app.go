@@ -158,6 +158,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		})
 		followIntake(wctx, workers, log, dk, logger)
 		followBlindSources(wctx, workers, log, dk, cfg.ConsoleURL, opts.Now, logger)
+		followAlerts(wctx, workers, log, dk, cfg.ConsoleURL, opts.Now, logger)
 		con, err = startConsole(wctx, workers, mux, cfg, log, store, reg, dk, opts.Now, logger)
 		if err != nil {
 			workers.stop()

@@ -21,6 +21,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"yuqing/analyze"
+	"yuqing/analyze/scheme"
+	"yuqing/analyze/alert"
 	"yuqing/ingest/hotline"
 	"yuqing/ingest/source"
 	"yuqing/ingest/webhook"
@@ -547,32 +549,16 @@ func TestSourcesExampleLoads(t *testing.T) {
 // A source that goes blind is announced to the duty officers once, through
 // the notification outbox, and not again after a restart while still blind.
 func TestBlindSourceIsAnnouncedOnce(t *testing.T) {
-	var mu sync.Mutex
-	var titles []string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m struct {
-			Title string `json:"title"`
-		}
-		json.NewDecoder(r.Body).Decode(&m)
-		mu.Lock()
-		titles = append(titles, m.Title)
-		mu.Unlock()
-	}))
-	defer hook.Close()
+	hookURL, got := notifications(t)
 	expired := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "token expired", http.StatusForbidden)
 	}))
 	defer expired.Close()
 	dir := t.TempDir()
-	respond := filepath.Join(dir, "respond.yaml")
-	os.WriteFile(respond, []byte(fmt.Sprintf("receivers:\n  - name: duty-hook\n    webhook: {url: %q, secret: %q}\n", hook.URL, "0123456789abcdef0123456789abcdef")), 0o644)
-	cfg := Defaults()
-	cfg.Data, cfg.Addr, cfg.RespondConfig = filepath.Join(dir, "data"), "127.0.0.1:0", respond
+	cfg := notifyingConfig(t, dir, hookURL)
 	cfg.Sources = []source.SourceConfig{{Name: "wechat-bridge", Type: "feed", URL: expired.URL + "/feed.atom", Platform: "wechat"}}
 	count := func() (blind int) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, s := range titles {
+		for _, s := range got() {
 			if strings.Contains(s, "信源失明") && strings.Contains(s, "wechat-bridge") {
 				blind++
 			}
@@ -582,7 +568,7 @@ func TestBlindSourceIsAnnouncedOnce(t *testing.T) {
 	_, stop := startApp(t, cfg)
 	for deadline := time.Now().Add(30 * time.Second); count() == 0; {
 		if time.Now().After(deadline) {
-			t.Fatalf("no blind-source notification; got %q", titles)
+			t.Fatalf("no blind-source notification; got %q", got())
 		}
 		time.Sleep(100 * time.Millisecond) // polling the receiver
 	}
@@ -614,18 +600,120 @@ func TestBlindSourceIsAnnouncedOnce(t *testing.T) {
 		time.Sleep(100 * time.Millisecond) // polling the runner
 	}
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		mu.Lock()
-		probed := slices.ContainsFunc(titles, func(s string) bool { return strings.Contains(s, "probe") })
-		mu.Unlock()
-		if probed {
+		if slices.ContainsFunc(got(), func(s string) bool { return strings.Contains(s, "probe") }) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("probe never announced: %q", titles)
+			t.Fatalf("probe never announced: %q", got())
 		}
 		time.Sleep(100 * time.Millisecond) // polling the receiver
 	}
 	if n := count(); n != 1 {
-		t.Fatalf("blind source announced %d times: %q", n, titles)
+		t.Fatalf("blind source announced %d times: %q", n, got())
+	}
+}
+
+// notifications is a signed-webhook receiver; got lists the titles of the
+// messages it received.
+func notifications(t *testing.T) (url string, got func() []string) {
+	var mu sync.Mutex
+	var titles []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m struct {
+			Title string `json:"title"`
+		}
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		titles = append(titles, m.Title)
+		mu.Unlock()
+	}))
+	t.Cleanup(hook.Close)
+	return hook.URL, func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(titles) }
+}
+
+// notifyingConfig is the embedded default in dir with one webhook receiver.
+func notifyingConfig(t *testing.T, dir, hookURL string) Config {
+	respond := filepath.Join(dir, "respond.yaml")
+	os.WriteFile(respond, []byte(fmt.Sprintf("receivers:\n  - name: duty-hook\n    webhook: {url: %q, secret: %q}\n", hookURL, "0123456789abcdef0123456789abcdef")), 0o644)
+	cfg := Defaults()
+	cfg.Data, cfg.Addr, cfg.RespondConfig = filepath.Join(dir, "data"), "127.0.0.1:0", respond
+	return cfg
+}
+
+// waitFor polls cond (another process or goroutine's progress) for 30 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond) // polling
+	}
+}
+
+// An alert pages the duty officers once; a routine update and a restart
+// do not page again.
+func TestAlertPagesDutyOfficerOnce(t *testing.T) {
+	hookURL, got := notifications(t)
+	cfg := notifyingConfig(t, t.TempDir(), hookURL)
+	defineScheme(t, cfg, scheme.Scheme{ID: "accident", Name: "安全事故", Rule: "泄漏 | 爆炸", Sensitive: true})
+	token := func() string {
+		tok, err := ReadSecret(filepath.Join(cfg.Data, "secrets", "ingest.token"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	post := func(addr string, from, to int) {
+		var items []string
+		for i := from; i < to; i++ {
+			items = append(items, fmt.Sprintf(`{"id":"p%d","platform":"weibo","text":"城东化工厂泄漏了，附近居民很担心，第%d条","published_at":%q}`,
+				i, i, time.Now().Add(-time.Hour+time.Duration(i)*time.Minute).UTC().Format(time.RFC3339)))
+		}
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/v1/mentions", strings.NewReader("["+strings.Join(items, ",")+"]"))
+		req.Header.Set("Authorization", "Bearer "+token())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+	pages := func() (n int) {
+		for _, s := range got() {
+			if strings.Contains(s, "舆情预警") {
+				n++
+			}
+		}
+		return
+	}
+	addr, stop := startApp(t, cfg)
+	post(addr, 0, 6)
+	waitFor(t, "the alert page", func() bool { return pages() > 0 })
+	stop()
+	addr, stop = startApp(t, cfg)
+	defer stop()
+	post(addr, 6, 9) // more of the same story: at most a routine update
+	waitFor(t, "the analyser", func() bool {
+		l, _ := OpenLog(t.Context(), cfg, slog.New(slog.DiscardHandler))
+		defer l.Close()
+		n := 0
+		l.Replay(t.Context(), eventlog.TopicAnalyzed, func(_ context.Context, b []eventlog.Record) error { n += len(b); return nil })
+		return n >= 9
+	})
+	// A probe alert after those events: once it is paged, the desk has read past them.
+	l, _ := OpenLog(t.Context(), cfg, slog.New(slog.DiscardHandler))
+	a := alert.Alert{ID: "a-probe", TopicID: "probe", Version: 1, Label: []string{"探针"}, Reason: "测试", Mentions: 5, Raised: time.Now(), Updated: time.Now()}
+	e, _ := event.New(alert.TypeRaised, a.ID, "test", a.Updated, a.Updated, a)
+	if err := l.Append(t.Context(), analyze.TopicAlerts, e); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	waitFor(t, "the probe page", func() bool { return slices.ContainsFunc(got(), func(s string) bool { return strings.Contains(s, "探针") }) })
+	t.Logf("pages: %q", got())
+	if n := pages(); n != 2 { // the story once, the probe once
+		t.Fatalf("%d alert pages, want 2: %q", n, got())
+	}
+	if title := got()[0]; !strings.Contains(title, "化工厂") && !strings.Contains(title, "泄漏") {
+		t.Errorf("page title %q does not name the story", title)
 	}
 }

@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"yuqing/analyze"
+	"yuqing/analyze/alert"
+	"yuqing/analyze/grade"
+	"yuqing/internal/eventlog"
+	"yuqing/respond/desk"
+	"yuqing/respond/notify"
+)
+
+// AlertsGroup is the desk's consumer group on the analyser's alerts.
+const AlertsGroup = "desk-alerts"
+
+// followAlerts pages the duty officers when the analyser raises an alert,
+// and again when an alert's suggested grade rises: nobody watches the
+// console at 3 a.m. A suggested grade I or II is urgent (quiet hours never
+// hold it); other alerts wait for quiet hours to end. Alerts whose stories
+// are more than a day old in event time (a backfill of history) page no one.
+// Each alert event is one message, sent once (Desk.Notify).
+func followAlerts(ctx context.Context, workers *group, log eventlog.Log, dk *desk.Desk, consoleURL string, now func() time.Time, logger *slog.Logger) {
+	workers.loop(ctx, logger, "alert notifications", func(ctx context.Context) error {
+		// The grade each alert was last paged with, read back from the
+		// desk's own queued messages: a restart neither repeats a page nor
+		// misses a rise.
+		paged := map[string]grade.Grade{}
+		err := log.Replay(ctx, desk.Topic, func(_ context.Context, batch []eventlog.Record) error {
+			for _, r := range batch {
+				var m notify.Message
+				if r.Event.Type == desk.TypeQueued && json.Unmarshal(r.Event.Payload, &m) == nil && strings.HasPrefix(m.ID, "alert:") {
+					paged[m.IncidentID] = grade.Grade(m.Grade)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("reading paged alerts: %w", err)
+		}
+		return log.Consume(ctx, analyze.TopicAlerts, AlertsGroup, func(ctx context.Context, batch []eventlog.Record) error {
+			for _, r := range batch {
+				var a alert.Alert
+				if json.Unmarshal(r.Event.Payload, &a) != nil || a.ID == "" || now().Sub(a.Updated) > 24*time.Hour {
+					continue
+				}
+				last, was := paged[a.ID]
+				if !shouldPage(r.Event.Type, a.Grade, last, was) {
+					continue
+				}
+				if err := dk.Notify(ctx, alertMessage(r.Event.ID, was, a, consoleURL)); err != nil {
+					return err
+				}
+				paged[a.ID] = a.Grade
+			}
+			return nil
+		})
+	})
+}
+
+// shouldPage decides one alert event: a raised alert pages unless it was
+// paged already; an update pages only when its suggested grade is more
+// serious than the one last paged (or than none).
+func shouldPage(typ string, g, last grade.Grade, paged bool) bool {
+	rose := g != grade.None && (last == grade.None || g < last)
+	switch {
+	case paged:
+		return rose
+	case typ == alert.TypeRaised:
+		return true
+	}
+	return rose
+}
+
+func alertMessage(eventID string, rise bool, a alert.Alert, consoleURL string) notify.Message {
+	m := notify.Message{ID: "alert:" + eventID, Kind: notify.KindInfo, Grade: int(a.Grade), IncidentID: a.ID, Role: "duty_officer", At: a.Updated, Drill: a.Drill}
+	if a.Grade == grade.I || a.Grade == grade.II {
+		m.Kind = notify.KindWarning // urgent: never held by quiet hours
+	}
+	label := strings.Join(a.Label[:min(3, len(a.Label))], "、")
+	head := "【舆情预警】"
+	if rise {
+		head = "【预警升级】"
+	}
+	m.Title = fmt.Sprintf("%s%s（%d 条）", head, label, a.Mentions)
+	suggested := "未定"
+	if a.Grade != grade.None {
+		suggested = a.Grade.String()
+	}
+	m.Text = fmt.Sprintf("%s\n建议等级：%s（定级由人作出）\n首次发现：%s", a.Reason, suggested, a.Raised.In(beijingTime).Format("01月02日 15:04"))
+	if consoleURL != "" {
+		m.URL = strings.TrimRight(consoleURL, "/") + "/#/alerts"
+	}
+	return m
+}
