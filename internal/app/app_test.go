@@ -21,8 +21,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"yuqing/analyze"
-	"yuqing/analyze/scheme"
 	"yuqing/analyze/alert"
+	"yuqing/analyze/scheme"
 	"yuqing/ingest/hotline"
 	"yuqing/ingest/source"
 	"yuqing/ingest/webhook"
@@ -708,7 +708,9 @@ func TestAlertPagesDutyOfficerOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Close()
-	waitFor(t, "the probe page", func() bool { return slices.ContainsFunc(got(), func(s string) bool { return strings.Contains(s, "探针") }) })
+	waitFor(t, "the probe page", func() bool {
+		return slices.ContainsFunc(got(), func(s string) bool { return strings.Contains(s, "探针") })
+	})
 	t.Logf("pages: %q", got())
 	if n := pages(); n != 2 { // the story once, the probe once
 		t.Fatalf("%d alert pages, want 2: %q", n, got())
