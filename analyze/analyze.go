@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -111,6 +113,35 @@ type Analyzer struct {
 	// where the analysed topic holds exactly one event per processed mention.
 	SnapshotPath  string
 	SnapshotEvery int64
+	// Workers enrich a batch's mentions at once (default: every core).
+	Workers int
+}
+
+// parallel calls fn(0..n-1) on up to workers goroutines (default: every
+// core) and returns when all are done.
+func parallel(n, workers int, fn func(i int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Run rebuilds the tracker from the analysed topic, then consumes the
@@ -229,6 +260,13 @@ func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batc
 		*list = append(*list, e)
 		return nil
 	}
+	// Decode, then enrich on every core (the stateless stage), then track
+	// in log order on this goroutine.
+	type item struct {
+		r   eventlog.Record
+		res Analyzed
+	}
+	items := make([]item, 0, len(batch))
 	for _, r := range batch {
 		if r.Event.Type != event.MentionIngested {
 			continue
@@ -242,7 +280,11 @@ func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batc
 			dead = append(dead, dl)
 			continue
 		}
-		res := a.Enricher.Enrich(m)
+		items = append(items, item{r: r, res: Analyzed{Mention: m}})
+	}
+	parallel(len(items), a.Workers, func(i int) { items[i].res = a.Enricher.Enrich(items[i].res.Mention) })
+	for i := range items {
+		r, res, m := items[i].r, items[i].res, items[i].res.Mention
 		res.SourceEvent = r.Event.ID
 		out := tr.Track(&res)
 		if res.Duplicate == nil || res.Duplicate.Kind != dedupe.ExactID {

@@ -159,11 +159,19 @@ func (s *Store) PutMentions(ctx context.Context, ms []analytics.Mention) error {
 	defer kw.Close()
 	var roll [2]*sql.Stmt
 	for i, table := range []string{"rollup_minute", "rollup_hour"} {
-		if roll[i], err = tx.PrepareContext(ctx, `INSERT INTO `+table+` (dim, key, platform, start_ns, n) VALUES (?, ?, ?, ?, 1) ON CONFLICT (dim, key, start_ns, platform) DO UPDATE SET n = n + 1`); err != nil {
+		if roll[i], err = tx.PrepareContext(ctx, `INSERT INTO `+table+` (dim, key, platform, start_ns, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT (dim, key, start_ns, platform) DO UPDATE SET n = n + excluded.n`); err != nil {
 			return err
 		}
 		defer roll[i].Close()
 	}
+	// Rollup increments are summed over the batch: one upsert per bucket,
+	// not one per mention.
+	type bucket struct {
+		step           int
+		dim, key, plat string
+		start          int64
+	}
+	rollup := map[bucket]int64{}
 	for _, m := range ms {
 		tokens, _ := json.Marshal(nonNil(m.Tokens))
 		keywords, _ := json.Marshal(nonNil(m.Keywords))
@@ -193,10 +201,13 @@ func (s *Store) PutMentions(ctx context.Context, ms []analytics.Mention) error {
 		for i, step := range []int64{int64(time.Minute), int64(time.Hour)} {
 			start := m.PublishedAt.UnixNano() / step * step
 			for _, k := range keys {
-				if _, err := roll[i].ExecContext(ctx, k[0], k[1], m.Platform, start); err != nil {
-					return fmt.Errorf("rolling up mention %s: %w", m.ID, err)
-				}
+				rollup[bucket{i, k[0], k[1], m.Platform, start}]++
 			}
+		}
+	}
+	for b, n := range rollup {
+		if _, err := roll[b.step].ExecContext(ctx, b.dim, b.key, b.plat, b.start, n); err != nil {
+			return fmt.Errorf("rolling up %s %s: %w", b.dim, b.key, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
