@@ -31,14 +31,10 @@ func followAlerts(ctx context.Context, workers *group, log eventlog.Log, dk *des
 		// desk's own queued messages: a restart neither repeats a page nor
 		// misses a rise.
 		paged := map[string]grade.Grade{}
-		err := log.Replay(ctx, desk.Topic, func(_ context.Context, batch []eventlog.Record) error {
-			for _, r := range batch {
-				var m notify.Message
-				if r.Event.Type == desk.TypeQueued && json.Unmarshal(r.Event.Payload, &m) == nil && strings.HasPrefix(m.ID, "alert:") {
-					paged[m.IncidentID] = grade.Grade(m.Grade)
-				}
+		err := queuedMessages(ctx, log, func(m notify.Message) {
+			if strings.HasPrefix(m.ID, "alert:") {
+				paged[m.IncidentID] = grade.Grade(m.Grade)
 			}
-			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("reading paged alerts: %w", err)

@@ -26,19 +26,10 @@ const SourcesGroup = "desk-sources"
 func followBlindSources(ctx context.Context, workers *group, log eventlog.Log, dk *desk.Desk, consoleURL string, now func() time.Time, logger *slog.Logger) {
 	workers.loop(ctx, logger, "blind-source alerts", func(ctx context.Context) error {
 		announced := map[string]bool{} // source → last announcement was "blind"
-		err := log.Replay(ctx, desk.Topic, func(_ context.Context, batch []eventlog.Record) error {
-			for _, r := range batch {
-				if r.Event.Type != desk.TypeQueued {
-					continue
-				}
-				var m notify.Message
-				if json.Unmarshal(r.Event.Payload, &m) == nil {
-					if name, ok := strings.CutPrefix(m.IncidentID, "source:"); ok {
-						announced[name] = m.Kind == notify.KindWarning
-					}
-				}
+		err := queuedMessages(ctx, log, func(m notify.Message) {
+			if name, ok := strings.CutPrefix(m.IncidentID, "source:"); ok {
+				announced[name] = m.Kind == notify.KindWarning
 			}
-			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("reading announced sources: %w", err)
@@ -81,3 +72,17 @@ func followBlindSources(ctx context.Context, workers *group, log eventlog.Log, d
 }
 
 var beijingTime = time.FixedZone("CST", 8*3600)
+
+// queuedMessages replays the desk's own notification.queued.v1 messages:
+// what was already announced, so a restart neither repeats nor misses one.
+func queuedMessages(ctx context.Context, log eventlog.Log, fn func(notify.Message)) error {
+	return log.Replay(ctx, desk.Topic, func(_ context.Context, batch []eventlog.Record) error {
+		for _, r := range batch {
+			var m notify.Message
+			if r.Event.Type == desk.TypeQueued && json.Unmarshal(r.Event.Payload, &m) == nil {
+				fn(m)
+			}
+		}
+		return nil
+	})
+}
