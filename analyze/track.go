@@ -211,6 +211,21 @@ func (t *Tracker) Track(a *Analyzed) Output {
 		}
 		st.spike = false
 	}
+	t.drainRetired(&out)
+	return out
+}
+
+// Flush retires every topic (end of an offline stream).
+func (t *Tracker) Flush() Output {
+	t.clus.Flush()
+	var out Output
+	t.drainRetired(&out)
+	return out
+}
+
+// drainRetired reports the topics the clusterer retired as dormant and
+// forgets them: their stats, open alert and spike series.
+func (t *Tracker) drainRetired(out *Output) {
 	for _, tp := range t.retired {
 		if rs, ok := t.stats[tp.ID]; ok {
 			s := t.summary(rs)
@@ -222,23 +237,6 @@ func (t *Tracker) Track(a *Analyzed) Output {
 		t.topics.Drop(tp.ID)
 	}
 	t.retired = t.retired[:0]
-	return out
-}
-
-// Flush retires every topic (end of an offline stream).
-func (t *Tracker) Flush() Output {
-	t.clus.Flush()
-	var out Output
-	for _, tp := range t.retired {
-		if rs, ok := t.stats[tp.ID]; ok {
-			s := t.summary(rs)
-			s.Lifecycle = Dormant
-			out.Retired = append(out.Retired, s)
-			delete(t.stats, tp.ID)
-		}
-	}
-	t.retired = t.retired[:0]
-	return out
 }
 
 // Resolve maps a topic ID through merges.
