@@ -92,36 +92,23 @@ func Details(m Message) [][2]string {
 
 // Markdown renders for the bots' markdown subsets (headings, quotes, links).
 func Markdown(m Message) string {
-	var b strings.Builder
-	b.WriteString("### ")
-	b.WriteString(Subject(m))
-	b.WriteString("\n")
-	for _, kv := range Details(m) {
-		b.WriteString("> ")
-		b.WriteString(kv[0])
-		b.WriteString("：")
-		b.WriteString(kv[1])
-		b.WriteString("\n")
-	}
-	if m.Text != "" {
-		b.WriteString("\n")
-		b.WriteString(m.Text)
-		b.WriteString("\n")
-	}
-	if m.URL != "" {
-		b.WriteString("\n[打开处置台](")
-		b.WriteString(m.URL)
-		b.WriteString(")\n")
-	}
-	return b.String()
+	return render(m, "### ", "> ", func(url string) string { return "[打开处置台](" + url + ")" })
 }
 
 // PlainText renders for e-mail bodies and text messages.
 func PlainText(m Message) string {
+	return render(m, "", "", func(url string) string { return "处置台：" + url })
+}
+
+// render lays a message out: the subject after head, one quoted line per
+// detail, the text, then the console link.
+func render(m Message, head, quote string, link func(url string) string) string {
 	var b strings.Builder
+	b.WriteString(head)
 	b.WriteString(Subject(m))
 	b.WriteString("\n")
 	for _, kv := range Details(m) {
+		b.WriteString(quote)
 		b.WriteString(kv[0])
 		b.WriteString("：")
 		b.WriteString(kv[1])
@@ -133,8 +120,8 @@ func PlainText(m Message) string {
 		b.WriteString("\n")
 	}
 	if m.URL != "" {
-		b.WriteString("\n处置台：")
-		b.WriteString(m.URL)
+		b.WriteString("\n")
+		b.WriteString(link(m.URL))
 		b.WriteString("\n")
 	}
 	return b.String()
