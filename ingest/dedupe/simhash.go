@@ -33,7 +33,10 @@ const MaxDistance = 8
 // buf is reused if it has room.
 func Features(text string, buf []rune) []rune {
 	out := buf[:0]
-	rs := []rune(hanzi.Fold(text))
+	rs := make([]rune, 0, len(text)) // folded in one pass, no folded string
+	for _, r := range text {
+		rs = append(rs, hanzi.FoldRune(r))
+	}
 	for i := 0; i < len(rs); {
 		r := rs[i]
 		switch {

@@ -78,19 +78,20 @@ func Width(r rune) rune {
 
 // Fold applies Simplify, Width and lower-casing: the form in which terms,
 // dictionaries and texts are compared.
-func Fold(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r < 0x80:
-			if r >= 'A' && r <= 'Z' {
-				return r + 'a' - 'A'
-			}
-			return r
-		case r >= denseLo && r < denseHi:
-			return simplify(r)
-		case r >= 0xFF01 && r <= 0xFF5E, r == 0x3000:
-			return unicode.ToLower(Width(r))
+func Fold(s string) string { return strings.Map(FoldRune, s) }
+
+// FoldRune is Fold of one rune, for callers that walk runes anyway.
+func FoldRune(r rune) rune {
+	switch {
+	case r < 0x80:
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
 		}
-		return unicode.ToLower(simplify(r))
-	}, s)
+		return r
+	case r >= denseLo && r < denseHi:
+		return simplify(r)
+	case r >= 0xFF01 && r <= 0xFF5E, r == 0x3000:
+		return unicode.ToLower(Width(r))
+	}
+	return unicode.ToLower(simplify(r))
 }
