@@ -234,3 +234,14 @@ func TestIngestHotlineWorkbook(t *testing.T) {
 		t.Fatalf("%d orders and %d mentions in the log, want %d each", orders, mentions, n)
 	}
 }
+
+// A change made from the command line always names someone.
+func TestCLIActorNeverEmpty(t *testing.T) {
+	t.Setenv("USER", "")
+	if a := cliActor(""); a == "cli:" || !strings.HasPrefix(a, "cli:") {
+		t.Fatalf("actor %q", a)
+	}
+	if a := cliActor("cli:zhang"); a != "cli:zhang" {
+		t.Fatalf("actor %q", a)
+	}
+}

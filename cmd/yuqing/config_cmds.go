@@ -32,7 +32,7 @@ func runScheme(ctx context.Context, args []string, stdout io.Writer, getenv func
 	cfg, _, err := app.Load("scheme "+verb, args[1:], getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&file, "file", "", "apply: YAML or JSON list of schemes")
 		fs.StringVar(&id, "id", "", "delete: the scheme's id")
-		fs.StringVar(&actor, "actor", os.Getenv("USER"), "who makes the change (recorded in each event)")
+		fs.StringVar(&actor, "actor", osUser(), "who makes the change (recorded in each event)")
 	})
 	if err != nil {
 		return err
@@ -47,7 +47,7 @@ func runScheme(ctx context.Context, args []string, stdout io.Writer, getenv func
 		return err
 	}
 	now := time.Now()
-	actor = "cli:" + strings.TrimPrefix(actor, "cli:")
+	actor = cliActor(actor)
 	var evs []event.Envelope
 	switch verb {
 	case "list":
@@ -100,7 +100,7 @@ func runFeedback(ctx context.Context, args []string, stdout io.Writer, getenv fu
 	cfg, _, err := app.Load("feedback sentiment", args[1:], getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&id, "mention", "", "the mention's id, e.g. weibo:4900001")
 		fs.StringVar(&label, "label", "", "the right label: pos, neg or neu")
-		fs.StringVar(&actor, "actor", os.Getenv("USER"), "who corrects it")
+		fs.StringVar(&actor, "actor", osUser(), "who corrects it")
 	})
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/user"
 	"strings"
 	"time"
 
@@ -32,12 +33,12 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		fs.StringVar(&display, "name", "", "display name shown in the console, e.g. 张三")
 		fs.StringVar(&roles, "role", "", "roles, comma-separated: "+roleList())
 		fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
-		fs.StringVar(&actor, "actor", os.Getenv("USER"), "who makes the change (recorded in the event)")
+		fs.StringVar(&actor, "actor", osUser(), "who makes the change (recorded in the event)")
 	})
 	if err != nil {
 		return err
 	}
-	actor = "cli:" + strings.TrimPrefix(actor, "cli:")
+	actor = cliActor(actor)
 	log, err := app.OpenLog(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -140,4 +141,25 @@ func roleList() string {
 		parts = append(parts, r+"("+auth.RoleNames()[r]+")")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// osUser is who runs the command: $USER, else the account's name, else
+// "unknown" — an event's actor is never empty.
+func osUser() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "unknown"
+}
+
+// cliActor is the actor of a change made from the command line.
+func cliActor(name string) string {
+	name = strings.TrimPrefix(strings.TrimSpace(name), "cli:")
+	if name == "" {
+		name = osUser()
+	}
+	return "cli:" + name
 }
