@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"yuqing/analyze"
@@ -53,12 +54,7 @@ func startDrill(ctx context.Context, workers *group, cfg Config, log eventlog.Lo
 					continue
 				}
 				id := "inc-" + a.ID
-				title := "演练："
-				for i, w := range a.Label {
-					if i < 3 {
-						title += w
-					}
-				}
+				title := "演练：" + strings.Join(a.Label[:min(3, len(a.Label))], "、") + " 相关舆情"
 				if _, err := dk.Handle(ctx, id, "system:drill", incident.Open{Title: title, AlertID: a.ID, Topics: []string{a.TopicID}, Mentions: a.Evidence, DetectedAt: a.Raised, Drill: true}); err != nil {
 					continue // already open
 				}
