@@ -96,7 +96,7 @@ func newDesk(f RespondFile, consoleURL string, log eventlog.Log, logger *slog.Lo
 	cfg.Calendar = cal
 	for _, y := range []int{time.Now().Year(), time.Now().Year() + 1} {
 		if !cal.Covered(y) {
-			logger.Warn("the holiday calendar does not cover this year: working days assume Monday to Friday; add the State Council notice to the calendar file", "year", y)
+			logger.Warn("the holiday calendar does not cover a year that deadlines may reach: its working days assume Monday to Friday; add that year's State Council notice to the calendar file", "year", y)
 		}
 	}
 	d, err := desk.New(cfg, log, nil, time.Now, logger)
