@@ -34,6 +34,10 @@ type Alert struct {
 	Raised    time.Time        `json:"raised"`
 	Updated   time.Time        `json:"updated"`
 	Drill     bool             `json:"drill,omitempty"`
+	// MergedInto, once set, names the alert this one folded into when its
+	// topic merged into a topic that already had an alert: one story, one
+	// alert. The folded alert gets no further updates.
+	MergedInto string `json:"merged_into,omitempty"`
 }
 
 // Policy says what deserves an alert.
@@ -148,6 +152,7 @@ func (al *Alerter) Merged(from, into string, now time.Time) (string, Alert, bool
 		st.a.Updated = now
 		st.a.Reason = "已与话题 " + into + " 合并，见其预警"
 		st.a.TopicID = into
+		st.a.MergedInto = al.open[into].a.ID
 		return TypeUpdated, st.a, true
 	}
 	st.a.Version++
