@@ -2,11 +2,8 @@ package sentiment
 
 import (
 	"math"
-	"slices"
-	"strings"
 	"sync"
 	"unicode"
-	"unicode/utf8"
 )
 
 // featureSpec says which hashed features a model uses. It is saved in the
@@ -52,48 +49,59 @@ func hashString(salt uint64, s string) uint64 {
 }
 
 type featBuf struct {
-	runes []rune
+	text  []rune // folded text (foldText)
+	runes []rune // what the n-grams are taken from (modelRunes)
 	idx   []uint32
+	set   []uint32 // de-duplication table
 	hits  []Hit
+	bin   int64 // the lexicon score bucket's index, -1 if none
 }
 
 var featPool = sync.Pool{New: func() any {
-	return &featBuf{runes: make([]rune, 0, 256), idx: make([]uint32, 0, 1024)}
+	return &featBuf{text: make([]rune, 0, 256), runes: make([]rune, 0, 256), idx: make([]uint32, 0, 1024)}
 }}
 
-// modelRunes turns text into the rune sequence the n-grams are taken from:
-// normalized, URLs and whitespace dropped, digits folded to '0'.
-func modelRunes(dst []rune, text string) []rune {
-	s := normalize(text)
-	for i := 0; i < len(s); {
-		if s[i] == 'h' && (strings.HasPrefix(s[i:], "http://") || strings.HasPrefix(s[i:], "https://")) {
-			for i < len(s) && s[i] < 0x80 && s[i] > ' ' {
+// modelRunes appends what the n-grams are taken from: the folded text with
+// URLs and whitespace dropped and digits folded to '0'.
+func modelRunes(dst, text []rune) []rune {
+	for i := 0; i < len(text); i++ {
+		r := text[i]
+		switch {
+		case r == 'h' && (hasPrefix(text[i:], "http://") || hasPrefix(text[i:], "https://")):
+			for i+1 < len(text) && text[i+1] < 0x80 && text[i+1] > ' ' {
 				i++
 			}
 			continue
-		}
-		r := rune(s[i])
-		w := 1
-		if r >= 0x80 {
-			r, w = utf8.DecodeRuneInString(s[i:])
-		}
-		i += w
-		switch {
-		case unicode.IsSpace(r):
-			continue
 		case r >= '0' && r <= '9':
 			r = '0'
+		case unicode.IsSpace(r):
+			continue
 		}
 		dst = append(dst, r)
 	}
 	return dst
 }
 
-// features appends the sorted, de-duplicated feature indices of a text.
+func hasPrefix(rs []rune, p string) bool {
+	if len(rs) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if rs[i] != rune(p[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// features returns the distinct feature indices of a text in order of
+// first occurrence; b.text holds the folded text afterwards and, when the
+// spec has lexicon features, b.hits the lexicon hits.
 func (f *featureSpec) features(b *featBuf, lex *Lexicon, text string, tokens []string) []uint32 {
 	shift := uint(64 - f.Bits)
 	idx := b.idx[:0]
-	b.runes = modelRunes(b.runes[:0], text)
+	b.text = foldText(b.text[:0], text)
+	b.runes = modelRunes(b.runes[:0], b.text)
 	rs := b.runes
 	for n := max(f.CharNMin, 1); n <= f.CharNMax; n++ {
 		seed := uint64(fnvOffset64) ^ saltChar ^ uint64(n)*0x9e3779b97f4a7c15
@@ -119,9 +127,9 @@ func (f *featureSpec) features(b *featBuf, lex *Lexicon, text string, tokens []s
 			prev = h
 		}
 	}
+	b.hits = b.hits[:0]
 	if f.Lexicon && lex != nil {
-		b.hits = b.hits[:0]
-		s := lex.scan(text, &b.hits)
+		s := lex.scanRunes(b.text, &b.hits)
 		for _, h := range b.hits {
 			k := hashString(saltLexHit, h.Word)
 			if h.Weight < 0 {
@@ -132,8 +140,43 @@ func (f *featureSpec) features(b *featBuf, lex *Lexicon, text string, tokens []s
 		bin := int(math.Round(s * 4)) // -4..4
 		idx = append(idx, uint32(mix(saltLexBin+uint64(bin+8))>>shift))
 	}
-	slices.Sort(idx)
-	idx = slices.Compact(idx)
-	b.idx = idx
-	return idx
+	b.idx, b.set = dedupe(idx, b.set)
+	// The score bucket is last unless it repeats an earlier index; it is
+	// there for every text, so it is no evidence by itself.
+	b.bin = -1
+	if f.Lexicon && lex != nil && len(idx) > 0 {
+		b.bin = int64(idx[len(idx)-1])
+	}
+	return b.idx
+}
+
+// dedupe drops repeated indices in place, keeping the first of each, with
+// set as scratch space (returned for reuse).
+func dedupe(idx, set []uint32) ([]uint32, []uint32) {
+	size := 64
+	for size < 2*len(idx) {
+		size <<= 1
+	}
+	if cap(set) < size {
+		set = make([]uint32, size)
+	} else {
+		set = set[:size]
+		clear(set)
+	}
+	mask := uint32(size - 1)
+	out := idx[:0]
+	for _, x := range idx {
+		k := x + 1 // 0 marks an empty slot; x < 2^26
+		for h := (x * 0x9e3779b1) & mask; ; h = (h + 1) & mask {
+			if set[h] == 0 {
+				set[h] = k
+				out = append(out, x)
+				break
+			}
+			if set[h] == k {
+				break
+			}
+		}
+	}
+	return out, set
 }

@@ -1,7 +1,8 @@
 package sentiment
 
 // Measurement harness, skipped unless YUQING_LAB=1. It reads the dev sets
-// from YUQING_LAB_DATA (default /work/shared/data/eval-dev) and writes
+// from YUQING_LAB_DATA (default ../shared/data/eval-dev beside the
+// repository) and writes
 // prediction files and models under YUQING_LAB_OUT (default
 // /tmp/senti-lab), which must be under /tmp. Score the predictions with
 // python3 /work/shared/tools/score_sentiment.py GOLD PRED.
@@ -9,6 +10,17 @@ package sentiment
 //	YUQING_LAB=1 go test -p 1 -run TestLab -v ./analyze/sentiment/
 //	YUQING_LAB=1 YUQING_LAB_GRID=1 ...   also a small option grid (4-fold CV
 //	                                     inside the training split only)
+//	YUQING_LAB_GRIDALL=1                 the grid by 5-fold CV on the whole
+//	                                     weibo2018 file instead
+//	YUQING_LAB_GRIDJSON='[{...},...]'    the grid's TrainOptions
+//	YUQING_LAB_EXTRA="a.jsonl b.jsonl"   dev files added to each grid fold's
+//	                                     training set
+//	YUQING_LAB_OPTS='{...}'              TrainOptions of the models trained
+//	                                     (default BuiltinOptions)
+//
+// It reports the lexicon, the recipe of the built-in model on a hash split
+// of weibo2018 (train on 80%, test on 20%) and by 5-fold CV, and the
+// embedded model itself on every dev file.
 
 import (
 	"encoding/json"
@@ -29,7 +41,7 @@ func labEnv(t *testing.T) (data, out string) {
 	}
 	data = os.Getenv("YUQING_LAB_DATA")
 	if data == "" {
-		data = "/work/shared/data/eval-dev"
+		data = filepath.Join("..", "..", "..", "shared", "data", "eval-dev")
 	}
 	out = os.Getenv("YUQING_LAB_OUT")
 	if out == "" {
@@ -186,7 +198,7 @@ func splitFolds(ex []Example, k int) (train, test []Example) {
 
 // cv trains on all folds but one for each fold in folds; returns mean
 // accuracy and macro-F1 and the out-of-fold predictions.
-func cv(t *testing.T, ex []Example, folds []int, o TrainOptions) (prf, []pred) {
+func cv(t *testing.T, ex []Example, folds []int, o TrainOptions, extra ...Example) (prf, []pred) {
 	var sum prf
 	var all []pred
 	for _, k := range folds {
@@ -199,7 +211,7 @@ func cv(t *testing.T, ex []Example, folds []int, o TrainOptions) (prf, []pred) {
 				tr = append(tr, e)
 			}
 		}
-		m, err := Train(tr, o)
+		m, err := Train(append(tr, extra...), o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,15 +244,24 @@ func TestLab(t *testing.T) {
 	t.Logf("weibo2018 split: train %d test %d", len(train), len(test))
 	writeGold(t, filepath.Join(out, "weibo2018-test.gold.jsonl"), test)
 
-	var opts TrainOptions
+	opts := BuiltinOptions
 	if s := os.Getenv("YUQING_LAB_OPTS"); s != "" {
+		opts = TrainOptions{}
 		if err := json.Unmarshal([]byte(s), &opts); err != nil {
 			t.Fatal(err)
 		}
 	}
 
 	if os.Getenv("YUQING_LAB_GRID") == "1" {
-		grid(t, train)
+		var extra []Example
+		for _, name := range strings.Fields(os.Getenv("YUQING_LAB_EXTRA")) {
+			extra = append(extra, labRead(t, seg, filepath.Join(data, name))...)
+		}
+		if os.Getenv("YUQING_LAB_GRIDALL") == "1" {
+			grid(t, wb, extra)
+		} else {
+			grid(t, train, extra)
+		}
 		if os.Getenv("YUQING_LAB_GRIDONLY") == "1" {
 			return
 		}
@@ -303,6 +324,22 @@ func TestLab(t *testing.T) {
 	writePreds(t, filepath.Join(out, "weibo2018-cv5.model.pred.jsonl"), oof)
 	t.Logf("MODEL   weibo2018 5-fold CV mean acc=%.4f F1=%.4f", cvr.acc, cvr.f1)
 
+	// The embedded model on the dev files (weibo2018 is its training set:
+	// that figure is not a held-out measure).
+	for _, name := range []string{"sentiment_weibo2018", "sentiment", "sentiment_no_emoticons"} {
+		ex := labRead(t, seg, filepath.Join(data, name+".jsonl"))
+		ps, gold, got := predictAll(Builtin(), ex)
+		writePreds(t, filepath.Join(out, name+"-all.builtin.pred.jsonl"), ps)
+		r := evaluate(gold, got)
+		neu := 0
+		for _, l := range got {
+			if l == Neu {
+				neu++
+			}
+		}
+		t.Logf("BUILTIN %s all n=%d acc=%.4f F1=%.4f neu=%d", name, len(ex), r.acc, r.f1, neu)
+	}
+
 	// Other dev sets: lexicon; weibo2018 model (whole file) cross-domain;
 	// in-domain model on their own 80/20 split.
 	full, err := Train(wb, opts)
@@ -333,7 +370,7 @@ func TestLab(t *testing.T) {
 
 // grid compares options by 4-fold CV inside the training split (folds 1-4);
 // the test split is not looked at.
-func grid(t *testing.T, train []Example) {
+func grid(t *testing.T, train, extra []Example) {
 	var grid []TrainOptions
 	if s := os.Getenv("YUQING_LAB_GRIDJSON"); s != "" {
 		if err := json.Unmarshal([]byte(s), &grid); err != nil {
@@ -344,7 +381,11 @@ func grid(t *testing.T, train []Example) {
 	}
 	for _, o := range grid {
 		start := time.Now()
-		r, _ := cv(t, train, []int{1, 2, 3, 4}, o)
+		folds := []int{1, 2, 3, 4}
+		if os.Getenv("YUQING_LAB_GRIDALL") == "1" {
+			folds = []int{0, 1, 2, 3, 4}
+		}
+		r, _ := cv(t, train, folds, o, extra...)
 		j, _ := json.Marshal(o)
 		t.Logf("GRID %s cv4 acc=%.4f F1=%.4f (%v)", j, r.acc, r.f1, time.Since(start).Round(time.Millisecond))
 	}

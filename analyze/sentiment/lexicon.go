@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +33,7 @@ const (
 type entry struct {
 	kind kind
 	w    float64 // signed weight for sentiment, factor for degree
+	word string  // the folded entry
 }
 
 // Lexicon scores text with hand-written word lists: sentiment words, emoji
@@ -47,8 +49,10 @@ type Lexicon struct {
 	// the sentiment word it modifies ("没有任何污染": 2). Default 3.
 	Window int
 
-	entries map[string]entry
-	lens    map[rune]uint64 // first rune -> bit set of entry lengths in runes
+	entries map[uint64]entry  // runeHash of the folded entry -> entry
+	lens    map[rune]uint64   // first rune -> bit set of entry lengths in runes
+	starts  [1 << 10]uint64   // bit set of the first runes below 0x10000
+	words   map[string]string // folded entry -> where it is listed
 	digest  string
 }
 
@@ -91,8 +95,8 @@ func Default() *Lexicon {
 // lexicon/README.txt) from fsys, e.g. os.DirFS(dir) for a local edit of the
 // embedded lists. A word listed twice is an error.
 func LoadLexicon(fsys fs.FS) (*Lexicon, error) {
-	l := &Lexicon{Threshold: 0.2, Window: 3, entries: map[string]entry{}, lens: map[rune]uint64{}}
-	where := map[string]string{}
+	l := &Lexicon{Threshold: 0.2, Window: 3, entries: map[uint64]entry{}, lens: map[rune]uint64{}, words: map[string]string{}}
+	where := l.words
 	h := sha256.New()
 	for _, f := range lexiconFiles {
 		data, err := fs.ReadFile(fsys, f.name)
@@ -108,14 +112,14 @@ func LoadLexicon(fsys fs.FS) (*Lexicon, error) {
 				continue
 			}
 			pos := fmt.Sprintf("%s:%d", f.name, n+1)
-			w := normalize(fields[0])
+			w := string(foldText(nil, fields[0]))
 			if w == "" || len(fields) > 2 || (f.arg && len(fields) != 2) {
 				return nil, fmt.Errorf("%s: want \"word%s\"", pos, map[bool]string{true: " weight", false: " [weight]"}[f.arg])
 			}
 			if utf8.RuneCountInString(w) > 63 {
 				return nil, fmt.Errorf("%s: entry longer than 63 characters", pos)
 			}
-			e := entry{kind: f.kind, w: 1}
+			e := entry{kind: f.kind, w: 1, word: w}
 			if len(fields) == 2 {
 				v, err := strconv.ParseFloat(fields[1], 64)
 				if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
@@ -133,9 +137,16 @@ func LoadLexicon(fsys fs.FS) (*Lexicon, error) {
 				return nil, fmt.Errorf("%s: %q already listed at %s", pos, w, prev)
 			}
 			where[w] = pos
-			l.entries[w] = e
+			k := runeHash([]rune(w))
+			if other, ok := l.entries[k]; ok {
+				return nil, fmt.Errorf("%s: %q has the hash of %q (%s); change one", pos, w, other.word, where[other.word])
+			}
+			l.entries[k] = e
 			r, _ := utf8.DecodeRuneInString(w)
 			l.lens[r] |= 1 << utf8.RuneCountInString(w)
+			if r < 0x10000 {
+				l.starts[r>>6] |= 1 << (r & 63)
+			}
 		}
 	}
 	l.digest = hex.EncodeToString(h.Sum(nil)[:8])
@@ -143,7 +154,7 @@ func LoadLexicon(fsys fs.FS) (*Lexicon, error) {
 }
 
 // Len is the number of entries.
-func (l *Lexicon) Len() int { return len(l.entries) }
+func (l *Lexicon) Len() int { return len(l.words) }
 
 // Digest identifies the word lists (a short hash of the files).
 func (l *Lexicon) Digest() string { return l.digest }
@@ -153,6 +164,10 @@ type Hit struct {
 	Word    string  `json:"word"`
 	Weight  float64 `json:"weight"` // contribution before clause weighting
 	Negated bool    `json:"negated,omitempty"`
+	// From is "model" for a feature of a trained model (Model.Explain),
+	// whose Weight is its contribution to the log-odds; empty for a
+	// lexicon word.
+	From string `json:"from,omitempty"`
 }
 
 // Score implements Scorer; tokens are ignored.
@@ -177,18 +192,79 @@ func isBoundary(r rune) bool {
 	return false
 }
 
-var offPool = sync.Pool{New: func() any { b := make([]int, 0, 256); return &b }}
+var runePool = sync.Pool{New: func() any { b := make([]rune, 0, 256); return &b }}
 
 // scan returns the score in [-1, 1].
 func (l *Lexicon) scan(text string, hits *[]Hit) float64 {
-	s := normalize(text)
-	bp := offPool.Get().(*[]int)
-	off := (*bp)[:0]
-	for i := range s {
-		off = append(off, i)
+	bp := runePool.Get().(*[]rune)
+	rs := foldText((*bp)[:0], text)
+	s := l.scanRunes(rs, hits)
+	*bp = rs
+	runePool.Put(bp)
+	return s
+}
+
+// runeHash is FNV-1a over runes, the key of the entries.
+func runeHash(rs []rune) uint64 {
+	h := uint64(fnvOffset64)
+	for _, r := range rs {
+		h ^= uint64(r)
+		h *= fnvPrime64
 	}
-	n := len(off)
-	off = append(off, len(s))
+	return h
+}
+
+// match returns the longest entry starting at rs[i] (length 0 if none).
+func (l *Lexicon) match(rs []rune, i int) (int, entry) {
+	r := rs[i]
+	if r < 0x10000 && l.starts[r>>6]&(1<<(r&63)) == 0 {
+		return 0, entry{}
+	}
+	mask := l.lens[r]
+	if mask == 0 {
+		return 0, entry{}
+	}
+	n := len(rs)
+	maxk := min(bits.Len64(mask)-1, n-i)
+	var hs [64]uint64
+	h := uint64(fnvOffset64)
+	for k := 1; k <= maxk; k++ {
+		h ^= uint64(rs[i+k-1])
+		h *= fnvPrime64
+		hs[k] = h
+	}
+	for k := maxk; k >= 1; k-- {
+		if mask&(1<<k) == 0 {
+			continue
+		}
+		e, ok := l.entries[hs[k]]
+		if !ok || !sameRunes(e.word, rs[i:i+k]) {
+			continue
+		}
+		// Latin entries match whole words only: sb is not in usb.
+		if isAlnum(rs[i]) && i > 0 && isAlnum(rs[i-1]) ||
+			isAlnum(rs[i+k-1]) && i+k < n && isAlnum(rs[i+k]) {
+			continue
+		}
+		return k, e
+	}
+	return 0, entry{}
+}
+
+func sameRunes(s string, rs []rune) bool {
+	i := 0
+	for _, r := range s {
+		if i == len(rs) || rs[i] != r {
+			return false
+		}
+		i++
+	}
+	return i == len(rs)
+}
+
+// scanRunes scores folded text (see foldText).
+func (l *Lexicon) scanRunes(rs []rune, hits *[]Hit) float64 {
+	n := len(rs)
 	window := l.Window
 	var (
 		total, clause float64
@@ -209,33 +285,13 @@ func (l *Lexicon) scan(text string, hits *[]Hit) float64 {
 		reset()
 	}
 	for i := 0; i < n; {
-		r, _ := utf8.DecodeRuneInString(s[off[i]:])
+		r := rs[i]
 		if isBoundary(r) {
 			endClause(r)
 			i++
 			continue
 		}
-		mask := l.lens[r]
-		L := 0
-		var e entry
-		if mask != 0 {
-			for k := min(63, n-i); k >= 1; k-- {
-				if mask&(1<<k) == 0 {
-					continue
-				}
-				got, ok := l.entries[s[off[i]:off[i+k]]]
-				if !ok {
-					continue
-				}
-				// Latin entries match whole words only: sb is not in usb.
-				if isAlnum(s[off[i]]) && i > 0 && isAlnum(s[off[i-1]]) ||
-					isAlnum(s[off[i+k]-1]) && i+k < n && isAlnum(s[off[i+k]]) {
-					continue
-				}
-				L, e = k, got
-				break
-			}
-		}
+		L, e := l.match(rs, i)
 		if L == 0 {
 			i++
 			continue
@@ -262,7 +318,7 @@ func (l *Lexicon) scan(text string, hits *[]Hit) float64 {
 		case kEmoji:
 			clause += e.w
 			if hits != nil {
-				*hits = append(*hits, Hit{Word: s[off[i]:off[i+L]], Weight: e.w})
+				*hits = append(*hits, Hit{Word: e.word, Weight: e.w})
 			}
 		case kSentiment:
 			v := e.w
@@ -280,54 +336,43 @@ func (l *Lexicon) scan(text string, hits *[]Hit) float64 {
 			}
 			clause += v
 			if hits != nil {
-				*hits = append(*hits, Hit{Word: s[off[i]:off[i+L]], Weight: v, Negated: negated})
+				*hits = append(*hits, Hit{Word: e.word, Weight: v, Negated: negated})
 			}
 			reset()
 		}
 		i += L
 	}
 	endClause(0)
-	*bp = off
-	offPool.Put(bp)
 	return math.Tanh(total / 2)
 }
 
-// normalize folds full-width ASCII to half-width, upper-case ASCII to lower
-// case, the ideographic space to a space, and drops zero-width characters
-// and emoji variation selectors.
-func normalize(s string) string {
-	s = hanzi.Simplify(s) // entries are Simplified; Traditional posts must match them too
-	clean := true
-	for _, r := range s {
-		if r >= 'A' && r <= 'Z' || r >= 0xFF01 && r <= 0xFF5E || r == 0x3000 || dropRune(r) || r == utf8.RuneError {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case dropRune(r):
+// foldText appends the runes of text folded for matching: Traditional
+// characters to Simplified, full-width ASCII to half-width, the
+// ideographic space to a space, letters to lower case; zero-width
+// characters and emoji variation selectors are dropped.
+func foldText(dst []rune, text string) []rune {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < 0x80 {
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, rune(c))
+			i++
 			continue
-		case r >= 0xFF01 && r <= 0xFF5E:
-			r -= 0xFEE0
-		case r == 0x3000:
-			r = ' '
 		}
-		if r >= 'A' && r <= 'Z' {
-			r += 'a' - 'A'
+		r, w := utf8.DecodeRuneInString(text[i:])
+		i += w
+		if dropRune(r) {
+			continue
 		}
-		b.WriteRune(r)
+		dst = append(dst, hanzi.FoldRune(r))
 	}
-	return b.String()
+	return dst
 }
 
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+func isAlnum(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
 }
 
 func dropRune(r rune) bool {

@@ -2,6 +2,7 @@ package sentiment
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"unicode"
 )
 
 // TrainOptions tunes Train. The zero value gives the defaults.
@@ -29,6 +31,12 @@ type TrainOptions struct {
 	// the features (as in NBSVM, Wang & Manning 2012), computed from the
 	// pos and neg examples; default 1, negative turns the scaling off.
 	NB float64
+	// MaxFeatures keeps only the hash buckets whose weights differ most
+	// between the classes, to make the model file smaller; 0 keeps all.
+	MaxFeatures int
+	// Runs is how many trainings, on differently shuffled orders (seeds
+	// Seed, Seed+1, …), are averaged into the model; default 1.
+	Runs int
 }
 
 func (o TrainOptions) withDefaults() TrainOptions {
@@ -56,6 +64,9 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	if o.NB == 0 {
 		o.NB = 1
 	}
+	if o.Runs <= 0 {
+		o.Runs = 1
+	}
 	return o
 }
 
@@ -74,6 +85,9 @@ type Model struct {
 	lex  *Lexicon
 	pos  int // index of Pos in cls, -1 if absent
 	neg  int
+	// diff is, for a model of two classes, the second class's weight minus
+	// the first's in each bucket: scoring then reads one number a feature.
+	diff []float32
 }
 
 type modelHeader struct {
@@ -186,17 +200,47 @@ func Train(examples []Example, opts TrainOptions) (*Model, error) {
 		}
 		return nb[f]
 	}
+	// Runs trainings from different shuffles, weights averaged.
+	W := make([]float64, D*K)
+	bias := make([]float64, K)
+	for run := 0; run < o.Runs; run++ {
+		w, b := sgd(feats, ys, xv, D, K, o, o.Seed+uint64(run))
+		for i, x := range w {
+			W[i] += x / float64(o.Runs)
+		}
+		for k, x := range b {
+			bias[k] += x / float64(o.Runs)
+		}
+	}
+	m.w = make([]float32, D*K)
+	for i, x := range W {
+		m.w[i] = float32(x * xv(uint32(i/K)))
+	}
+	if o.MaxFeatures > 0 {
+		m.prune(o.MaxFeatures)
+	}
+	m.bias = make([]float32, K)
+	for k, x := range bias {
+		m.bias[k] = float32(x)
+	}
+	m.prepare()
+	return m, nil
+}
+
+// sgd is one training by AdaGrad over the examples in an order shuffled
+// by seed; it returns the weights and the biases.
+func sgd(feats [][]uint32, ys []int, xv func(uint32) float64, D, K int, o TrainOptions, seed uint64) ([]float64, []float64) {
 	W := make([]float64, D*K)
 	G := make([]float64, D*K)
 	bias := make([]float64, K)
 	gb := make([]float64, K)
 	z := make([]float64, K)
 	g := make([]float64, K)
-	order := make([]int, len(examples))
+	order := make([]int, len(feats))
 	for i := range order {
 		order[i] = i
 	}
-	rng := rand.New(rand.NewPCG(o.Seed, 0x5e47))
+	rng := rand.New(rand.NewPCG(seed, 0x5e47))
 	const eps = 1e-8
 	for ep := 0; ep < o.Epochs; ep++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
@@ -237,15 +281,40 @@ func Train(examples []Example, opts TrainOptions) (*Model, error) {
 			}
 		}
 	}
-	m.w = make([]float32, D*K)
-	for i, x := range W {
-		m.w[i] = float32(x * xv(uint32(i/K)))
+	return W, bias
+}
+
+// prune zeroes all but the n buckets whose weights differ most between
+// the classes.
+func (m *Model) prune(n int) {
+	K := len(m.cls)
+	type row struct {
+		b int
+		v float32
 	}
-	m.bias = make([]float32, K)
-	for k, x := range bias {
-		m.bias[k] = float32(x)
+	var rows []row
+	for b := 0; b < len(m.w)/K; b++ {
+		ws := m.w[b*K : b*K+K]
+		lo, hi := ws[0], ws[0]
+		for _, x := range ws[1:] {
+			lo, hi = min(lo, x), max(hi, x)
+		}
+		if hi > lo {
+			rows = append(rows, row{b, hi - lo})
+		}
 	}
-	return m, nil
+	if len(rows) <= n {
+		return
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		if c := cmp.Compare(b.v, a.v); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.b, b.b)
+	})
+	for _, r := range rows[n:] {
+		clear(m.w[r.b*K : r.b*K+K])
+	}
 }
 
 // TrainCorrected merges examples (e.g. from ReadExamples) with duty
@@ -284,6 +353,17 @@ func (m *Model) Classes() []Label { return slices.Clone(m.cls) }
 // segmenter's tokens passed to Score.
 func (m *Model) UsesTokens() bool { return m.hdr.Features.Words || m.hdr.Features.WordBigrams }
 
+// prepare builds what scoring reads besides the weights.
+func (m *Model) prepare() {
+	m.diff = nil
+	if len(m.cls) == 2 {
+		m.diff = make([]float32, len(m.w)/2)
+		for b := range m.diff {
+			m.diff[b] = m.w[2*b+1] - m.w[2*b]
+		}
+	}
+}
+
 // Probs returns the class probabilities in Classes order.
 func (m *Model) Probs(text string, tokens []string) []float64 {
 	K := len(m.cls)
@@ -292,34 +372,69 @@ func (m *Model) Probs(text string, tokens []string) []float64 {
 	return z
 }
 
-func (m *Model) probs(z []float64, text string, tokens []string) {
+// probs sets z to the class probabilities and reports whether any feature
+// of the text has a weight in the model (is evidence either way).
+func (m *Model) probs(z []float64, text string, tokens []string) bool {
 	b := featPool.Get().(*featBuf)
 	x := m.hdr.Features.features(b, m.lex, text, tokens)
-	K := len(m.cls)
 	v := 1.0
 	if len(x) > 0 {
 		v = 1 / math.Sqrt(float64(len(x)))
 	}
-	var acc [3]float64
-	for _, f := range x {
-		row := m.w[int(f)*K : int(f)*K+K]
-		for k := range row {
-			acc[k] += float64(row[k])
-		}
+	// Evidence: a feature other than the lexicon score bucket with a
+	// weight. The bucket, when present, is the last index.
+	ev := x
+	if n := len(x); n > 0 && b.bin == int64(x[n-1]) && b.bin >= 0 {
+		ev = x[:n-1]
 	}
-	for k := range z {
-		z[k] = float64(m.bias[k]) + v*acc[k]
+	var nz uint32 // OR of the weights' bits: non-zero when one is
+	if m.diff != nil {
+		var a float64
+		for _, f := range ev {
+			d := m.diff[f]
+			a += float64(d)
+			nz |= math.Float32bits(d)
+		}
+		if len(ev) < len(x) {
+			a += float64(m.diff[x[len(x)-1]])
+		}
+		t := float64(m.bias[1]) - float64(m.bias[0]) + v*a
+		z[1] = 1 / (1 + math.Exp(-t))
+		z[0] = 1 - z[1]
+	} else {
+		K := len(m.cls)
+		var acc [3]float64
+		for i, f := range x {
+			row := m.w[int(f)*K : int(f)*K+K]
+			lo, hi := row[0], row[0]
+			for k := range row {
+				acc[k] += float64(row[k])
+				lo, hi = min(lo, row[k]), max(hi, row[k])
+			}
+			if hi > lo && i < len(ev) {
+				nz = 1
+			}
+		}
+		for k := range z {
+			z[k] = float64(m.bias[k]) + v*acc[k]
+		}
+		softmax(z)
 	}
 	featPool.Put(b)
-	softmax(z)
+	return nz<<1 != 0 // -0 is no weight either
 }
 
 // Score implements Scorer: the score is P(pos) - P(neg), the label the most
-// probable class (or neutral inside NeutralBand).
+// probable class (or neutral inside NeutralBand). A text with no feature
+// the model has a weight for (an empty text, or one only of characters
+// never seen in training) is neutral with score 0: there is no evidence
+// either way.
 func (m *Model) Score(text string, tokens []string) Result {
 	var buf [3]float64
 	z := buf[:len(m.cls)]
-	m.probs(z, text, tokens)
+	if !m.probs(z, text, tokens) {
+		return Result{Label: Neu}
+	}
 	var s float64
 	if m.pos >= 0 {
 		s += z[m.pos]
@@ -338,6 +453,91 @@ func (m *Model) Score(text string, tokens []string) Result {
 		l = Neu
 	}
 	return Result{Label: l, Score: s}
+}
+
+// Explain scores a text and says what drove the score: first the lexicon
+// words found in it, as Lexicon.Explain gives them, then up to five of
+// the model's own features (character n-grams and words) that pushed most
+// toward the result, From "model", with Weight their contribution to the
+// pos-minus-neg log-odds. A neutral result has no model features.
+func (m *Model) Explain(text string, tokens []string) (Result, []Hit) {
+	r := m.Score(text, tokens)
+	lex := m.lex
+	if lex == nil {
+		lex = Default()
+	}
+	_, hits := lex.Explain(text)
+	if r.Label == Neu && r.Score == 0 {
+		return r, hits
+	}
+	b := featPool.Get().(*featBuf)
+	defer featPool.Put(b)
+	f := &m.hdr.Features
+	x := f.features(b, m.lex, text, tokens)
+	v := 1.0
+	if len(x) > 0 {
+		v = 1 / math.Sqrt(float64(len(x)))
+	}
+	sign := 1.0
+	if r.Score < 0 {
+		sign = -1
+	}
+	var cands []Hit
+	seen := map[uint32]bool{}
+	add := func(bucket uint32, word string) {
+		if seen[bucket] {
+			return
+		}
+		seen[bucket] = true
+		if c := v * m.lean(bucket); c*sign > 0 {
+			cands = append(cands, Hit{Word: word, Weight: c, From: "model"})
+		}
+	}
+	shift := uint(64 - f.Bits)
+	rs := b.runes
+	for n := max(f.CharNMin, 1); n <= f.CharNMax; n++ {
+		seed := uint64(fnvOffset64) ^ saltChar ^ uint64(n)*0x9e3779b97f4a7c15
+		for i := 0; i+n <= len(rs); i++ {
+			h := seed
+			for _, r := range rs[i : i+n] {
+				h ^= uint64(r)
+				h *= fnvPrime64
+			}
+			if !slices.ContainsFunc(rs[i:i+n], notWordRune) {
+				add(uint32(mix(h)>>shift), string(rs[i:i+n]))
+			}
+		}
+	}
+	if f.Words {
+		for _, t := range tokens {
+			add(uint32(mix(hashString(saltWord, t))>>shift), t)
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b Hit) int { return cmp.Compare(math.Abs(b.Weight), math.Abs(a.Weight)) })
+	return r, append(hits, cands[:min(5, len(cands))]...)
+}
+
+// notWordRune: n-grams with punctuation, symbols or digits are not shown
+// as evidence (they still count in the score).
+func notWordRune(r rune) bool {
+	return r < 0x80 && !(r >= 'a' && r <= 'z') || unicode.IsPunct(r) || unicode.IsSymbol(r)
+}
+
+// lean is how far a bucket pushes toward pos rather than neg (for a
+// model of two classes: toward the second, as cls is sorted neg, neu, pos).
+func (m *Model) lean(bucket uint32) float64 {
+	if m.diff != nil {
+		return float64(m.diff[bucket])
+	}
+	K := len(m.cls)
+	var l float64
+	if m.pos >= 0 {
+		l += float64(m.w[int(bucket)*K+m.pos])
+	}
+	if m.neg >= 0 {
+		l -= float64(m.w[int(bucket)*K+m.neg])
+	}
+	return l
 }
 
 // File format, all integers little-endian:
@@ -558,6 +758,7 @@ func Load(r io.Reader) (*Model, error) {
 			return nil, errors.New("sentiment model corrupt: non-finite weight")
 		}
 	}
+	m.prepare()
 	return m, nil
 }
 

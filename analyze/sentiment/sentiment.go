@@ -1,13 +1,16 @@
 // Package sentiment labels text negative, neutral or positive with a score
 // in [-1, 1] (negative below zero).
 //
-// Two scorers share the Scorer interface: the hand-written lexicon (Default,
-// no training needed) and a hashed-feature logistic regression (Train, Load)
-// trained on labelled posts and duty officers' corrections.
+// Two scorers share the Scorer interface: the hand-written lexicon
+// (Default) and a hashed-feature logistic regression (Train, Load) trained
+// on labelled posts and duty officers' corrections. Builtin is such a model,
+// embedded in the binary: the default of the analyser.
 //
-// Scoring with the lexicon:
+// Scoring with the built-in model, and with the lexicon alone:
 //
-//	r := sentiment.Default().Score(text, nil) // r.Label "neg"/"neu"/"pos", r.Score in [-1, 1]
+//	r := sentiment.Builtin().Score(text, nil) // r.Label "neg"/"neu"/"pos", r.Score in [-1, 1]
+//	r, evidence := sentiment.Builtin().Explain(text, nil)
+//	r = sentiment.Default().Score(text, nil)
 //
 // Training and scoring with a model (tokens from yuqing/analyze/segment;
 // pass the same kind of tokens when scoring as when training, see
