@@ -36,8 +36,11 @@ const Group = "analyze"
 
 // Analyzed is the payload of a mention.analyzed.v1 event.
 type Analyzed struct {
-	Mention     mention.Mention  `json:"mention"`
-	Tokens      []string         `json:"tokens"`
+	Mention mention.Mention `json:"mention"`
+	Tokens  []string        `json:"tokens"`
+	// Entities are the places, organisations, casualty figures and #话题#
+	// the text names.
+	Entities    []segment.Entity `json:"entities,omitempty"`
 	Keywords    []string         `json:"keywords"`
 	Sentiment   sentiment.Result `json:"sentiment"`
 	Schemes     []scheme.Match   `json:"schemes,omitempty"`
@@ -59,10 +62,10 @@ type Enricher struct {
 	Keywords  int // keywords kept per mention (default 8)
 }
 
-// NewEnricher returns an enricher with the lexicon sentiment scorer.
+// NewEnricher returns an enricher with the built-in sentiment model.
 func NewEnricher(seg *segment.Segmenter, schemes *scheme.Registry) *Enricher {
 	e := &Enricher{Seg: seg, Schemes: schemes}
-	var s sentiment.Scorer = sentiment.Default()
+	var s sentiment.Scorer = sentiment.Builtin()
 	e.Sentiment.Store(&s)
 	return e
 }
@@ -73,12 +76,12 @@ func (e *Enricher) SetSentiment(s sentiment.Scorer) { e.Sentiment.Store(&s) }
 // Enrich segments a mention, picks keywords, matches schemes and scores sentiment.
 func (e *Enricher) Enrich(m mention.Mention) Analyzed {
 	text := textOf(m.Title, m.Text)
-	tokens := e.Seg.Tokens(text)
+	tokens, ents := e.Seg.TokensEntities(text)
 	n := e.Keywords
 	if n == 0 {
 		n = 8
 	}
-	a := Analyzed{Mention: m, Tokens: tokens, Keywords: e.Seg.Keywords(tokens, n)}
+	a := Analyzed{Mention: m, Tokens: tokens, Entities: ents, Keywords: e.Seg.Keywords(tokens, n)}
 	if e.Schemes != nil {
 		a.Schemes = e.Schemes.Matcher().Match(scheme.Input{Text: text, Platform: m.Platform, Region: m.Region})
 	}

@@ -9,10 +9,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"yuqing/analyze/alert"
 	"yuqing/analyze/grade"
+	"yuqing/analyze/segment"
 	"yuqing/analyze/spike"
 	"yuqing/analyze/topic"
 )
@@ -23,7 +25,7 @@ import (
 // exactly the state that replaying everything would.
 const (
 	trackerFormat  = "yuqing/analyze.Tracker"
-	trackerVersion = 1
+	trackerVersion = 2
 )
 
 type trackerSnap struct {
@@ -45,6 +47,12 @@ type topicSnap struct {
 	Schemes   []string     `json:"schemes"`
 	NextGrade int          `json:"next_grade"`
 	Spike     bool         `json:"spike"`
+	Names     []nameSnap   `json:"names,omitempty"`
+}
+
+type nameSnap struct {
+	segment.Entity
+	Count int `json:"count"`
 }
 
 type sampleSnap struct {
@@ -68,6 +76,13 @@ func (t *Tracker) Snapshot(w io.Writer) error {
 		for _, x := range st.samples {
 			ts.Samples = append(ts.Samples, sampleSnap{Sample: x, Facts: x.facts})
 		}
+		for e, c := range st.names {
+			ts.Names = append(ts.Names, nameSnap{e, c})
+		}
+		sort.Slice(ts.Names, func(i, j int) bool {
+			a, b := ts.Names[i], ts.Names[j]
+			return a.Text < b.Text || a.Text == b.Text && a.Kind < b.Kind
+		})
 		s.Topics[id] = ts
 	}
 	enc := json.NewEncoder(w)
@@ -101,7 +116,10 @@ func RestoreTracker(cfg TrackerConfig, r io.Reader) (*Tracker, error) {
 	}
 	t.alerts.Import(s.Alerts)
 	for id, ts := range s.Topics {
-		st := &topicState{sum: ts.Sum, heat: ts.Heat, schemes: map[string]bool{}, nextGrade: ts.NextGrade, spike: ts.Spike}
+		st := &topicState{sum: ts.Sum, heat: ts.Heat, schemes: map[string]bool{}, names: map[segment.Entity]int{}, nextGrade: ts.NextGrade, spike: ts.Spike}
+		for _, x := range ts.Names {
+			st.names[x.Entity] = x.Count
+		}
 		if st.sum.Platforms == nil {
 			st.sum.Platforms = map[string]int{}
 		}

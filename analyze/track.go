@@ -8,6 +8,7 @@ import (
 
 	"yuqing/analyze/alert"
 	"yuqing/analyze/grade"
+	"yuqing/analyze/segment"
 	"yuqing/analyze/sentiment"
 	"yuqing/analyze/spike"
 	"yuqing/analyze/topic"
@@ -54,8 +55,14 @@ type SentimentMix struct {
 
 // TopicSummary is what the console and reports show of a topic.
 type TopicSummary struct {
-	ID             string           `json:"id"`
-	Label          []string         `json:"label"`
+	ID string `json:"id"`
+	// Headline is a readable title: the clearest early sentence of the
+	// first source or of a representative post.
+	Headline string   `json:"headline,omitempty"`
+	Label    []string `json:"label"` // keywords, most telling first
+	// Entities are the places, organisations, casualty figures and #话题#
+	// its mentions name most, most named first.
+	Entities       []segment.Entity `json:"entities,omitempty"`
 	Mentions       int              `json:"mentions"`
 	First          Sample           `json:"first"` // 首发: the first mention seen
 	FirstTime      time.Time        `json:"first_time"`
@@ -99,6 +106,16 @@ type TrackerConfig struct {
 	DormantIdle time.Duration              // lifecycle "dormant" after this quiet time (default 6h)
 }
 
+// Tracking is the default configuration of a tracker that follows mentions
+// enriched with seg: topics weigh words by seg's Salience.
+func Tracking(seg *segment.Segmenter) TrackerConfig {
+	tc := topic.DefaultConfig()
+	if seg != nil {
+		tc.Salience = seg.Salience
+	}
+	return TrackerConfig{Topic: tc}
+}
+
 // Tracker is the stateful half of analysis: topics, spikes, grades, alerts.
 // It runs in event time and is deterministic: the same analysed stream gives
 // the same topics and alerts, which is how its state is rebuilt on start.
@@ -119,6 +136,7 @@ type Tracker struct {
 
 type topicState struct {
 	sum       TopicSummary
+	names     map[segment.Entity]int // entities named, with counts
 	heat      spike.Heat
 	samples   []Sample // first few, then the heaviest
 	schemes   map[string]bool
@@ -154,8 +172,12 @@ func (t *Tracker) Track(a *Analyzed) Output {
 	var out Output
 	t.processed++
 	m := a.Mention
+	var dupOf string
 	if v := t.dups.Check(m); v.Duplicate() {
 		a.Duplicate = &v
+		if v.Kind == dedupe.Near {
+			dupOf = v.FirstID
+		}
 		if v.Kind == dedupe.ExactID {
 			// The same post again (a source re-read after a crash, a
 			// webhook retried): recorded, never counted twice.
@@ -166,17 +188,34 @@ func (t *Tracker) Track(a *Analyzed) Output {
 	if m.PublishedAt.After(t.now) {
 		t.now = m.PublishedAt
 	}
+	space := ""
+	if m.Drill {
+		space = "drill" // drill and real mentions never share a topic
+	}
+	var names []string
+	for _, e := range a.Entities {
+		if e.Kind != segment.KindCasualty { // figures recur across stories
+			names = append(names, e.Text)
+		}
+	}
 	asg := t.clus.Add(topic.Item{
-		ID: m.ID, Platform: m.Platform, Time: m.PublishedAt, Tokens: a.Tokens, Text: m.Text,
-		RootID: m.RootID, ParentID: m.ParentID, AuthorFollowers: m.Author.Followers, Verified: m.Author.Verified,
+		ID: m.ID, Platform: m.Platform, Time: m.PublishedAt, Tokens: a.Tokens, Entities: names, Text: m.Text,
+		RootID: m.RootID, ParentID: m.ParentID, DupOf: dupOf, Space: space,
+		AuthorFollowers: m.Author.Followers, Verified: m.Author.Verified,
 	})
 	a.Topic, a.NewTopic = asg.Topic, asg.New
 	for _, mg := range asg.Merges {
 		t.merge(mg, &out)
 	}
+	if asg.Topic == "" {
+		// Unassigned (未归类): too little content for a story of its own and
+		// no evidence for any topic. Counted nowhere, never alerts.
+		t.drainRetired(&out)
+		return out
+	}
 	st := t.stats[asg.Topic]
 	if st == nil {
-		st = &topicState{schemes: map[string]bool{}, nextGrade: 1}
+		st = &topicState{schemes: map[string]bool{}, names: map[segment.Entity]int{}, nextGrade: 1}
 		st.sum.ID = asg.Topic
 		st.sum.Platforms = map[string]int{}
 		st.sum.Drill = m.Drill
@@ -256,6 +295,11 @@ func (t *Tracker) add(st *topicState, a *Analyzed) {
 		s.Sentiment.Neu++
 	}
 	s.Reach += m.Author.Followers + m.Metrics.Views
+	for _, e := range a.Entities {
+		if _, ok := st.names[e]; ok || len(st.names) < maxNames {
+			st.names[e]++
+		}
+	}
 	w := spike.Weight(m.Metrics.Reposts, m.Metrics.Comments, m.Metrics.Likes, m.Author.Followers, m.Author.Verified)
 	st.heat.Add(m.PublishedAt, w)
 	smp := Sample{ID: m.ID, Platform: m.Platform, Author: m.Author.Name, Followers: m.Author.Followers, Verified: m.Author.Verified,
@@ -285,6 +329,53 @@ func (t *Tracker) add(st *topicState, a *Analyzed) {
 	}
 }
 
+// maxNames bounds the distinct entities counted per topic.
+const maxNames = 200
+
+// headline picks the best title among the first mention (首发) and the
+// samples: a 【title】 over a plain sentence over a fragment, the first
+// source's over a later post's, a verified author's over others'; among
+// equals, the earliest.
+func (st *topicState) headline() string {
+	best, bq := "", -1
+	var bt time.Time
+	for i, x := range append([]Sample{st.sum.First}, st.samples...) {
+		h, q := headline(x.Text)
+		if h == "" {
+			continue
+		}
+		q *= 2
+		if x.Verified {
+			q++
+		}
+		if i == 0 {
+			q += 3
+		}
+		if q > bq || (q == bq && x.Time.Before(bt)) {
+			best, bq, bt = h, q, x.Time
+		}
+	}
+	return best
+}
+
+// topNames returns the n entities named most (ties: by text).
+func (st *topicState) topNames(n int) []segment.Entity {
+	out := make([]segment.Entity, 0, len(st.names))
+	for e, c := range st.names {
+		if c >= 2 || len(st.names) <= n {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ci, cj := st.names[out[i]], st.names[out[j]]
+		if ci != cj {
+			return ci > cj
+		}
+		return out[i].Text < out[j].Text
+	})
+	return out[:min(n, len(out))]
+}
+
 // samplesFirst is how many of the samples are the earliest ones, kept whatever their weight.
 func (st *topicState) samplesFirst() int { return 10 }
 
@@ -308,6 +399,8 @@ func (t *Tracker) summary(st *topicState) TopicSummary {
 		s.Merged = tp.Merged
 	}
 	s.Heat = st.heat.At0(t.now)
+	s.Headline = st.headline()
+	s.Entities = st.topNames(8)
 	s.Schemes = sortedKeys(st.schemes)
 	s.Lifecycle = lifecycle(s, t.now, t.cfg.DormantIdle)
 	rep := slices.Clone(st.samples)
@@ -337,7 +430,7 @@ func lifecycle(s TopicSummary, now time.Time, dormant time.Duration) string {
 
 func (t *Tracker) alertTopic(st *topicState) alert.Topic {
 	s := &st.sum
-	at := alert.Topic{ID: s.ID, Mentions: s.Mentions, Spike: st.spike, Suggested: s.Suggested, Drill: s.Drill, Schemes: sortedKeys(st.schemes)}
+	at := alert.Topic{ID: s.ID, Headline: st.headline(), Mentions: s.Mentions, Velocity: s.Velocity, Age: t.now.Sub(s.FirstTime), Spike: st.spike, Suggested: s.Suggested, Drill: s.Drill, Schemes: sortedKeys(st.schemes)}
 	if tp, ok := t.clus.Lookup(s.ID); ok {
 		at.Label = tp.Label
 	}
@@ -397,6 +490,11 @@ func (t *Tracker) merge(mg topic.Merge, out *Output) {
 		}
 		for k := range from.schemes {
 			into.schemes[k] = true
+		}
+		for e, c := range from.names {
+			if _, ok := into.names[e]; ok || len(into.names) < maxNames {
+				into.names[e] += c
+			}
 		}
 		s.PeakVelocity = math.Max(s.PeakVelocity, f.PeakVelocity)
 	}

@@ -24,6 +24,7 @@ type Alert struct {
 	ID        string           `json:"id"` // "a-" + the topic ID it was raised for
 	TopicID   string           `json:"topic_id"`
 	Version   int              `json:"version"` // 1 when raised, +1 per update
+	Headline  string           `json:"headline,omitempty"`
 	Label     []string         `json:"label"`
 	Reason    string           `json:"reason"` // why it was raised or last updated, in Chinese
 	SchemeIDs []string         `json:"scheme_ids,omitempty"`
@@ -46,6 +47,12 @@ type Policy struct {
 	RaiseGrade  grade.Grade   // raise when the suggestion is this grade or more severe (default III)
 	UpdateEvery time.Duration // most frequent routine update (default 15 min); a grade change updates at once
 	GrowthRatio float64       // a routine update needs this much growth in mentions (default 1.5)
+	// RiseVelocity raises a story gaining mentions this fast (per hour,
+	// over the last half hour) while it is young (RiseWithin of its first
+	// mention): a new story catching on, before any baseline can say
+	// spike. Default 20 (10 mentions in half an hour), within 24h.
+	RiseVelocity float64
+	RiseWithin   time.Duration
 }
 
 func (p Policy) withDefaults() Policy {
@@ -61,17 +68,26 @@ func (p Policy) withDefaults() Policy {
 	if p.GrowthRatio == 0 {
 		p.GrowthRatio = 1.5
 	}
+	if p.RiseVelocity == 0 {
+		p.RiseVelocity = 20
+	}
+	if p.RiseWithin == 0 {
+		p.RiseWithin = 24 * time.Hour
+	}
 	return p
 }
 
 // Topic is what the alerter knows of a topic at one moment.
 type Topic struct {
 	ID        string
+	Headline  string
 	Label     []string
 	Mentions  int
-	Spike     bool     // its volume just spiked against its baseline
-	Sensitive []string // sensitive schemes it matched
-	Schemes   []string // every scheme it matched
+	Spike     bool          // its volume just spiked against its baseline
+	Velocity  float64       // mentions per hour over the last half hour
+	Age       time.Duration // since its first mention
+	Sensitive []string      // sensitive schemes it matched
+	Schemes   []string      // every scheme it matched
 	Suggested grade.Suggestion
 	Evidence  []string
 	Drill     bool
@@ -109,6 +125,8 @@ func (al *Alerter) Consider(t Topic, now time.Time) (string, Alert, bool) {
 			why = fmt.Sprintf("建议等级 %s", t.Suggested.Grade)
 		case t.Spike:
 			why = "信息量突增，明显高于平时水平"
+		case t.Velocity >= p.RiseVelocity && t.Age <= p.RiseWithin:
+			why = fmt.Sprintf("新话题快速升温：近半小时 %.0f 条", t.Velocity/2)
 		case len(t.Sensitive) > 0:
 			why = "命中敏感监测方案"
 		default:
@@ -170,6 +188,7 @@ func (al *Alerter) Retired(topicID string) { delete(al.open, topicID) }
 func (al *Alerter) Open() int { return len(al.open) }
 
 func fill(a *Alert, t Topic, why string) {
+	a.Headline = t.Headline
 	a.Label = slices.Clone(t.Label)
 	a.Reason = why
 	a.SchemeIDs = slices.Clone(t.Schemes)

@@ -54,6 +54,7 @@ type Segmenter struct {
 type state struct {
 	seg     *gse.Segmenter
 	dag     *dagIndex // gse's cut without HMM, faster
+	pos     map[string]posClass
 	stop    map[string]struct{}
 	idf     map[string]float64
 	idfMed  float64 // IDF given to words the table lacks
@@ -139,6 +140,7 @@ func (s *Segmenter) Reload() error {
 		seg.CalcToken()
 	}
 	st.nwords = seg.Dict.NumTokens()
+	st.pos = buildPOS(seg.Dict)
 	if !s.cfg.HMM {
 		st.dag = newDAGIndex(seg.Dict)
 	}
@@ -195,21 +197,21 @@ func addWords(seg *gse.Segmenter, path string, r io.Reader) (int, error) {
 func (s *Segmenter) Tokens(text string) []string {
 	st := s.cur.Load()
 	folded := hanzi.Fold(text)
-	var words []string
-	size := 0
 	if st.dag != nil {
 		b := dagBufs.Get().(*dagBuf)
 		cut, ok := st.dag.cut(folded, b, b.words[:0])
+		defer func() { b.words = cut[:0]; dagBufs.Put(b) }()
 		if ok {
-			words = cut
-			defer func() { b.words = cut[:0]; dagBufs.Put(b) }()
-		} else {
-			dagBufs.Put(b)
+			return st.tokens(cut)
 		}
 	}
-	if words == nil {
-		words = st.seg.Cut(folded, s.cfg.HMM)
-	}
+	return st.tokens(st.seg.Cut(folded, s.cfg.HMM))
+}
+
+// tokens keeps the meaningful words of a cut, lower-cased, without stop
+// words, in one fresh buffer.
+func (st *state) tokens(words []string) []string {
+	size := 0
 	out := make([]string, 0, len(words)/2+1)
 	for _, w := range words {
 		w = strings.TrimSpace(w)
@@ -289,6 +291,38 @@ func (s *Segmenter) Keywords(tokens []string, n int) []string {
 	}
 	return out
 }
+
+// Salience is how well a word can tell one story from another, in [0,1],
+// from its IDF in the dictionary's corpus: everyday words (过去, 真的: IDF
+// at most 5) weigh nothing, uncommon ones (两会, 化工厂: IDF 9 and more)
+// fully, and a single Chinese character half as much as a word. Words
+// the table lacks (new names, places, slang) weigh fully, except the
+// platforms' own vocabulary (微博, 转发, 网友 …), which every story has.
+func (s *Segmenter) Salience(w string) float64 {
+	if platformWords[w] {
+		return 0
+	}
+	st := s.cur.Load()
+	v, ok := st.idf[w]
+	if !ok {
+		v = 9
+	}
+	x := min(1, max(0, (v-5)/4))
+	if r, n := utf8.DecodeRuneInString(w); n == len(w) && r >= 0x2E80 {
+		x /= 2
+	}
+	return x
+}
+
+// platformWords are the words of posting itself, common to every story.
+var platformWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`微博 转发 转发微博 转载 评论 回复 博主 楼主 网友 小编 围观 分享 链接 网页 图片 视频 原文 全文 原图 长微博
+		哈哈 哈哈哈 呵呵 嘻嘻 嘿嘿 啊啊啊 赞 顶 沙发 关注 粉丝 私信 点赞 求转 扩散 帮转 网页链接 秒拍 来自`) {
+		m[w] = true
+	}
+	return m
+}()
 
 func idfOf(st *state, w string) float64 {
 	if v, ok := st.idf[w]; ok {

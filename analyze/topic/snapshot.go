@@ -18,7 +18,7 @@ import (
 // state's meaning changes; Restore refuses any other version.
 const (
 	SnapshotFormat  = "yuqing/topic.Clusterer"
-	SnapshotVersion = 1
+	SnapshotVersion = 2
 )
 
 // ErrSnapshot is wrapped by every error Restore returns for a snapshot it
@@ -58,6 +58,7 @@ type snapState struct {
 
 type snapTopic struct {
 	ID        string             `json:"id"`
+	Space     string             `json:"space,omitempty"` // drill or real
 	FirstID   string             `json:"first_id"`
 	FirstTime time.Time          `json:"first_time"`
 	LastTime  time.Time          `json:"last_time"`
@@ -67,6 +68,9 @@ type snapTopic struct {
 	Platforms map[string]int     `json:"platforms"`
 	ItemIDs   []string           `json:"item_ids"` // oldest first
 	Merged    []string           `json:"merged"`   // in merge order
+	// Refs are chain roots and parents never seen as items that the
+	// topic's chains named, oldest first.
+	Refs []string `json:"refs,omitempty"`
 }
 
 // maxHeader bounds the header line Restore reads.
@@ -89,6 +93,7 @@ func (c *Clusterer) Snapshot(w io.Writer) error {
 	for i, tp := range c.active {
 		st.Topics[i] = snapTopic{
 			ID:        tp.id,
+			Space:     tp.space,
 			FirstID:   tp.firstID,
 			FirstTime: tp.firstTime,
 			LastTime:  tp.lastTime,
@@ -98,6 +103,7 @@ func (c *Clusterer) Snapshot(w io.Writer) error {
 			Platforms: tp.platforms,
 			ItemIDs:   nonNil(tp.itemIDs),
 			Merged:    nonNil(tp.merged),
+			Refs:      tp.refIDs,
 		}
 	}
 	body, err := json.Marshal(st)
@@ -233,6 +239,7 @@ func (c *Clusterer) load(st *snapState) error {
 		}
 		tp := &topicState{
 			id:        s.ID,
+			space:     s.Space,
 			firstID:   s.FirstID,
 			firstTime: s.FirstTime,
 			lastTime:  s.LastTime,
@@ -263,6 +270,13 @@ func (c *Clusterer) load(st *snapState) error {
 			}
 			c.items[id] = tp
 			tp.itemIDs = append(tp.itemIDs, id)
+		}
+		for _, id := range s.Refs {
+			if id == "" || c.refs[id] != nil {
+				return fmt.Errorf("topic %q: chain reference %q empty or twice", s.ID, id)
+			}
+			c.refs[id] = tp
+			tp.refIDs = append(tp.refIDs, id)
 		}
 		for _, cell := range tp.words {
 			if cell.c >= 2 {

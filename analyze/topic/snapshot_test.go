@@ -81,8 +81,8 @@ func genStream(seed uint64, n int, start time.Time, gap time.Duration) []Item {
 			case k < 0.3: // a long post in the story's words
 				it.Tokens = append(pick(s.words, 6+rng.IntN(8)), pick(common, 2)...)
 				it.Text = strings.Join(it.Tokens, "")
-			case k < 0.33: // a second headline: opens a topic, merges later
-				it.Tokens = pick(s.words, 14)
+			case k < 0.33: // a second headline in words the first lacks: opens a topic, merges later
+				it.Tokens = pick(s.words[12:], 14)
 				it.Text = "【" + strings.Join(it.Tokens[:3], "") + "】" + strings.Join(it.Tokens, "")
 			case k < 0.6: // a short reaction
 				it.Tokens = pick(common, 1+rng.IntN(3))
@@ -358,7 +358,8 @@ func TestRestoreRejects(t *testing.T) {
 		"empty":         nil,
 		"not json":      []byte("hello\n"),
 		"wrong format":  withHeader("something/else", SnapshotVersion, body),
-		"version 2":     withHeader(SnapshotFormat, 2, body),
+		"version 1":     withHeader(SnapshotFormat, 1, body),
+		"version 3":     withHeader(SnapshotFormat, 3, body),
 		"version 0":     withHeader(SnapshotFormat, 0, body),
 		"header only":   append(head, '\n'),
 		"no newline":    bytes.TrimSuffix(good, []byte("\n")),
@@ -394,7 +395,7 @@ func TestRestoreRejects(t *testing.T) {
 			t.Errorf("%s: error %v does not wrap ErrSnapshot", name, err)
 		}
 	}
-	if _, err := Restore(tightConfig(), bytes.NewReader(withHeader(SnapshotFormat, 2, body))); err == nil || !strings.Contains(err.Error(), "version 2") {
+	if _, err := Restore(tightConfig(), bytes.NewReader(withHeader(SnapshotFormat, 1, body))); err == nil || !strings.Contains(err.Error(), "version 1") {
 		t.Errorf("a wrong version should say so: %v", err)
 	}
 	if _, err := Restore(Config{Background: 2}, bytes.NewReader(good)); err == nil {

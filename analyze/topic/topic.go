@@ -59,11 +59,20 @@ type Item struct {
 	Time     time.Time // event time (published at)
 	// Tokens are the segmented words, stop words removed. Repeats count once.
 	Tokens []string
+	// Entities are names the text gives (places, organisations, #话题#):
+	// evidence that weighs EntityWeight, for a topic or against it.
+	Entities []string
 	// Text is the normalised text, read for source cues; may be empty.
 	Text string
 	// RootID and ParentID name the original post of a repost chain and the
 	// post this one reposts or replies to. Either may be empty.
 	RootID, ParentID string
+	// DupOf names the first copy of a near-duplicate (a copied text, 洗稿):
+	// content evidence as strong as a chain.
+	DupOf string
+	// Space partitions the stream: items of different spaces never share a
+	// topic (drill mentions and real ones).
+	Space string
 	// Optional author facts (not used by the model yet).
 	AuthorFollowers int64
 	Verified        bool
@@ -71,8 +80,11 @@ type Item struct {
 
 // Assignment says where an item went.
 type Assignment struct {
-	Topic string // the topic's ID (already resolved through merges)
-	New   bool   // the item opened the topic
+	// Topic is the topic's ID (already resolved through merges); empty when
+	// the item is unassigned: too little content to open a story, and no
+	// chain or content evidence for any topic (未归类).
+	Topic string
+	New   bool // the item opened the topic
 	// ByChain is true when the item followed its root or parent.
 	ByChain bool
 	// Score is the winning score (diagnostic).
@@ -90,27 +102,32 @@ type Merge struct{ From, Into string }
 type Config struct {
 	// Tau is the decay time of a topic's intensity.
 	Tau time.Duration
-	// NewTopicRate is the intensity (in items) a new topic is credited with.
-	// Higher: more, smaller topics.
-	NewTopicRate float64
+	// JoinScore is the content evidence an item needs to join a topic: the
+	// log-likelihood ratio of its words under the topic's word model against
+	// the stream's. Time never creates membership; it only orders the
+	// candidates that reach JoinScore. Higher: purer, smaller topics.
+	JoinScore float64
+	// ReactionScore is the evidence a short post with no chain (fewer than
+	// MinOpenTokens of content) needs to join a topic: it has few words to
+	// contradict one, so less than JoinScore.
+	ReactionScore float64
+	// Distinctive: a word counts fully as evidence for a topic when at least
+	// this share of the stream's items that use it are in the topic; a
+	// word spread over many stories (微博, 原来, 真的) counts in proportion.
+	Distinctive float64
 	// OpenBoost is extra intensity credited to a topic when it opens.
 	OpenBoost float64
-	// TimeWeight scales the time evidence (log intensities) against the text
-	// evidence.
+	// TimeWeight scales the time prior (log intensities) that breaks ties
+	// among the topics an item has content evidence for.
 	TimeWeight float64
 	// Background is the weight of the stream's word frequencies in a topic's
 	// word model, in (0,1). Each word a topic lacks costs log(Background).
 	Background float64
-	// HeadlineBonus is added to a new topic's score for each source cue in
-	// the text: a 【headline】, a link.
-	HeadlineBonus float64
-	// MinOpenTokens: an item with fewer distinct tokens opens a topic only
-	// when no topic is active (a short reaction is rarely a new story).
+	// MinOpenTokens: an item with no chain and fewer distinct tokens does
+	// not open a topic (a short reaction is rarely a new story): without
+	// evidence for a topic it stays unassigned. A source cue (a 【headline】,
+	// a link) halves the count needed.
 	MinOpenTokens int
-	// StrangerTokens: an item with at least this many distinct tokens that
-	// shares none with a topic cannot join it on time alone (it is another
-	// story). 0 means the default; negative disables the rule.
-	StrangerTokens int
 	// MinIntensity is a floor on a topic's intensity, so that a topic quiet
 	// for a while can still take an item that matches its words.
 	MinIntensity float64
@@ -137,6 +154,14 @@ type Config struct {
 	// and the Resolve redirects to it); the oldest go. Every merge is still
 	// reported once in Assignment.Merges.
 	MaxMerged int
+	// Salience, if set, says how well a word can tell one story from
+	// another, in [0,1] (segment.Segmenter.Salience): a word's evidence for
+	// or against a topic, and its part in the content an item needs to open
+	// one, are scaled by it. Nil: every word counts fully.
+	Salience func(word string) float64
+	// EntityWeight is the salience of an entity (a name) against 1 for the
+	// most telling ordinary word.
+	EntityWeight float64
 	// OnRetire, if set, receives each topic as it retires.
 	OnRetire func(Topic)
 }
@@ -144,24 +169,25 @@ type Config struct {
 // DefaultConfig returns the tuned defaults.
 func DefaultConfig() Config {
 	return Config{
-		Tau:            2 * time.Hour,
-		NewTopicRate:   0.01,
-		OpenBoost:      30,
-		TimeWeight:     0.7,
-		Background:     0.7,
-		HeadlineBonus:  2,
-		MinOpenTokens:  10,
-		StrangerTokens: 12,
-		MinIntensity:   1e-4,
-		MergeSim:       0.3,
-		MergeEvery:     100,
-		MergeMinItems:  5,
-		IdleRetire:     7 * 24 * time.Hour,
-		MaxTopicWords:  2000,
-		MaxTopicItems:  20000,
-		MaxVocabulary:  200000,
-		MaxActive:      1000,
-		MaxMerged:      1000,
+		Tau:           2 * time.Hour,
+		JoinScore:     3,
+		EntityWeight:  2,
+		ReactionScore: 1.5,
+		Distinctive:   0.2,
+		OpenBoost:     30,
+		TimeWeight:    1,
+		Background:    0.7,
+		MinOpenTokens: 10,
+		MinIntensity:  1e-4,
+		MergeSim:      0.4,
+		MergeEvery:    100,
+		MergeMinItems: 5,
+		IdleRetire:    7 * 24 * time.Hour,
+		MaxTopicWords: 2000,
+		MaxTopicItems: 20000,
+		MaxVocabulary: 200000,
+		MaxActive:     1000,
+		MaxMerged:     1000,
 	}
 }
 
@@ -183,16 +209,14 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	setd(&c.Tau, d.Tau)
-	set(&c.NewTopicRate, d.NewTopicRate)
+	set(&c.JoinScore, d.JoinScore)
+	set(&c.EntityWeight, d.EntityWeight)
+	set(&c.ReactionScore, d.ReactionScore)
+	set(&c.Distinctive, d.Distinctive)
 	set(&c.OpenBoost, d.OpenBoost)
 	set(&c.TimeWeight, d.TimeWeight)
 	set(&c.Background, d.Background)
-	set(&c.HeadlineBonus, d.HeadlineBonus)
 	seti(&c.MinOpenTokens, d.MinOpenTokens)
-	seti(&c.StrangerTokens, d.StrangerTokens)
-	if c.StrangerTokens < 0 {
-		c.StrangerTokens = math.MaxInt
-	}
 	set(&c.MinIntensity, d.MinIntensity)
 	set(&c.MergeSim, d.MergeSim)
 	seti(&c.MergeEvery, d.MergeEvery)
@@ -214,8 +238,11 @@ func (c Config) Validate() error {
 	if c.Tau < 0 {
 		errs = append(errs, errors.New("topic: Tau must be positive"))
 	}
-	if c.NewTopicRate < 0 || bad(c.NewTopicRate) {
-		errs = append(errs, errors.New("topic: NewTopicRate must be positive and finite"))
+	if !(c.Distinctive > 0 && c.Distinctive <= 1) {
+		errs = append(errs, errors.New("topic: Distinctive must be in (0,1]"))
+	}
+	if c.JoinScore < 0 || bad(c.JoinScore) || c.ReactionScore < 0 || bad(c.ReactionScore) {
+		errs = append(errs, errors.New("topic: JoinScore and ReactionScore must be positive and finite"))
 	}
 	if c.OpenBoost < 0 || bad(c.OpenBoost) {
 		errs = append(errs, errors.New("topic: OpenBoost must be positive and finite"))
@@ -225,9 +252,6 @@ func (c Config) Validate() error {
 	}
 	if !(c.Background > 0 && c.Background < 1) {
 		errs = append(errs, errors.New("topic: Background must be in (0,1)"))
-	}
-	if bad(c.HeadlineBonus) {
-		errs = append(errs, errors.New("topic: HeadlineBonus must be finite"))
 	}
 	if c.MinIntensity < 0 || bad(c.MinIntensity) {
 		errs = append(errs, errors.New("topic: MinIntensity must be positive and finite"))
@@ -263,6 +287,8 @@ type Topic struct {
 // Clusterer assigns items to topics. Create it with New.
 type Clusterer struct {
 	pbgBuf    []float64 // scratch: background probabilities of the item's words
+	salBuf    []float64 // scratch: salience of the item's words
+	entMark   []bool    // scratch: which of the item's words are entities
 	wordsBuf  []string  // scratch: the item's distinct words
 	dedupeTab []int32   // scratch: dedupe's hash set
 	cellBuf   []*wcell  // scratch: pruneWords
@@ -271,13 +297,16 @@ type Clusterer struct {
 	logBg     float64 // log(Background)
 	boostMul  float64 // (1-Background)/Background
 	invTau    float64 // 1/Tau in 1/seconds
-	logNew    float64 // TimeWeight·log(NewTopicRate)
 	logMinInt float64
 
 	now    time.Time // the latest event time seen
 	active []*topicState
 	byID   map[string]*topicState // active topics
 	items  map[string]*topicState // item ID -> topic, for items of active topics
+	// refs maps the roots and parents that chain items named but that were
+	// never seen (a repost of a post outside the stream) to the topic their
+	// chain went to, so the rest of the chain follows.
+	refs map[string]*topicState
 
 	// Background statistics: how many items used each word, and the total.
 	// Words with a count are in bg; a word's entry is the same in bg and
@@ -292,9 +321,10 @@ type Clusterer struct {
 	// index lists, for each word, the cells of the active topics that hold
 	// it (in no particular order): scoring an item visits only the topics
 	// that share a word with it.
-	index  map[string]*wentry
-	entBuf []*wentry // scratch: index entries of the item's words
-	dotBuf []float64 // scratch: mergeSimilar's dot products
+	index   map[string]*wentry
+	entBuf  []*wentry     // scratch: index entries of the item's words
+	candBuf []*topicState // scratch: the topics sharing a word with the item
+	dotBuf  []float64     // scratch: mergeSimilar's dot products
 }
 
 // wentry is a word's background count (0 when not counted) and its
@@ -302,6 +332,20 @@ type Clusterer struct {
 type wentry struct {
 	bg    float64
 	cells []*wcell
+	sal   float64 // Config.Salience of the word, once salOK
+	salOK bool
+}
+
+// salience is the word's Config.Salience (1 without one), remembered in
+// its entry.
+func (c *Clusterer) salience(e *wentry, w string) float64 {
+	if c.cfg.Salience == nil {
+		return 1
+	}
+	if !e.salOK {
+		e.sal, e.salOK = c.cfg.Salience(w), true
+	}
+	return e.sal
 }
 
 // wcell is a word's count in one topic. It is the value in the topic's
@@ -320,6 +364,7 @@ type wcell struct {
 
 type topicState struct {
 	id        string
+	space     string
 	firstID   string
 	firstTime time.Time
 	lastTime  time.Time
@@ -329,12 +374,13 @@ type topicState struct {
 	wordTotal float64
 	platforms map[string]int
 	itemIDs   []string // remembered for chains, oldest first
+	refIDs    []string // chain references never seen as items (c.refs), oldest first
 	merged    []string // topics merged into this one
 
-	// Scratch for scoring an item: the text score and the number of the
-	// item's words the topic has.
-	text   float64
-	shared int
+	// Scratch for scoring an item: the text score, valid when mark is the
+	// Clusterer's seq.
+	text float64
+	mark int
 
 	// The words with count at least 2 (mergeSimilar's profile): prof sorted
 	// by word, profNew the ones that reached 2 since prof was sorted. Both
@@ -364,10 +410,10 @@ func New(cfg Config) *Clusterer {
 		logBg:     math.Log(cfg.Background),
 		boostMul:  (1 - cfg.Background) / cfg.Background,
 		invTau:    1 / cfg.Tau.Seconds(),
-		logNew:    cfg.TimeWeight * math.Log(cfg.NewTopicRate),
 		logMinInt: math.Log(cfg.MinIntensity),
 		byID:      map[string]*topicState{},
 		items:     map[string]*topicState{},
+		refs:      map[string]*topicState{},
 		bg:        map[string]*wentry{},
 		redirect:  map[string]string{},
 		index:     map[string]*wentry{},
@@ -409,7 +455,20 @@ func (c *Clusterer) add(it Item) Assignment {
 		return Assignment{Topic: tp.id}
 	}
 
-	words := c.dedupe(it.Tokens)
+	words := dropEmoticons(c.dedupe(it.Tokens), it.Text)
+	isEnt := c.entMark[:0]
+	for range words {
+		isEnt = append(isEnt, false)
+	}
+	for _, name := range it.Entities {
+		if i := slices.Index(words, name); i >= 0 {
+			isEnt[i] = true
+		} else if name != "" {
+			words = append(words, name)
+			isEnt = append(isEnt, true)
+		}
+	}
+	c.entMark = isEnt
 	ents := c.entBuf[:0]
 	for _, w := range words {
 		ents = append(ents, c.entry(w))
@@ -417,13 +476,12 @@ func (c *Clusterer) add(it Item) Assignment {
 	c.entBuf = ents
 	defer c.learn(words, ents)
 
-	// Reposts and replies follow their chain.
-	for _, ref := range [2]string{it.RootID, it.ParentID} {
-		if ref == "" {
-			continue
-		}
-		if tp, ok := c.items[ref]; ok {
+	// Reposts, replies and copies follow their chain; a root seen only
+	// through its reposts so far takes the topic its chain went to.
+	for _, ref := range [4]string{it.RootID, it.ParentID, it.DupOf, it.ID} {
+		if tp := c.chainTopic(ref, it.Space); tp != nil {
 			c.join(tp, it, t, words, ents)
+			c.link(tp, it)
 			return Assignment{Topic: tp.id, ByChain: true}
 		}
 	}
@@ -431,7 +489,25 @@ func (c *Clusterer) add(it Item) Assignment {
 	// Score the active topics. The background probability of each word is
 	// the same for every topic: look it up once.
 	// The background probability of a word no topic has is not needed.
-	logBgCost := float64(len(words)) * c.logBg
+	sal := c.salBuf[:0]
+	var content float64 // the item's salient words
+	for i, w := range words {
+		x := 1.0
+		switch {
+		case c.cfg.Salience == nil:
+		case ents[i] != nil:
+			x = c.salience(ents[i], w)
+		default:
+			x = c.cfg.Salience(w)
+		}
+		if isEnt[i] {
+			x *= c.cfg.EntityWeight
+		}
+		sal = append(sal, x)
+		content += x
+	}
+	c.salBuf = sal
+	logBgCost := content * c.logBg
 	pbg := c.pbgBuf[:0]
 	for _, e := range ents {
 		p := 0.0
@@ -444,55 +520,116 @@ func (c *Clusterer) add(it Item) Assignment {
 	// Each topic's text score sums the terms of the item's words it has,
 	// in the item's word order, from logBgCost: the index visits only the
 	// topics that have a word.
-	for _, tp := range c.active {
-		tp.text = logBgCost
-		tp.shared = 0
-	}
+	cands := c.candBuf[:0]
 	for i, e := range ents {
-		if e == nil {
+		if e == nil || sal[i] == 0 {
 			continue
 		}
 		for _, cell := range e.cells {
 			tp := cell.tp
 			if ck := cell.c; ck > 0 && tp.wordTotal > 0 {
-				tp.text += math.Log1p(c.boostMul * (ck / tp.wordTotal) / pbg[i])
-				tp.shared++
+				if tp.mark != c.seq {
+					tp.mark, tp.text = c.seq, logBgCost
+					cands = append(cands, tp)
+				}
+
+				term := math.Log1p(c.boostMul * (ck / tp.wordTotal) / pbg[i])
+				if conc := ck / math.Max(e.bg, ck); conc < c.cfg.Distinctive {
+					term *= conc / c.cfg.Distinctive
+				}
+				tp.text += term * sal[i]
 			}
 		}
 	}
+	// Only content evidence makes a candidate; among candidates, the time
+	// prior (a topic's recent activity) breaks ties. A short reaction with
+	// no chain needs less evidence than a post that could open a story (or
+	// a repost that would take its whole chain along).
+	chained := it.RootID != "" || it.ParentID != ""
+	need := c.cfg.JoinScore
+	if !chained && content < float64(c.cfg.MinOpenTokens) {
+		need = c.cfg.ReactionScore
+	}
 	var best *topicState
 	bestScore := math.Inf(-1)
-	for _, tp := range c.active {
+	for _, tp := range cands {
+		if tp.space != it.Space {
+			continue
+		}
+		if debugScores {
+			fmt.Println("DBG", it.ID, tp.id, tp.text, need, content)
+		}
+		if tp.text < need {
+			continue
+		}
 		lli := c.logMinInt
 		if li := c.intensityAt(tp, t); li > c.cfg.MinIntensity {
 			lli = math.Log(li)
 		}
-		text, shared := tp.text, tp.shared
-		// A post long enough to open a story that shares no word with a
-		// topic is another story, however busy that topic is; only short
-		// reactions ride on time alone.
-		if shared == 0 && len(words) >= c.cfg.StrangerTokens && tp.wordTotal > 0 {
-			continue
-		}
-		if s := c.cfg.TimeWeight*lli + text; s > bestScore {
+		if s := c.cfg.TimeWeight*lli + tp.text; s > bestScore || (s == bestScore && tp.id < best.id) {
 			best, bestScore = tp, s
 		}
 	}
-
-	logNew := c.logNew
+	clear(cands)
+	c.candBuf = cands[:0]
+	if best != nil {
+		c.join(best, it, t, words, ents)
+		c.link(best, it)
+		return Assignment{Topic: best.id, Score: bestScore}
+	}
+	// A source cue (a 【headline】, a link) or a name (a place, an
+	// organisation) marks a post that may start a story with fewer words.
+	open := float64(c.cfg.MinOpenTokens)
 	cue := sourceCue(it.Text)
-	if cue > 0 {
-		logNew += c.cfg.HeadlineBonus * float64(cue)
+	if cue > 0 || len(it.Entities) > 0 {
+		open /= 2
 	}
-	if best == nil || (logNew > bestScore && len(words) >= c.cfg.MinOpenTokens && cue >= 0) {
-		tp := c.open(it, t)
-		c.join(tp, it, t, words, ents)
-		tp.intensity += c.cfg.OpenBoost
-		c.evict(tp, t)
-		return Assignment{Topic: tp.id, New: true, Score: logNew}
+	if !chained && (cue < 0 || content < open) {
+		return Assignment{} // unassigned: too little to be a story of its own
 	}
-	c.join(best, it, t, words, ents)
-	return Assignment{Topic: best.id, Score: bestScore}
+	tp := c.open(it, t)
+	c.join(tp, it, t, words, ents)
+	c.link(tp, it)
+	tp.intensity += c.cfg.OpenBoost
+	c.evict(tp, t)
+	return Assignment{Topic: tp.id, New: true}
+}
+
+// chainTopic is the active topic of the item or chain reference id in the
+// given space, or nil.
+func (c *Clusterer) chainTopic(id, space string) *topicState {
+	if id == "" {
+		return nil
+	}
+	tp := c.items[id]
+	if tp == nil {
+		tp = c.refs[id]
+	}
+	if tp == nil || tp.space != space {
+		return nil
+	}
+	return tp
+}
+
+// link records the chain references of an item that joined tp and that
+// are not known yet, so later items of the same chain follow it.
+func (c *Clusterer) link(tp *topicState, it Item) {
+	for _, ref := range [2]string{it.RootID, it.ParentID} {
+		if ref == "" || ref == it.ID || c.items[ref] != nil || c.refs[ref] != nil {
+			continue
+		}
+		c.refs[ref] = tp
+		tp.refIDs = append(tp.refIDs, ref)
+		if len(tp.refIDs) > c.cfg.MaxTopicItems {
+			drop := len(tp.refIDs) / 2
+			for _, id := range tp.refIDs[:drop] {
+				if c.refs[id] == tp {
+					delete(c.refs, id)
+				}
+			}
+			tp.refIDs = append([]string(nil), tp.refIDs[drop:]...)
+		}
+	}
 }
 
 // pBg is the background probability of a word, smoothed, given its entry
@@ -502,8 +639,14 @@ func (c *Clusterer) pBg(e *wentry) float64 {
 	if e != nil {
 		n = e.bg
 	}
-	return (n + 0.5) / (c.bgTotal + 1)
+	return (n + 0.5) / (c.bgTotal + priorWords)
 }
+
+// priorWords is the size of an imagined background the stream's own is
+// added to, in which every word is rare: a young stream (a new install, a
+// test) already tells a story's words from nothing, and the stream's own
+// counts soon outweigh it.
+const priorWords = 1000
 
 // entry returns a word's entry, nil if it is neither counted nor in a
 // topic.
@@ -555,6 +698,7 @@ func (c *Clusterer) open(it Item, t time.Time) *topicState {
 	}
 	tp := &topicState{
 		id:        id,
+		space:     it.Space,
 		firstID:   it.ID,
 		firstTime: t,
 		lastTime:  t,
@@ -786,6 +930,11 @@ func (c *Clusterer) drop(tp *topicState) {
 			delete(c.items, id)
 		}
 	}
+	for _, id := range tp.refIDs {
+		if c.refs[id] == tp {
+			delete(c.refs, id)
+		}
+	}
 }
 
 // unindexTopic removes a topic that leaves the active set from the index.
@@ -925,7 +1074,11 @@ func (c *Clusterer) label(tp *topicState, n int) []string {
 			if ck < minCount || utf8.RuneCountInString(w) < 2 || weakLabel[w] {
 				continue
 			}
-			all = append(all, ws{w, ck * -math.Log(c.pBg(cell.e))})
+			s := ck * -math.Log(c.pBg(cell.e)) * c.salience(cell.e, w)
+			if s <= 0 {
+				continue
+			}
+			all = append(all, ws{w, s})
 		}
 	}
 	sort.Slice(all, func(i, j int) bool {
@@ -1037,7 +1190,8 @@ func (c *Clusterer) mergeSimilar() []Merge {
 		}
 		start := len(buf)
 		for _, cell := range c.profile(tp) {
-			idf := math.Log(1 / c.pBg(cell.e))
+			sl := c.salience(cell.e, cell.w)
+			idf := math.Log(1/c.pBg(cell.e)) * sl
 			if idf <= 0 {
 				continue
 			}
@@ -1103,7 +1257,7 @@ func (c *Clusterer) mergeSimilar() []Merge {
 	var out []Merge
 	for _, p := range pairs {
 		a, b := ps[p.i].tp, ps[p.j].tp
-		if gone[a] || gone[b] {
+		if gone[a] || gone[b] || a.space != b.space {
 			continue
 		}
 		if b.firstTime.Before(a.firstTime) || (b.firstTime.Equal(a.firstTime) && b.id < a.id) {
@@ -1189,6 +1343,12 @@ func (c *Clusterer) mergeInto(dst, src *topicState) {
 	}
 	dst.itemIDs = append(dst.itemIDs, src.itemIDs...)
 	c.trimItems(dst)
+	for _, id := range src.refIDs {
+		if c.refs[id] == src {
+			c.refs[id] = dst
+			dst.refIDs = append(dst.refIDs, id)
+		}
+	}
 	dst.merged = append(dst.merged, src.id)
 	dst.merged = append(dst.merged, src.merged...)
 	c.redirect[src.id] = dst.id
@@ -1206,3 +1366,44 @@ func (c *Clusterer) mergeInto(dst, src *topicState) {
 	}
 	delete(c.byID, src.id)
 }
+
+// dropEmoticons removes from words (in place) those that the text has only
+// inside emoticon codes ([挖鼻屎], [爱你]): they say how someone feels,
+// not which story it is, and every story's comments have them.
+func dropEmoticons(words []string, text string) []string {
+	if strings.IndexByte(text, '[') < 0 {
+		return words
+	}
+	var codes, rest strings.Builder
+	for {
+		i := strings.IndexByte(text, '[')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(text[i:], ']')
+		if j < 0 || utf8.RuneCountInString(text[i+1:i+j]) > 8 {
+			rest.WriteString(text[:i+1])
+			text = text[i+1:]
+			continue
+		}
+		rest.WriteString(text[:i])
+		rest.WriteByte(' ')
+		codes.WriteString(text[i : i+j+1])
+		text = text[i+j+1:]
+	}
+	rest.WriteString(text)
+	cs, rs := strings.ToLower(codes.String()), strings.ToLower(rest.String())
+	if cs == "" {
+		return words
+	}
+	kept := words[:0]
+	for _, w := range words {
+		if strings.Contains(cs, w) && !strings.Contains(rs, w) {
+			continue
+		}
+		kept = append(kept, w)
+	}
+	return kept
+}
+
+var debugScores = false

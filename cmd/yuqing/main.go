@@ -42,9 +42,10 @@ Usage:
   yuqing analyze  [flags]   run the streaming analyser
   yuqing analyze  --in mentions.jsonl --out assignments.jsonl [--schemes F] [--model F]
                             analyse a file offline: one {"id","topic"} line per input line
-  yuqing sentiment --in posts.jsonl --out labels.jsonl [--model F]
-  yuqing train sentiment --in labelled.jsonl --out model.bin [--feedback]
-                            --feedback adds duty officers' corrections from the log
+  yuqing sentiment --in posts.jsonl --out labels.jsonl [--model F] [--explain]
+  yuqing train sentiment --in labelled.jsonl --out model.bin [--feedback] [--builtin]
+                            --feedback adds duty officers' corrections from the log;
+                            --builtin trains with the built-in model's recipe
   yuqing scheme apply --file schemes.yaml | delete --id ID | list
                             monitoring schemes (监测方案), kept as versioned events
   yuqing feedback sentiment --mention ID --label neg   record a correction
@@ -126,20 +127,20 @@ func failpoint(getenv func(string) string) func(string) {
 }
 
 func runAnalyze(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
-	var in, out, schemes, model string
-	var workers int
+	var o offline
 	cfg, _, err := app.Load("analyze", args, getenv, func(fs *flag.FlagSet) {
-		fs.StringVar(&in, "in", "", "offline: JSONL mentions {\"id\",\"platform\",\"time\",\"text\",…} (- for stdin)")
-		fs.StringVar(&out, "out", "", "offline: where to write {\"id\",\"topic\"} lines (- for stdout)")
-		fs.StringVar(&schemes, "schemes", "", "offline: monitoring schemes, a JSON list")
-		fs.StringVar(&model, "model", "", "offline: sentiment model (default: the built-in lexicon)")
-		fs.IntVar(&workers, "workers", 0, "offline: enrichment goroutines (default: all cores)")
+		fs.StringVar(&o.in, "in", "", "offline: JSONL mentions {\"id\",\"platform\",\"time\",\"text\",…} (- for stdin)")
+		fs.StringVar(&o.out, "out", "", "offline: where to write {\"id\",\"topic\"} lines (- for stdout); topic is null for an unassigned mention (未归类)")
+		fs.StringVar(&o.alerts, "alerts", "", "offline: where to write every alert event as a JSON line (event time, topic, suggested grade, evidence ids)")
+		fs.StringVar(&o.schemes, "schemes", "", "offline: monitoring schemes, a JSON list")
+		fs.StringVar(&o.model, "model", "", "offline: sentiment model (default: the built-in model)")
+		fs.IntVar(&o.workers, "workers", 0, "offline: enrichment goroutines (default: all cores)")
 	})
 	if err != nil {
 		return err
 	}
-	if in != "" || out != "" {
-		return runAnalyzeOffline(ctx, in, out, schemes, model, workers, stdout, logger)
+	if o.in != "" || o.out != "" || o.alerts != "" {
+		return runAnalyzeOffline(ctx, o, stdout, logger)
 	}
 	return app.Run(ctx, cfg, app.Options{Roles: []string{app.RoleAnalyze}, Logger: logger})
 }

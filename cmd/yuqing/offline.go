@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -16,10 +17,10 @@ import (
 	"time"
 
 	"yuqing/analyze"
+	"yuqing/analyze/grade"
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
 	"yuqing/analyze/sentiment"
-	"yuqing/analyze/topic"
 	"yuqing/internal/app"
 )
 
@@ -77,14 +78,42 @@ func loadSchemes(path string) (*scheme.Registry, error) {
 
 func loadScorer(model string) (sentiment.Scorer, error) {
 	if model == "" {
-		return sentiment.Default(), nil
+		return sentiment.Builtin(), nil
 	}
 	return sentiment.LoadFile(model)
 }
 
-// runAnalyzeOffline is `yuqing analyze --in F --out F`: the streaming
-// analyser's two stages over a file, in event-time order, no network.
-func runAnalyzeOffline(ctx context.Context, in, out, schemes, model string, workers int, stdout io.Writer, logger *slog.Logger) error {
+// offline is what `yuqing analyze --in F` reads and writes.
+type offline struct {
+	in, out, alerts, schemes, model string
+	workers                         int
+}
+
+// alertLine is a line of `yuqing analyze --alerts`: one alert event.
+type alertLine struct {
+	Type     string      `json:"type"`
+	Time     time.Time   `json:"time"` // event time: when the alert was raised or updated
+	AlertID  string      `json:"alert_id"`
+	Topic    string      `json:"topic"`
+	Grade    grade.Grade `json:"suggested_grade"`
+	Mentions int         `json:"mentions"`
+	Headline string      `json:"headline,omitempty"`
+	Label    []string    `json:"label"`
+	Reason   string      `json:"reason"`
+	Evidence []string    `json:"evidence"`
+	// MergedInto names the alert this one folded into (one story, one alert).
+	MergedInto string `json:"merged_into,omitempty"`
+	Drill      bool   `json:"drill,omitempty"`
+}
+
+// runAnalyzeOffline is `yuqing analyze --in F --out F [--alerts F]`: the
+// streaming analyser's two stages over a file, in event-time order, no
+// network.
+func runAnalyzeOffline(ctx context.Context, o offline, stdout io.Writer, logger *slog.Logger) error {
+	if o.out == "" && o.alerts != "" {
+		o.out = os.DevNull
+	}
+	in, out, schemes, model, workers := o.in, o.out, o.schemes, o.model, o.workers
 	r, w, closeOut, err := openIO(in, out, stdout)
 	if err != nil {
 		return err
@@ -100,7 +129,8 @@ func runAnalyzeOffline(ctx context.Context, in, out, schemes, model string, work
 		return err
 	}
 	logger.Info("analysing", "mentions", len(inputs))
-	results, outp, err := analyze.Analyze(ctx, inputs, enr, analyze.TrackerConfig{Topic: topic.DefaultConfig()}, workers, func(done, total int) {
+	tc := analyze.Tracking(enr.Seg)
+	results, outp, err := analyze.Analyze(ctx, inputs, enr, tc, workers, func(done, total int) {
 		logger.Info("progress", "done", done, "total", total)
 	})
 	if err != nil {
@@ -110,10 +140,13 @@ func runAnalyzeOffline(ctx context.Context, in, out, schemes, model string, work
 	bad := 0
 	for _, res := range results {
 		line := struct {
-			ID    string `json:"id"`
-			Topic string `json:"topic"`
-			Error string `json:"error,omitempty"`
-		}{ID: res.Input.RawID, Topic: res.Analyzed.Topic}
+			ID    string  `json:"id"`
+			Topic *string `json:"topic"` // null: unassigned (未归类)
+			Error string  `json:"error,omitempty"`
+		}{ID: res.Input.RawID}
+		if tp := res.Analyzed.Topic; tp != "" {
+			line.Topic = &tp
+		}
 		if res.Input.Err != nil {
 			line.Error = res.Input.Err.Error()
 			bad++
@@ -125,6 +158,11 @@ func runAnalyzeOffline(ctx context.Context, in, out, schemes, model string, work
 	if err := closeOut(); err != nil {
 		return err
 	}
+	if o.alerts != "" {
+		if err := writeAlerts(o.alerts, outp.Alerts, stdout); err != nil {
+			return err
+		}
+	}
 	raised := 0
 	for _, a := range outp.Alerts {
 		if a.Type == "alert.raised.v1" {
@@ -133,6 +171,33 @@ func runAnalyzeOffline(ctx context.Context, in, out, schemes, model string, work
 	}
 	logger.Info("done", "mentions", len(inputs), "invalid", bad, "topics", len(outp.Retired), "alerts_raised", raised, "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// writeAlerts writes alert events as JSON lines to path (- for stdout).
+func writeAlerts(path string, alerts []analyze.AlertOut, stdout io.Writer) error {
+	var w io.Writer = stdout
+	var f *os.File
+	if path != "-" {
+		var err error
+		if f, err = os.Create(path); err != nil {
+			return err
+		}
+		w = f
+	}
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	for _, x := range alerts {
+		a := x.Alert
+		if err := enc.Encode(alertLine{Type: x.Type, Time: a.Updated, AlertID: a.ID, Topic: a.TopicID, Grade: a.Grade, Mentions: a.Mentions,
+			Headline: a.Headline, Label: a.Label, Reason: a.Reason, Evidence: a.Evidence, MergedInto: a.MergedInto, Drill: a.Drill}); err != nil {
+			return err
+		}
+	}
+	err := bw.Flush()
+	if f != nil {
+		err = errors.Join(err, f.Close())
+	}
+	return err
 }
 
 func newEnricher(schemes, model string, logger *slog.Logger) (*analyze.Enricher, error) {
@@ -158,7 +223,8 @@ func runSentiment(ctx context.Context, args []string, stdout io.Writer, logger *
 	fs := flag.NewFlagSet("yuqing sentiment", flag.ContinueOnError)
 	in := fs.String("in", "", "JSONL posts {\"id\",\"text\"} (- for stdin)")
 	out := fs.String("out", "", "JSONL labels {\"id\",\"label\",\"score\"} (- for stdout)")
-	model := fs.String("model", "", "a model from `yuqing train sentiment` (default: the built-in lexicon)")
+	model := fs.String("model", "", "a model from `yuqing train sentiment` (default: the built-in model)")
+	explain := fs.Bool("explain", false, "add \"evidence\": the lexicon words and the model's strongest features behind each label")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -196,12 +262,32 @@ func runSentiment(ctx context.Context, args []string, stdout io.Writer, logger *
 		if seg != nil {
 			tokens = seg.Tokens(p.Text)
 		}
-		res := sc.Score(p.Text, tokens)
+		var res sentiment.Result
+		var evidence []sentiment.Hit
+		switch x := sc.(type) {
+		case *sentiment.Model:
+			if *explain {
+				res, evidence = x.Explain(p.Text, tokens)
+			} else {
+				res = x.Score(p.Text, tokens)
+			}
+		case *sentiment.Lexicon:
+			res, evidence = x.Explain(p.Text)
+		default:
+			res = sc.Score(p.Text, tokens)
+		}
+		if !*explain {
+			evidence = nil
+		}
+		for i := range evidence {
+			evidence[i].Weight = math.Round(evidence[i].Weight*1000) / 1000
+		}
 		if err := enc.Encode(struct {
-			ID    json.RawMessage `json:"id"`
-			Label string          `json:"label"`
-			Score float64         `json:"score"`
-		}{p.ID, string(res.Label), res.Score}); err != nil {
+			ID       json.RawMessage `json:"id"`
+			Label    string          `json:"label"`
+			Score    float64         `json:"score"`
+			Evidence []sentiment.Hit `json:"evidence,omitempty"`
+		}{p.ID, string(res.Label), res.Score, evidence}); err != nil {
 			return err
 		}
 		n++
@@ -219,13 +305,14 @@ func runSentiment(ctx context.Context, args []string, stdout io.Writer, logger *
 // runTrain is `yuqing train sentiment --in labelled.jsonl --out FILE`.
 func runTrain(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
 	if len(args) == 0 || args[0] != "sentiment" {
-		return errors.New(`usage: yuqing train sentiment --in labelled.jsonl --out model.bin [--feedback]`)
+		return errors.New(`usage: yuqing train sentiment --in labelled.jsonl --out model.bin [--feedback] [--builtin]`)
 	}
 	var in, out string
-	var feedback bool
+	var feedback, builtin bool
 	cfg, _, err := app.Load("train sentiment", args[1:], getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&in, "in", "", "JSONL {\"id\",\"text\",\"label\"} with label pos, neg or neu")
 		fs.StringVar(&out, "out", "", "where to write the model")
+		fs.BoolVar(&builtin, "builtin", false, "train with the recipe of the built-in model (character n-grams and lexicon, no segmenter); `go generate ./analyze/sentiment/` uses it")
 		fs.BoolVar(&feedback, "feedback", false, "add duty officers' corrections (feedback.sentiment.v1) from the log; the latest correction of a mention wins")
 	})
 	if err != nil {
@@ -263,17 +350,22 @@ func runTrain(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	if err != nil {
 		return err
 	}
-	seg, err := segment.New(segment.Config{}, logger)
-	if err != nil {
-		return err
-	}
-	for i := range ex {
-		if ex[i].Tokens == nil {
-			ex[i].Tokens = seg.Tokens(ex[i].Text)
+	opts := sentiment.TrainOptions{}
+	if builtin {
+		opts = sentiment.BuiltinOptions
+	} else {
+		seg, err := segment.New(segment.Config{}, logger)
+		if err != nil {
+			return err
+		}
+		for i := range ex {
+			if ex[i].Tokens == nil {
+				ex[i].Tokens = seg.Tokens(ex[i].Text)
+			}
 		}
 	}
 	start := time.Now()
-	m, err := sentiment.Train(ex, sentiment.TrainOptions{})
+	m, err := sentiment.Train(ex, opts)
 	if err != nil {
 		return err
 	}
@@ -293,7 +385,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog
 	fs := flag.NewFlagSet("yuqing bench analyze", flag.ContinueOnError)
 	in := fs.String("in", "", "JSONL mentions")
 	schemes := fs.String("schemes", "", "monitoring schemes (JSON list) to match")
-	model := fs.String("model", "", "sentiment model (default: lexicon)")
+	model := fs.String("model", "", "sentiment model (default: the built-in model)")
 	repeat := fs.Int("repeat", 1, "stream the input this many times, IDs and times shifted (e.g. 110 for 1M mentions)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile here")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -346,10 +438,11 @@ func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog
 	}
 	seg := enr.Seg
 	tokens := make([][]string, len(ms))
-	report("segment (gse dict, no HMM)", 1, timeIt(func() {
+	ents := make([][]segment.Entity, len(ms))
+	report("segment + entities", 1, timeIt(func() {
 		for r := 0; r < *repeat; r++ {
 			for i, x := range ms {
-				tokens[i] = seg.Tokens(x.Mention.Text)
+				tokens[i], ents[i] = seg.TokensEntities(x.Mention.Text)
 			}
 		}
 	}))
@@ -378,11 +471,11 @@ func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog
 	}))
 	enrichedAll := make([]analyze.Analyzed, len(ms))
 	for i, x := range ms {
-		enrichedAll[i] = analyze.Analyzed{Mention: x.Mention, Tokens: tokens[i]}
+		enrichedAll[i] = analyze.Analyzed{Mention: x.Mention, Tokens: tokens[i], Entities: ents[i]}
 	}
 	report("track (topics, spikes, grades, alerts)", 1, timeIt(func() {
 		for r := 0; r < *repeat; r++ {
-			tr := analyze.NewTracker(analyze.TrackerConfig{Topic: topic.DefaultConfig()})
+			tr := analyze.NewTracker(analyze.Tracking(seg))
 			for i := range enrichedAll {
 				a := enrichedAll[i]
 				tr.Track(&a)
@@ -393,7 +486,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog
 		prev := runtime.GOMAXPROCS(cores)
 		var active int
 		d := timeIt(func() {
-			tr := analyze.NewTracker(analyze.TrackerConfig{Topic: topic.DefaultConfig()})
+			tr := analyze.NewTracker(analyze.Tracking(seg))
 			shifted := make([]analyze.Input, len(ms))
 			for r := 0; r < *repeat; r++ {
 				shift(shifted, ms, r)

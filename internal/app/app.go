@@ -24,7 +24,6 @@ import (
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
 	"yuqing/analyze/sentiment"
-	"yuqing/analyze/topic"
 	"yuqing/ingest"
 	"yuqing/internal/analytics"
 	"yuqing/internal/analytics/sqlitestore"
@@ -203,7 +202,9 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			enr.SetSentiment(m)
 			logger.Info("sentiment model loaded", "model", m.Info())
 		}
-		a := &analyze.Analyzer{Enricher: enr, Tracking: analyze.TrackerConfig{Topic: topic.DefaultConfig(), Sensitive: reg.Sensitive}, Store: store, Log: log, Now: opts.Now, Logger: logger,
+		tracking := analyze.Tracking(seg)
+		tracking.Sensitive = reg.Sensitive
+		a := &analyze.Analyzer{Enricher: enr, Tracking: tracking, Store: store, Log: log, Now: opts.Now, Logger: logger,
 			SnapshotPath: filepath.Join(cfg.Data, "analyzer.snapshot")}
 		workers.loop(wctx, logger, "analyzer", a.Run)
 	}

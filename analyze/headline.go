@@ -1,0 +1,119 @@
+package analyze
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// headlineRunes is the longest headline shown; longer ones are cut at a
+// clause boundary or with an ellipsis.
+const headlineRunes = 40
+
+// headline returns the sentence of a post that best names its story, and
+// how good a title it makes (0 none, 1 short, 2 a sentence, 3 a 【title】):
+// the 【…】 title when the post has one, else its first sentence of some
+// length, without @names, links, emoticon codes, hashtags' marks and
+// repost chains (//@…).
+func headline(text string) (string, int) {
+	text = strings.TrimSpace(text)
+	if i := strings.Index(text, "//@"); i >= 0 {
+		text = text[:i] // what follows is the chain being reposted
+	}
+	if i := strings.Index(text, "【"); i >= 0 {
+		if j := strings.Index(text[i:], "】"); j > 0 {
+			if h := tidy(text[i+len("【") : i+j]); utf8.RuneCountInString(h) >= 4 {
+				return clipRunes(h, headlineRunes), 3
+			}
+		}
+	}
+	t := tidy(text)
+	best, q := "", 0
+	for _, s := range sentences(t) {
+		n := utf8.RuneCountInString(s)
+		switch {
+		case n >= 8:
+			return clipRunes(s, headlineRunes), 2
+		case n >= 4 && q == 0:
+			best, q = s, 1
+		}
+	}
+	return best, q
+}
+
+// tidy drops links, @names, emoticon codes and the # of hashtags, and
+// squeezes spaces.
+func tidy(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		rest := s[i:]
+		switch {
+		case strings.HasPrefix(rest, "http://") || strings.HasPrefix(rest, "https://"):
+			j := strings.IndexFunc(rest, func(r rune) bool { return unicode.IsSpace(r) || r > unicode.MaxASCII })
+			if j < 0 {
+				j = len(rest)
+			}
+			i += j
+			continue
+		case rest[0] == '@':
+			j := strings.IndexFunc(rest[1:], func(r rune) bool {
+				return unicode.IsSpace(r) || unicode.IsPunct(r) && r != '_' && r != '-'
+			})
+			if j < 0 {
+				j = len(rest) - 1
+			}
+			i += 1 + j
+			continue
+		case rest[0] == '[':
+			if j := strings.IndexByte(rest, ']'); j > 0 && utf8.RuneCountInString(rest[1:j]) <= 8 {
+				i += j + 1
+				continue
+			}
+		case rest[0] == '#':
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(rest)
+		if unicode.IsSpace(r) {
+			r = ' '
+		}
+		if r != ' ' || (b.Len() > 0 && !strings.HasSuffix(b.String(), " ")) {
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return strings.TrimSpace(strings.Trim(strings.TrimSpace(b.String()), "：:，,"))
+}
+
+// sentences splits text at sentence ends, keeping the mark.
+func sentences(t string) []string {
+	var out []string
+	start := 0
+	for i, r := range t {
+		if strings.ContainsRune("。！？!?\n；;", r) {
+			if s := strings.TrimSpace(t[start : i+utf8.RuneLen(r)]); s != "" {
+				out = append(out, s)
+			}
+			start = i + utf8.RuneLen(r)
+		}
+	}
+	if s := strings.TrimSpace(t[start:]); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// clipRunes cuts s to at most n runes, at the last clause mark (，、：) in
+// its second half if there is one, else with an ellipsis.
+func clipRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	rs := []rune(s)[:n]
+	for i := n - 1; i >= n/2; i-- {
+		if strings.ContainsRune("，,、：:", rs[i]) {
+			return string(rs[:i])
+		}
+	}
+	return string(rs[:n-1]) + "…"
+}
