@@ -19,7 +19,8 @@ import (
 // AlertsGroup is the desk's consumer group on the analyser's alerts.
 const AlertsGroup = "desk-alerts"
 
-// followAlerts pages the duty officers when the analyser raises an alert,
+// followAlerts tells the desk every alert event (Desk.Observe: one story,
+// one incident) and pages the duty officers when the analyser raises an alert,
 // and again when an alert's suggested grade rises: nobody watches the
 // console at 3 a.m. A suggested grade I or II is urgent (quiet hours never
 // hold it); other alerts wait for quiet hours to end. Alerts whose stories
@@ -41,6 +42,12 @@ func followAlerts(ctx context.Context, workers *group, log eventlog.Log, dk *des
 		}
 		return log.Consume(ctx, analyze.TopicAlerts, AlertsGroup, func(ctx context.Context, batch []eventlog.Record) error {
 			for _, r := range batch {
+				// One story, one incident: an alert that folded into a
+				// story with an incident joins it (the desk rebuilt the
+				// stories from the whole topic on Load).
+				if err := dk.Observe(ctx, r.Event); err != nil {
+					return err
+				}
 				var a alert.Alert
 				if json.Unmarshal(r.Event.Payload, &a) != nil || a.ID == "" || now().Sub(a.Updated) > 24*time.Hour {
 					continue

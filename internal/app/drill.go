@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +21,12 @@ import (
 )
 
 // startDrill plays the configured scenario into the log and, so a newcomer
-// sees clocks run within a minute, opens a grade II drill incident for each
-// drill alert. Everything it creates is marked drill.
+// sees clocks run within a minute, opens a grade II drill incident for the
+// run. One story, one incident: the run is one scripted story, so its first
+// alert opens the incident and every later alert of the run is linked to it,
+// even when the analyser raised it for a topic that merges only later
+// (alerts of the run are those whose evidence are the run's mentions).
+// Everything it creates is marked drill.
 func startDrill(ctx context.Context, workers *group, cfg Config, log eventlog.Log, dk *desk.Desk, logger *slog.Logger) error {
 	ms, err := drill.Stream(cfg.DrillScenario, time.Now(), uint64(time.Now().UnixNano()))
 	if err != nil {
@@ -41,8 +46,13 @@ func startDrill(ctx context.Context, workers *group, cfg Config, log eventlog.Lo
 	if dk == nil {
 		return nil
 	}
+	run := map[string]bool{}
+	for _, m := range ms {
+		run[m.ID] = true
+	}
 	host, _ := os.Hostname()
 	group := fmt.Sprintf("drill-incidents-%s-%d", host, time.Now().UnixNano())
+	var runIncident string // the run's incident, once opened; kept across restarts of the loop
 	workers.loop(ctx, logger, "drill incidents", func(ctx context.Context) error {
 		return log.Consume(ctx, analyze.TopicAlerts, group, func(ctx context.Context, batch []eventlog.Record) error {
 			for _, r := range batch {
@@ -50,16 +60,28 @@ func startDrill(ctx context.Context, workers *group, cfg Config, log eventlog.Lo
 					continue
 				}
 				var a alert.Alert
-				if json.Unmarshal(r.Event.Payload, &a) != nil || !a.Drill {
+				if json.Unmarshal(r.Event.Payload, &a) != nil || !a.Drill || !slices.ContainsFunc(a.Evidence, func(id string) bool { return run[id] }) {
+					continue // not an alert of this run
+				}
+				if runIncident != "" {
+					if _, err := dk.Handle(ctx, runIncident, actorDrill, incident.Link{AlertID: a.ID, Label: a.Label, Topics: []string{a.TopicID},
+						Reason: "演练：同一演练事件的预警"}); err != nil {
+						logger.Warn("drill alert not linked to the drill incident", "alert", a.ID, "incident", runIncident, "err", err)
+					}
 					continue
 				}
-				id := "inc-" + a.ID
 				title := "演练：" + strings.Join(a.Label[:min(3, len(a.Label))], "、") + " 相关舆情"
-				if _, err := dk.Handle(ctx, id, "system:drill", incident.Open{Title: title, AlertID: a.ID, Topics: []string{a.TopicID}, Mentions: a.Evidence, DetectedAt: a.Raised, Drill: true}); err != nil {
-					continue // already open
+				res, err := dk.Open(ctx, "", actorDrill, incident.Open{Title: title, AlertID: a.ID, Topics: []string{a.TopicID}, Mentions: a.Evidence, DetectedAt: a.Raised, Drill: true})
+				if err != nil {
+					logger.Warn("drill incident not opened", "alert", a.ID, "err", err)
+					continue
 				}
-				if _, err := dk.Handle(ctx, id, "system:drill", incident.SetGrade{Grade: incident.GradeII, Reason: "演练自动定级为重大，以便演示 5 小时时限"}); err != nil {
-					logger.Warn("drill incident not graded", "incident", id, "err", err)
+				runIncident = res.ID
+				if res.Existing {
+					continue
+				}
+				if _, err := dk.Handle(ctx, res.ID, actorDrill, incident.SetGrade{Grade: incident.GradeII, Reason: "演练自动定级为重大，以便演示 5 小时时限"}); err != nil {
+					logger.Warn("drill incident not graded", "incident", res.ID, "err", err)
 				}
 			}
 			return nil
@@ -67,3 +89,5 @@ func startDrill(ctx context.Context, workers *group, cfg Config, log eventlog.Lo
 	})
 	return nil
 }
+
+const actorDrill = "system:drill"

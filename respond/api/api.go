@@ -196,15 +196,20 @@ func (a *API) openIncident(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &b) {
 		return
 	}
-	if b.ID == "" {
-		b.ID = "inc-" + event.NewID()
-		if b.AlertID != "" {
-			b.ID = "inc-" + b.AlertID // one incident per alert: a second open is refused
-		}
-	}
-	envs, err := a.Desk.Handle(r.Context(), b.ID, a.Actor(r), incident.Open{Title: b.Title, AlertID: b.AlertID, Topics: b.Topics,
+	// One story, one incident: when the alert's story already has an
+	// incident, the alert is linked to it and the answer names it with
+	// "existing": true (the console says 已有事件 and opens it).
+	res, err := a.Desk.Open(r.Context(), b.ID, a.Actor(r), incident.Open{Title: b.Title, AlertID: b.AlertID, Topics: b.Topics,
 		Mentions: b.Mentions, DetectedAt: b.DetectedAt, Jurisdiction: b.Jurisdiction, Drill: b.Drill})
-	a.answerCommand(w, b.ID, envs, err)
+	if err != nil {
+		a.answerCommand(w, b.ID, nil, err)
+		return
+	}
+	types := make([]string, len(res.Events))
+	for i, e := range res.Events {
+		types[i] = e.Type
+	}
+	reply(w, http.StatusOK, map[string]any{"id": res.ID, "existing": res.Existing, "events": types})
 }
 
 func (a *API) receiveWorkOrder(w http.ResponseWriter, r *http.Request) {

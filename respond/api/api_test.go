@@ -13,9 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"yuqing/analyze"
+	"yuqing/analyze/alert"
 	"yuqing/analyze/scheme"
 	"yuqing/internal/analytics"
 	"yuqing/internal/analytics/sqlitestore"
+	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/eventlog/sqlitelog"
 	"yuqing/respond/desk"
@@ -103,11 +106,13 @@ func call(t *testing.T, srv *httptest.Server, method, path, roles string, body a
 func TestIncidentFlowThroughTheAPI(t *testing.T) {
 	srv, d := newAPI(t)
 	code, out := call(t, srv, "POST", "/api/v1/incidents", "duty_officer", map[string]any{"title": "城东化工厂异味", "alert_id": "a-t-weibo:1", "detected_at": t0.Add(-time.Hour)})
-	if code != 200 || out["id"] != "inc-a-t-weibo:1" {
+	if code != 200 || out["id"] != "inc-a-t-weibo:1" || out["existing"] != false {
 		t.Fatalf("open: %d %v", code, out)
 	}
 	id := "/api/v1/incidents/inc-a-t-weibo:1"
-	if code, out := call(t, srv, "POST", "/api/v1/incidents", "duty_officer", map[string]any{"title": "again", "alert_id": "a-t-weibo:1"}); code != 409 {
+	// One story, one incident: a second open for the alert answers with the
+	// incident it already has.
+	if code, out := call(t, srv, "POST", "/api/v1/incidents", "duty_officer", map[string]any{"title": "again", "alert_id": "a-t-weibo:1"}); code != 200 || out["id"] != "inc-a-t-weibo:1" || out["existing"] != true {
 		t.Fatalf("second incident for one alert: %d %v", code, out)
 	}
 	if code, _ := call(t, srv, "POST", id+"/grade", "spokesperson", map[string]any{"grade": 2, "reason": "x"}); code != 403 {
@@ -243,5 +248,53 @@ func TestTopicMentions(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&got)
 	if resp.StatusCode != 200 || len(got) != 2 || got[0].ID != "weibo:2" || got[1].ID != "weibo:0" || got[0].Author != "网友" || got[0].Sentiment != "neg" {
 		t.Fatalf("%d %+v", resp.StatusCode, got)
+	}
+}
+
+// Two alerts of one story (the second folded into the first): opening for
+// either gives one incident, which holds both and records the link naming
+// the user.
+func TestOpenForAnAlertOfAStoryWithAnIncident(t *testing.T) {
+	srv, d, l, _ := newAPIWithLog(t)
+	for _, a := range []alert.Alert{
+		{ID: "a-S", TopicID: "S", Version: 1, Label: []string{"化工厂", "异味"}},
+		{ID: "a-F", TopicID: "F", Version: 1, Label: []string{"刺鼻", "气味"}},
+		{ID: "a-F", TopicID: "S", Version: 2, Label: []string{"刺鼻", "气味"}, MergedInto: "a-S"},
+	} {
+		typ := alert.TypeRaised
+		if a.Version > 1 {
+			typ = alert.TypeUpdated
+		}
+		e, _ := event.New(typ, a.ID, "analyze", t0.Add(-time.Hour), t0, a)
+		if err := l.Append(t.Context(), analyze.TopicAlerts, e); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Observe(t.Context(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out := call(t, srv, "POST", "/api/v1/incidents", "duty_officer", map[string]any{"title": "刺鼻气味", "alert_id": "a-F", "topics": []string{"S"}})
+	if code != 200 || out["id"] != "inc-a-S" || out["existing"] != false {
+		t.Fatalf("open for the folded alert: %d %v (the incident is named after the survivor)", code, out)
+	}
+	code, out = call(t, srv, "POST", "/api/v1/incidents", "duty_officer", map[string]any{"title": "化工厂异味", "alert_id": "a-S", "topics": []string{"S"}})
+	if code != 200 || out["id"] != "inc-a-S" || out["existing"] != true {
+		t.Fatalf("open for the survivor: %d %v", code, out)
+	}
+	if ids := d.Board().IDs(); len(ids) != 1 {
+		t.Fatalf("incidents %v, want one", ids)
+	}
+	st, _ := d.Board().State("inc-a-S")
+	if !st.HasAlert("a-S") || !st.HasAlert("a-F") {
+		t.Fatalf("the incident holds %v", st.Alerts)
+	}
+	var link *incident.Entry
+	for _, e := range d.Board().Timeline("inc-a-S") {
+		if e.Type == incident.TypeLinked {
+			link = &e
+		}
+	}
+	if link == nil || link.Actor != "user:zhang" || !strings.Contains(link.Summary, "化工厂、异味") {
+		t.Fatalf("link on the timeline: %+v", link)
 	}
 }

@@ -32,7 +32,7 @@ var summaries = map[string]string{
 	"get /api/v1/reports/ontime":                      "各责任单位按时回应率",
 	"get /api/v1/incidents":                           "全部事件",
 	"get /api/v1/incidents/{id}":                      "事件详情与完整时间线",
-	"post /api/v1/incidents":                          "建立事件（可关联预警、话题、信息）",
+	"post /api/v1/incidents":                          "建立事件（可关联预警、话题、信息）；该预警所属事件已有事件时不另建，关联到已有事件，返回其编号与 existing: true",
 	"post /api/v1/incidents/{id}/grade":               "定级或调整等级（须说明理由）",
 	"post /api/v1/incidents/{id}/assign":              "指派责任单位与牵头单位",
 	"post /api/v1/incidents/{id}/acknowledge":         "确认收到提醒",

@@ -13,10 +13,12 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"yuqing/analyze"
 	"yuqing/analyze/alert"
 	"yuqing/ingest/source"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog/sqlitelog"
+	"yuqing/respond/incident"
 )
 
 var t0 = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
@@ -243,5 +245,54 @@ func TestBoardShowsBlindSource(t *testing.T) {
 	put(3, source.Health{Source: "weibo-search", OK: true, At: t0.Add(2 * time.Minute)})
 	if st := b.State().(State); st.Sources[1].AuthFailed || !st.Sources[1].OK {
 		t.Fatalf("recovered source still blind: %+v", st.Sources[1])
+	}
+}
+
+// The snapshot tells each alert its story: a folded alert names its
+// survivor by headline, and every alert of a story with an incident names
+// that incident (已有事件), including through a topic merged without an
+// alert of its own.
+func TestBoardShowsTheStoryOfEachAlert(t *testing.T) {
+	b := NewBoard(10)
+	var off int64
+	put := func(topic, typ, key string, payload any) {
+		e, err := event.New(typ, key, "test", t0.Add(time.Duration(off)*time.Minute), t0, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Apply(Delta{Topic: topic, Offset: off, Event: e})
+		off++
+	}
+	put("alerts", alert.TypeRaised, "a-S", alert.Alert{ID: "a-S", TopicID: "S", Version: 1, Label: []string{"化工厂", "异味"}, Updated: t0})
+	put("alerts", alert.TypeRaised, "a-F", alert.Alert{ID: "a-F", TopicID: "F", Version: 1, Label: []string{"刺鼻"}, Updated: t0})
+	put("alerts", alert.TypeRaised, "a-K", alert.Alert{ID: "a-K", TopicID: "K", Version: 1, Label: []string{"居民"}, Updated: t0})
+	put("alerts", alert.TypeUpdated, "a-F", alert.Alert{ID: "a-F", TopicID: "S", Version: 2, Label: []string{"刺鼻"}, MergedInto: "a-S", Updated: t0.Add(time.Minute)})
+	evs, err := incident.Decide(&incident.State{ID: "inc-a-S"}, incident.Default(), incident.Open{Title: "化工厂异味", AlertID: "a-S", Topics: []string{"S"}, DetectedAt: t0}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	envs, _ := incident.Envelopes("inc-a-S", "user:zhang", t0, evs)
+	for _, e := range envs {
+		b.Apply(Delta{Topic: incident.Topic, Offset: off, Event: e})
+		off++
+	}
+	views := map[string]StoryView{}
+	for _, a := range b.State().(State).Alerts {
+		views[a.ID] = a.Story
+	}
+	if v := views["a-F"]; v.Survivor != "a-S" || strings.Join(v.SurvivorLabel, "") != "化工厂异味" || v.Incident != "inc-a-S" || v.IncidentTitle != "化工厂异味" {
+		t.Fatalf("the folded alert: %+v", v)
+	}
+	if v := views["a-S"]; v.Survivor != "" || v.Incident != "inc-a-S" {
+		t.Fatalf("the survivor: %+v", v)
+	}
+	if v := views["a-K"]; v.Incident != "" {
+		t.Fatalf("another story: %+v", v)
+	}
+	put("topics", analyze.TypeTopicUpdated, "S", analyze.TopicSummary{ID: "S", Merged: []string{"K"}})
+	for _, a := range b.State().(State).Alerts {
+		if a.ID == "a-K" && a.Story.Incident != "inc-a-S" {
+			t.Fatalf("an alert whose topic merged: %+v", a.Story)
+		}
 	}
 }

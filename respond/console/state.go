@@ -10,6 +10,7 @@ import (
 	"yuqing/ingest/source"
 	"yuqing/internal/event"
 	"yuqing/respond/incident"
+	"yuqing/respond/story"
 	"yuqing/respond/workorder"
 )
 
@@ -29,7 +30,7 @@ func Topics() map[string]int {
 
 // State is what a snapshot shows.
 type State struct {
-	Alerts     []alert.Alert          `json:"alerts"`     // most recently updated first
+	Alerts     []AlertView            `json:"alerts"`     // most recently updated first
 	Topics     []analyze.TopicSummary `json:"topics"`     // active topics, hottest first
 	Incidents  []incident.State       `json:"incidents"`  // open first, then recently closed
 	WorkOrders []workorder.State      `json:"workorders"` // open ones
@@ -37,8 +38,26 @@ type State struct {
 	Sources    []source.Health        `json:"sources"`    // latest health of every source, by name
 }
 
+// AlertView is an alert with its story: the alert it folded into and the
+// incident its story already has. The browser keeps both current from the
+// deltas (app.js storyOf); the snapshot gives them for what it cannot see,
+// such as topics that merged without an alert of their own.
+type AlertView struct {
+	alert.Alert
+	Story StoryView `json:"story"`
+}
+
+// StoryView is an alert's place in its story, named by headline for people.
+type StoryView struct {
+	Survivor      string   `json:"survivor,omitempty"`       // the alert it folded into, when it did
+	SurvivorLabel []string `json:"survivor_label,omitempty"` // that alert's headline
+	Incident      string   `json:"incident,omitempty"`       // the story's incident (已有事件)
+	IncidentTitle string   `json:"incident_title,omitempty"`
+}
+
 // Board is the console's projection of the followed topics.
 type Board struct {
+	stories  *story.Index
 	alerts   map[string]alert.Alert
 	topics   map[string]analyze.TopicSummary
 	retired  map[string]bool
@@ -54,7 +73,7 @@ func NewBoard(recentMentions int) *Board {
 	if recentMentions <= 0 {
 		recentMentions = 200
 	}
-	return &Board{alerts: map[string]alert.Alert{}, topics: map[string]analyze.TopicSummary{}, retired: map[string]bool{},
+	return &Board{stories: story.New(), alerts: map[string]alert.Alert{}, topics: map[string]analyze.TopicSummary{}, retired: map[string]bool{},
 		incident: incident.NewBoard(), orders: map[string]*workorder.State{}, sources: map[string]source.Health{}, keep: recentMentions}
 }
 
@@ -69,10 +88,12 @@ func (b *Board) Apply(d Delta) {
 		var a alert.Alert
 		if json.Unmarshal(e.Payload, &a) == nil {
 			b.alerts[a.ID] = a
+			b.stories.ApplyAlert(a)
 		}
 	case e.Type == analyze.TypeTopicUpdated || e.Type == analyze.TypeTopicRetired:
 		var s analyze.TopicSummary
 		if json.Unmarshal(e.Payload, &s) == nil {
+			b.stories.JoinTopics(s.ID, s.Merged)
 			if e.Type == analyze.TypeTopicRetired {
 				b.retired[s.ID] = true
 				delete(b.topics, s.ID)
@@ -110,7 +131,7 @@ func (b *Board) Apply(d Delta) {
 func (b *Board) State() any {
 	var s State
 	for _, a := range b.alerts {
-		s.Alerts = append(s.Alerts, a)
+		s.Alerts = append(s.Alerts, AlertView{Alert: a})
 	}
 	sort.Slice(s.Alerts, func(i, j int) bool {
 		if !s.Alerts[i].Updated.Equal(s.Alerts[j].Updated) {
@@ -120,6 +141,19 @@ func (b *Board) State() any {
 	})
 	if len(s.Alerts) > 200 {
 		s.Alerts = s.Alerts[:200]
+	}
+	for i := range s.Alerts {
+		v := &s.Alerts[i]
+		if sv := b.stories.Survivor(v.ID); sv != v.ID {
+			v.Story.Survivor = sv
+			if x, ok := b.stories.Alert(sv); ok {
+				v.Story.SurvivorLabel = x.Label
+			}
+		}
+		if inc, ok := b.stories.Incident(b.incident, v.ID); ok {
+			st, _ := b.incident.State(inc)
+			v.Story.Incident, v.Story.IncidentTitle = inc, st.Title
+		}
 	}
 	for _, t := range b.topics {
 		s.Topics = append(s.Topics, t)

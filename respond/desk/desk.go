@@ -3,6 +3,12 @@
 // events, ticks the deadline clocks, and sends each warning, breach,
 // escalation and re-alert through the notification outbox exactly once per
 // receiver, across restarts.
+//
+// One story, one incident: the desk also follows the analyser's alerts
+// (story.Index, rebuilt from the alerts topic on Load and fed by Observe).
+// Opening an incident for an alert whose story already has one links the
+// alert to that incident instead (Open), and an alert that folds into a
+// story with an incident joins it.
 package desk
 
 import (
@@ -11,14 +17,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
+	"yuqing/analyze"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 	"yuqing/respond/calendar"
 	"yuqing/respond/incident"
 	"yuqing/respond/notify"
+	"yuqing/respond/story"
 	"yuqing/respond/workorder"
 )
 
@@ -31,6 +40,7 @@ const (
 	TypeQueued  = "notification.queued.v1" // a message not about a clock (Notify), kept until done
 	outboxAge   = 24 * time.Hour           // older alerting events are not sent on start
 	actorClocks = "system:clock"
+	actorStory  = "system:story" // links an alert that folded into a story with an incident
 )
 
 // Delivery is the payload of notification.sent.v1 and notification.failed.v1.
@@ -71,6 +81,7 @@ type Desk struct {
 	cfg     Config
 	log     eventlog.Log
 	board   *incident.Board
+	stories *story.Index
 	deliver Deliverer
 	now     func() time.Time
 	logger  *slog.Logger
@@ -114,13 +125,17 @@ func New(cfg Config, log eventlog.Log, deliver Deliverer, now func() time.Time, 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Desk{cfg: cfg, log: log, board: incident.NewBoard(), deliver: deliver, now: now, logger: logger,
+	return &Desk{cfg: cfg, log: log, board: incident.NewBoard(), stories: story.New(), deliver: deliver, now: now, logger: logger,
 		sent: map[string]bool{}, done: map[string]bool{}, inflight: map[string]bool{}, queued: map[string]bool{}, messageIncident: map[string]string{},
 		orders: map[string]*workorder.State{}}, nil
 }
 
 // Board is the incidents projection, for the console and reports.
 func (d *Desk) Board() *incident.Board { return d.board }
+
+// Stories is which alerts and topics are one story, as far as the desk has
+// followed the alerts.
+func (d *Desk) Stories() *story.Index { return d.stories }
 
 // Load rebuilds the incidents and the outbox from the log: alerting events
 // of the last day whose messages were not delivered to the end are queued.
@@ -196,6 +211,20 @@ func (d *Desk) Load(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("loading work orders: %w", err)
+	}
+	err = d.log.Replay(ctx, analyze.TopicAlerts, func(_ context.Context, batch []eventlog.Record) error {
+		for _, r := range batch {
+			d.stories.Apply(r.Event)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("loading alerts: %w", err)
+	}
+	// Alerts that folded into a story with an incident while the desk was
+	// down join it now.
+	if err := d.linkStory(ctx, actorStory, d.stories.Alerts()); err != nil {
+		return err
 	}
 	for _, m := range queued {
 		if !d.isDone(m.ID) {
@@ -279,6 +308,124 @@ func (d *Desk) handle(ctx context.Context, id, actor string, cmd any) ([]event.E
 		}
 	}
 	return envs, nil
+}
+
+// Opened is what Open did.
+type Opened struct {
+	ID       string           // the incident opened, or the story's incident the alert was linked to
+	Existing bool             // the story already had the incident: nothing was opened
+	Events   []event.Envelope // the events recorded (none when the alert was linked already)
+}
+
+// Open opens an incident for actor, unless the story of cmd.AlertID (or of
+// one of cmd.Topics) already has one: then it links the alert and the
+// topics to that incident (incident.Link, naming actor) and reports it as
+// Existing, so opening twice for one alert, or for two alerts of one story,
+// gives one incident. id "" picks "inc-" + the alert's survivor, or a new
+// ID for an incident without an alert. A refusal wraps incident.ErrRule.
+func (d *Desk) Open(ctx context.Context, id, actor string, cmd incident.Open) (Opened, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	defer d.flushLocked(ctx)
+	res := Opened{ID: id}
+	if inc, ok := d.storyIncident(cmd.AlertID, cmd.Topics...); ok {
+		envs, err := d.handle(ctx, inc, actor, d.link(cmd.AlertID, cmd.Topics, "同一事件已有事件，不另建"))
+		if err != nil {
+			return Opened{}, err
+		}
+		res = Opened{ID: inc, Existing: true, Events: envs}
+	} else {
+		if res.ID == "" {
+			res.ID = "inc-" + event.NewID()
+			if cmd.AlertID != "" {
+				res.ID = "inc-" + d.stories.Survivor(cmd.AlertID)
+			}
+		}
+		envs, err := d.handle(ctx, res.ID, actor, cmd)
+		if err != nil {
+			return Opened{}, err
+		}
+		res.Events = envs
+	}
+	// The other alerts of the story known by now (folded before the
+	// incident existed) join it too.
+	if cmd.AlertID != "" || len(cmd.Topics) > 0 {
+		if err := d.linkStory(ctx, actor, d.stories.Of(cmd.AlertID, cmd.Topics...).Alerts); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// StoryIncident is the incident of an alert's story (and of some topics'),
+// if it has one.
+func (d *Desk) StoryIncident(alertID string, topics ...string) (string, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.storyIncident(alertID, topics...)
+}
+
+func (d *Desk) storyIncident(alertID string, topics ...string) (string, bool) {
+	if alertID == "" && len(topics) == 0 {
+		return "", false
+	}
+	return d.stories.Incident(d.board, alertID, topics...)
+}
+
+// link is the command that adds an alert (with every topic it was about)
+// and some topics to an incident.
+func (d *Desk) link(alertID string, topics []string, reason string) incident.Link {
+	l := incident.Link{AlertID: alertID, Topics: topics, Reason: reason}
+	if a, ok := d.stories.Alert(alertID); ok {
+		l.Label = a.Label
+		for _, t := range a.Topics {
+			if !slices.Contains(l.Topics, t) {
+				l.Topics = append(slices.Clip(l.Topics), t)
+			}
+		}
+	}
+	return l
+}
+
+// Observe follows one event of the alerts topic (or of the topics topic):
+// the stories learn it, and an alert of a story that has an incident,
+// which no incident holds yet (it folded in, or its topic merged), is
+// linked to that incident. Redelivered events change nothing.
+func (d *Desk) Observe(ctx context.Context, e event.Envelope) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s, ok := d.stories.Apply(e)
+	if !ok {
+		return nil
+	}
+	if err := d.linkStory(ctx, actorStory, s.Alerts); err != nil {
+		return err
+	}
+	d.flushLocked(ctx)
+	return nil
+}
+
+// linkStory links, for actor, each alert that no incident holds to its
+// story's incident, if the story has one.
+func (d *Desk) linkStory(ctx context.Context, actor string, alerts []string) error {
+	for _, a := range alerts {
+		if len(d.board.WithAlert(a)) > 0 {
+			continue
+		}
+		inc, ok := d.stories.Incident(d.board, a)
+		if !ok {
+			continue
+		}
+		_, err := d.handle(ctx, inc, actor, d.link(a, nil, "预警已合并到同一事件"))
+		if errors.Is(err, incident.ErrRule) {
+			d.logger.Warn("alert not linked to its story's incident", "alert", a, "incident", inc, "err", err)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("linking alert %s to incident %s: %w", a, inc, err)
+		}
+	}
+	return nil
 }
 
 // policy is the deadline table of a jurisdiction, or the default one.

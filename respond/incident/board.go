@@ -3,7 +3,9 @@ package incident
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +20,8 @@ type Board struct {
 	mu        sync.RWMutex
 	states    map[string]*State
 	timelines map[string][]Entry
+	byAlert   map[string][]string // alert ID → incidents that hold it
+	byTopic   map[string][]string // topic ID → incidents that hold it
 }
 
 // Entry is one line of an incident's timeline: who did what, when.
@@ -31,7 +35,7 @@ type Entry struct {
 
 // NewBoard returns an empty board.
 func NewBoard() *Board {
-	return &Board{states: map[string]*State{}, timelines: map[string][]Entry{}}
+	return &Board{states: map[string]*State{}, timelines: map[string][]Entry{}, byAlert: map[string][]string{}, byTopic: map[string][]string{}}
 }
 
 // Apply folds one event in. Events of other types are ignored.
@@ -49,6 +53,18 @@ func (b *Board) Apply(e event.Envelope) error {
 	if err := Apply(s, e); err != nil {
 		return err
 	}
+	if e.Type == TypeOpened || e.Type == TypeLinked {
+		for _, a := range s.Alerts {
+			if !slices.Contains(b.byAlert[a], s.ID) {
+				b.byAlert[a] = append(b.byAlert[a], s.ID)
+			}
+		}
+		for _, t := range s.Topics {
+			if !slices.Contains(b.byTopic[t], s.ID) {
+				b.byTopic[t] = append(b.byTopic[t], s.ID)
+			}
+		}
+	}
 	b.timelines[e.Key] = append(b.timelines[e.Key], Entry{At: e.Time, Actor: e.Actor, Type: e.Type, Summary: summarize(e), EventID: e.ID})
 	return nil
 }
@@ -64,8 +80,32 @@ func (b *Board) State(id string) (State, bool) {
 	return s.copy(), true
 }
 
+// WithAlert returns the incidents that hold an alert (opened from it or
+// linked to it), sorted.
+func (b *Board) WithAlert(alertID string) []string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return sorted(b.byAlert[alertID])
+}
+
+// WithTopic returns the incidents that hold a topic, sorted.
+func (b *Board) WithTopic(topicID string) []string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return sorted(b.byTopic[topicID])
+}
+
+func sorted(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}
+
 func (s *State) copy() State {
 	c := *s
+	c.Alerts = slices.Clone(s.Alerts)
+	c.Topics = slices.Clone(s.Topics)
+	c.Mentions = slices.Clone(s.Mentions)
 	c.Clocks = make(map[string]*Clock, len(s.Clocks))
 	for k, v := range s.Clocks {
 		cl := *v
@@ -275,6 +315,16 @@ func summarize(e event.Envelope) string {
 		return fmt.Sprintf("%s仍超时，再次提醒%s", clock(), RoleName(str("role")))
 	case TypeSnoozed:
 		return fmt.Sprintf("%s提醒暂停至 %s：%s", clock(), tm("until"), str("reason"))
+	case TypeLinked:
+		var d Linked
+		json.Unmarshal(e.Payload, &d)
+		switch {
+		case d.AlertID != "" && len(d.Label) > 0:
+			return fmt.Sprintf("关联预警「%s」：%s", strings.Join(d.Label[:min(5, len(d.Label))], "、"), d.Reason)
+		case d.AlertID != "":
+			return fmt.Sprintf("关联预警 %s：%s", d.AlertID, d.Reason)
+		}
+		return fmt.Sprintf("关联话题 %s：%s", strings.Join(d.Topics, "、"), d.Reason)
 	}
 	return e.Type
 }

@@ -43,6 +43,7 @@ const (
 	TypeEscalated     = "incident.escalated.v1"
 	TypeReAlerted     = "incident.realerted.v1"
 	TypeSnoozed       = "incident.snoozed.v1"
+	TypeLinked        = "incident.linked.v1"
 )
 
 // Unit is a responsible unit: 属地 (territorial) or 主管 (competent authority).
@@ -154,6 +155,14 @@ type (
 		Until  time.Time `json:"until"`
 		Reason string    `json:"reason"`
 	}
+	// Linked adds an alert of the incident's story, and topics, to it.
+	// Topics lists only the topics the incident did not have yet.
+	Linked struct {
+		AlertID string   `json:"alert_id,omitempty"`
+		Label   []string `json:"label,omitempty"` // the alert's headline, for the timeline
+		Topics  []string `json:"topics,omitempty"`
+		Reason  string   `json:"reason"`
+	}
 )
 
 // Event is a decided event before it is wrapped in an envelope.
@@ -196,7 +205,8 @@ type State struct {
 	Status       string            `json:"status"`  // "", "open", "closed"
 	Title        string            `json:"title"`
 	Jurisdiction string            `json:"jurisdiction"`
-	AlertID      string            `json:"alert_id,omitempty"`
+	AlertID      string            `json:"alert_id,omitempty"` // the alert it was opened from
+	Alerts       []string          `json:"alerts,omitempty"`   // every alert of its story: AlertID first, then the linked ones
 	Topics       []string          `json:"topics,omitempty"`
 	Mentions     []string          `json:"mentions,omitempty"`
 	Grade        Grade             `json:"grade"`
@@ -246,6 +256,15 @@ type (
 		Until  time.Time
 		Reason string
 	}
+	// Link adds an alert of the incident's story (and its topics) to the
+	// incident: one story, one incident. Linking what the incident already
+	// has causes nothing; a closed incident may still be linked.
+	Link struct {
+		AlertID string
+		Label   []string
+		Topics  []string
+		Reason  string
+	}
 	// Tick asks what time alone has caused: warnings, breaches, escalations
 	// and re-alerts due by now. The scheduler sends it.
 	Tick struct{}
@@ -265,7 +284,7 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 	}
 	if s.Status == "closed" {
 		switch cmd.(type) {
-		case Reopen, Tick:
+		case Reopen, Tick, Link:
 		default:
 			return nil, refuse("incident %s is closed; reopen it first", s.ID)
 		}
@@ -388,10 +407,42 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 			return nil, refuse("a breached grade %s clock cannot be snoozed", s.Grade)
 		}
 		return []Event{{Type: TypeSnoozed, Data: Snoozed(c)}}, nil
+	case Link:
+		return decideLink(s, c)
 	case Tick:
 		return tick(s, p, now), nil
 	}
 	return nil, refuse("unknown command %T", cmd)
+}
+
+func decideLink(s *State, c Link) ([]Event, error) {
+	if c.AlertID == "" && len(c.Topics) == 0 {
+		return nil, refuse("link an alert or a topic")
+	}
+	if strings.TrimSpace(c.Reason) == "" {
+		return nil, refuse("a link needs a reason")
+	}
+	d := Linked{Label: c.Label, Reason: c.Reason}
+	if c.AlertID != "" && !s.HasAlert(c.AlertID) {
+		d.AlertID = c.AlertID
+	}
+	for _, t := range c.Topics {
+		if t != "" && !slices.Contains(s.Topics, t) && !slices.Contains(d.Topics, t) {
+			d.Topics = append(d.Topics, t)
+		}
+	}
+	if d.AlertID == "" && len(d.Topics) == 0 {
+		return nil, nil // already linked
+	}
+	if d.AlertID == "" {
+		d.Label = nil
+	}
+	return []Event{{Type: TypeLinked, Data: d}}, nil
+}
+
+// HasAlert reports an alert the incident was opened from or linked to.
+func (s *State) HasAlert(id string) bool {
+	return id != "" && (s.AlertID == id || slices.Contains(s.Alerts, id))
 }
 
 func decideOpen(s *State, p Policy, c Open, now time.Time) ([]Event, error) {
@@ -638,6 +689,10 @@ func Apply(s *State, e event.Envelope) error {
 			return err
 		}
 		s.ID, s.Status, s.Title, s.AlertID, s.Topics, s.Mentions = e.Key, "open", d.Title, d.AlertID, d.Topics, d.Mentions
+		s.Alerts = nil
+		if d.AlertID != "" {
+			s.Alerts = []string{d.AlertID}
+		}
 		s.DetectedAt, s.OpenedAt, s.Jurisdiction, s.Drill = d.DetectedAt, at, d.Jurisdiction, d.Drill
 	case TypeGraded:
 		var d Graded
@@ -757,6 +812,19 @@ func Apply(s *State, e event.Envelope) error {
 		}
 		if cl := s.Clocks[d.Clock]; cl != nil {
 			cl.SnoozedUntil = d.Until
+		}
+	case TypeLinked:
+		var d Linked
+		if err := decode(&d); err != nil {
+			return err
+		}
+		if d.AlertID != "" && !s.HasAlert(d.AlertID) {
+			s.Alerts = append(s.Alerts, d.AlertID)
+		}
+		for _, t := range d.Topics {
+			if !slices.Contains(s.Topics, t) {
+				s.Topics = append(s.Topics, t)
+			}
 		}
 	default:
 		return nil // other types do not change an incident

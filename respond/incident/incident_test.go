@@ -3,6 +3,7 @@ package incident
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -369,5 +370,60 @@ func TestReplayGivesSameState(t *testing.T) {
 	}
 	if !reflect.DeepEqual(re, x.s) {
 		t.Fatalf("replayed state differs:\n%+v\n%+v", re, x.s)
+	}
+}
+
+// One story, one incident: Link adds an alert of the story and its topics,
+// once; linking again causes nothing; a closed incident still records it.
+func TestLinkAddsAlertsOfTheStory(t *testing.T) {
+	x := newH(t)
+	x.refused(Link{AlertID: "a-t2", Reason: "同一事件"}, "not been opened")
+	x.do(Open{Title: "城东化工厂异味", AlertID: "a-t1", Topics: []string{"t1"}, DetectedAt: detected})
+	x.refused(Link{Reason: "同一事件"}, "alert or a topic")
+	x.refused(Link{AlertID: "a-t2"}, "reason")
+	evs := x.do(Link{AlertID: "a-t2", Label: []string{"化工厂", "异味"}, Topics: []string{"t1", "t2"}, Reason: "预警已合并到同一事件"})
+	if len(evs) != 1 || evs[0].Type != TypeLinked {
+		t.Fatalf("link: %+v", evs)
+	}
+	if d := evs[0].Data.(Linked); d.AlertID != "a-t2" || !reflect.DeepEqual(d.Topics, []string{"t2"}) {
+		t.Fatalf("linked payload: %+v (only the new topic belongs in it)", d)
+	}
+	if !reflect.DeepEqual(x.s.Alerts, []string{"a-t1", "a-t2"}) || !reflect.DeepEqual(x.s.Topics, []string{"t1", "t2"}) {
+		t.Fatalf("alerts %v topics %v", x.s.Alerts, x.s.Topics)
+	}
+	for _, again := range []Link{{AlertID: "a-t2", Reason: "再次"}, {AlertID: "a-t1", Topics: []string{"t1"}, Reason: "再次"}} {
+		if evs := x.do(again); len(evs) != 0 {
+			t.Fatalf("linking %+v again: %+v", again, evs)
+		}
+	}
+	x.do(Close{Review: "处置完毕"})
+	x.do(Link{AlertID: "a-t3", Reason: "预警已合并到同一事件"})
+	if !x.s.HasAlert("a-t3") || x.s.Status != "closed" {
+		t.Fatalf("closed incident: alerts %v status %s", x.s.Alerts, x.s.Status)
+	}
+	var re State
+	for _, e := range x.log {
+		if err := Apply(&re, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(re, x.s) {
+		t.Fatalf("replayed state differs:\n%+v\n%+v", re, x.s)
+	}
+	b := NewBoard()
+	for _, e := range x.log {
+		b.Apply(e)
+	}
+	if got := b.WithAlert("a-t2"); !reflect.DeepEqual(got, []string{"inc-1"}) {
+		t.Fatalf("board by alert: %v", got)
+	}
+	if got := b.WithTopic("t2"); !reflect.DeepEqual(got, []string{"inc-1"}) {
+		t.Fatalf("board by topic: %v", got)
+	}
+	tl := b.Timeline("inc-1")
+	if !slices.ContainsFunc(tl, func(e Entry) bool {
+		return strings.Contains(e.Summary, "关联预警「化工厂、异味」") && e.Actor == "user:tester"
+	}) {
+		t.Fatalf("timeline does not show the link by headline: %+v", tl)
 	}
 }

@@ -1,6 +1,8 @@
 // Browser test of the console: sign in, watch a drill's alert arrive live,
 // open an incident, grade it II, watch the 5-hour countdown tick, record
-// the statement and see the clock stop. Screenshots go to SHOTS.
+// the statement and see the clock stop; then the alert says 已有事件 and a
+// second open answers with the same incident (one story, one incident).
+// Screenshots go to SHOTS.
 // Env: URL, USERNAME, PASSWORD, SHOTS, CHROMIUM (default /usr/bin/chromium).
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -58,9 +60,11 @@ try {
   await page.goto(url + '/#/alerts');
   await page.waitForSelector('#alerts .alert', { timeout: T });
 
-  await page.click('#alerts .alert button.act');
+  const alertId = await page.$eval('#alerts .alert:has(button.act)', (el) => el.dataset.alert);
+  await page.click(`#alerts .alert[data-alert="${alertId}"] button.act`);
   await page.waitForURL(/#\/incident\//, { timeout: T });
   await page.waitForSelector('#actions', { timeout: T });
+  const incidentId = decodeURIComponent(page.url().split('#/incident/')[1]);
   await shot('incident-opened');
 
   await page.selectOption('#actions select[name=grade]', '2');
@@ -82,7 +86,23 @@ try {
   await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent || '') === '按时完成', statement, { timeout: T });
   await page.waitForSelector('#timeline li:has-text("发布权威信息")', { timeout: T });
   await shot('clock-stopped');
-  console.log(`ok: countdown ${first} → ${second}, statement clock stopped; ${step} screenshots in ${shots}`);
+
+  // One story, one incident: the alert links to its incident instead of
+  // offering a second one, and opening again answers with the same one.
+  await page.goto(url + '/#/alerts');
+  const card = `#alerts .alert[data-alert="${alertId}"]`;
+  await page.waitForSelector(`${card} a.existing`, { timeout: T });
+  if (await page.$(`${card} button.act`)) await fail('an alert whose story has an incident still offers 建立事件');
+  const again = await page.evaluate(async (id) => {
+    const r = await fetch('/api/v1/incidents', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('yuqing-csrf') || '' },
+      body: JSON.stringify({ title: '再次建立', alert_id: id }) });
+    return { status: r.status, body: await r.json() };
+  }, alertId);
+  if (again.status !== 200 || !again.body.existing || again.body.id !== incidentId) await fail('a second open for the alert: ' + JSON.stringify(again));
+  await shot('alert-existing-incident');
+  await page.click(`${card} a.existing`);
+  await page.waitForURL((u) => decodeURIComponent(u.hash) === '#/incident/' + incidentId, { timeout: T });
+  console.log(`ok: countdown ${first} → ${second}, statement clock stopped, alert shows 已有事件; ${step} screenshots in ${shots}`);
   await browser.close();
 } catch (e) {
   await fail(e.message);

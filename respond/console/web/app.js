@@ -3,7 +3,7 @@
 // for actions. Everything user-supplied is set with textContent.
 
 const ROLE_NAMES = {duty_officer: '值班员', spokesperson: '发言人', approver: '审核', leader: '领导', admin: '管理员'};
-const S = {alerts: new Map(), topics: new Map(), incidents: new Map(), workorders: new Map(), mentions: [], sources: new Map(),
+const S = {alerts: new Map(), story: new Map(), topics: new Map(), incidents: new Map(), workorders: new Map(), mentions: [], sources: new Map(),
   cursor: {}, me: null, csrf: sessionStorage.getItem('yuqing-csrf') || ''};
 const GRADES = {0: '未定级', 1: 'I 特别重大', 2: 'II 重大', 3: 'III 较大', 4: 'IV 一般'};
 const CLOCKS = {statement: '发布权威信息', press_conference: '召开新闻发布会', response: '回应', follow_up: '持续发布', sign: '签收', answer: '答复'};
@@ -59,6 +59,7 @@ function setConn(text, cls) { const c = document.getElementById('conn'); c.textC
 function applySnapshot(m) {
   const st = m.state || {};
   S.alerts = new Map((st.alerts || []).map(a => [a.id, a]));
+  S.story = new Map((st.alerts || []).map(a => [a.id, a.story || {}]));
   S.topics = new Map((st.topics || []).map(t => [t.id, t]));
   S.incidents = new Map((st.incidents || []).map(i => [i.id, i]));
   S.workorders = new Map((st.workorders || []).map(w => [w.id, w]));
@@ -95,7 +96,7 @@ function render() {
   const v = document.getElementById('view');
   // Keep forms the user is typing in: only re-render views without open input.
   if (v.contains(document.activeElement) && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName)) { tick(); return; }
-  v.replaceChildren(({alerts: viewAlerts, topics: viewTopics, topic: () => viewTopic(decodeURIComponent(id || '')),
+  v.replaceChildren(({alerts: () => viewAlerts(decodeURIComponent(id || '')), topics: viewTopics, topic: () => viewTopic(decodeURIComponent(id || '')),
     incidents: viewIncidents, incident: () => viewIncident(decodeURIComponent(id || '')), workorders: viewWorkOrders,
     sources: viewSources, schemes: viewSchemes}[view] || viewAlerts)());
   blindBanner();
@@ -103,25 +104,72 @@ function render() {
 }
 window.addEventListener('hashchange', render);
 
-function viewAlerts() {
+// ---- one story, one alert, one incident ----
+// An alert that folded into another (merged_into) lives on as its survivor;
+// an incident holds every alert and topic of its story (opened from one,
+// linked to the others). storyOf keeps both current from the deltas; the
+// snapshot's a.story (the server's projection) covers what the browser
+// cannot see, such as topics that merged without an alert of their own.
+const headline = (a) => (a && (a.label || []).length) ? a.label.slice(0, 5).join(' · ') : '另一条预警';
+const openFirst = (p, q) => (p.status === 'open') !== (q.status === 'open') ? p.status === 'open'
+  : p.opened_at !== q.opened_at ? new Date(p.opened_at) < new Date(q.opened_at) : p.id < q.id;
+function storyOf(a) {
+  const srv = S.story.get(a.id) || {};
+  let sv = a;
+  for (const seen = new Set(); sv.merged_into && !seen.has(sv.id);) {
+    seen.add(sv.id);
+    sv = S.alerts.get(sv.merged_into) || {id: sv.merged_into, label: srv.survivor_label};
+  }
+  const ids = new Set([a.id, sv.id]), topics = new Set([a.topic_id, sv.topic_id].filter(Boolean));
+  for (const x of S.alerts.values()) if (x.merged_into && ids.has(x.merged_into)) { ids.add(x.id); if (x.topic_id) topics.add(x.topic_id); }
+  let inc = null;
+  for (const i of S.incidents.values()) {
+    const held = (i.alerts || (i.alert_id ? [i.alert_id] : [])).some(x => ids.has(x)) || (i.topics || []).some(t => topics.has(t));
+    if (held && (!inc || openFirst(i, inc))) inc = i;
+  }
+  if (!inc && srv.incident) inc = S.incidents.get(srv.incident) || {id: srv.incident, title: srv.incident_title};
+  return {survivor: sv.id !== a.id ? sv : null, incident: inc};
+}
+
+let scrolledTo = ''; // a linked alert is scrolled to once, not at every delta
+function viewAlerts(focus) {
   const list = [...S.alerts.values()].sort((a, b) => new Date(b.updated) - new Date(a.updated));
   if (!list.length) return h('div', {class: 'card muted', id: 'alerts-empty'}, '暂无预警。分析到需要关注的舆情时，预警会实时出现在这里。');
-  return h('div', {id: 'alerts'}, list.map(a => h('div', {class: 'card alert', 'data-alert': a.id},
-    h('div', {}, gradeTag(a.suggested_grade), ' ', drillTag(a.drill), ' ', h('b', {}, (a.label || []).join(' · ') || a.topic_id),
-      h('span', {class: 'muted'}, '  ', fmt(a.updated), ' · 第 ', a.version, ' 版 · ', a.mentions, ' 条信息')),
-    h('div', {}, '原因：', a.reason),
-    h('div', {class: 'muted'}, '依据：', (a.suggestion && a.suggestion.reasons || []).map(r => r.detail).join('；') || '—'),
-    h('div', {}, h('button', {class: 'act', onclick: () => openIncidentFrom(a)}, '建立事件'),
-      h('a', {href: '#/topic/' + encodeURIComponent(a.topic_id)}, '查看话题'))
-  )));
+  const root = h('div', {id: 'alerts'}, list.map(a => {
+    const st = storyOf(a);
+    const toSurvivor = st.survivor && h('a', {class: 'survivor', href: '#/alerts/' + encodeURIComponent(st.survivor.id)}, '「' + headline(st.survivor) + '」');
+    return h('div', {class: 'card alert' + (st.survivor ? ' merged' : '') + (a.id === focus ? ' focus' : ''), 'data-alert': a.id},
+      h('div', {}, gradeTag(a.suggested_grade), ' ', drillTag(a.drill), ' ', h('b', {}, (a.label || []).join(' · ') || '未命名话题'),
+        h('span', {class: 'muted'}, '  ', fmt(a.updated), ' · 第 ', a.version, ' 版 · ', a.mentions, ' 条信息')),
+      st.survivor ? h('div', {}, '已合并至预警 ', toSurvivor, '，后续更新见该预警') : h('div', {}, '原因：', a.reason),
+      h('div', {class: 'muted'}, '依据：', (a.suggestion && a.suggestion.reasons || []).map(r => r.detail).join('；') || '—'),
+      h('div', {},
+        st.incident ? [h('a', {class: 'act existing', href: '#/incident/' + encodeURIComponent(st.incident.id)}, '已有事件'), h('span', {class: 'muted'}, st.incident.title || '', ' ')]
+          : st.survivor ? null : h('button', {class: 'act', onclick: () => openIncidentFrom(a)}, '建立事件'),
+        h('a', {href: '#/topic/' + encodeURIComponent(a.topic_id)}, '查看话题')));
+  }));
+  if (focus && focus !== scrolledTo) requestAnimationFrame(() => { const el = root.querySelector('.alert.focus'); if (el) { el.scrollIntoView({block: 'center'}); scrolledTo = focus; } });
+  if (!focus) scrolledTo = '';
+  return root;
 }
 
 async function openIncidentFrom(a) {
   try {
-    const out = await api('POST', '/api/v1/incidents', {title: (a.label || []).length ? a.label.slice(0, 3).join('、') + ' 相关舆情' : a.topic_id, alert_id: a.id,
+    const out = await api('POST', '/api/v1/incidents', {title: (a.label || []).length ? a.label.slice(0, 3).join('、') + ' 相关舆情' : '预警相关舆情', alert_id: a.id,
       topics: [a.topic_id], mentions: a.evidence || [], detected_at: a.raised, drill: !!a.drill});
+    // One story, one incident: the server linked the alert to the incident
+    // its story already has, and that is where the user goes.
+    if (out.existing) flash('已有事件：该预警所属事件已在处置，已为你打开');
     location.hash = '#/incident/' + encodeURIComponent(out.id);
   } catch (x) { alert(x.message); }
+}
+
+let flashTimer = null;
+function flash(text) {
+  const f = document.getElementById('flash');
+  f.textContent = text; f.hidden = false;
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => { f.hidden = true; }, 8000);
 }
 
 function spark(sp, big) {
@@ -313,7 +361,9 @@ function viewIncident(id) {
   const parseSpeakers = () => speakers.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, role] = s.split(/[:：]/); return {name: (name || '').trim(), role: (role || '').trim()}; });
   const at = () => when.value ? new Date(when.value + (when.value.length === 16 ? ':00' : '') + '+08:00').toISOString() : new Date().toISOString();
   root.append(
-    h('div', {class: 'card'}, h('h2', {}, inc.title), gradeTag(inc.grade), ' ', drillTag(inc.drill), ' ', h('span', {class: 'muted'}, inc.status === 'open' ? '处置中' : '已关闭', ' · 发现 ', fmt(inc.detected_at), ' · 牵头 ', inc.lead || '未指派')),
+    h('div', {class: 'card'}, h('h2', {}, inc.title), gradeTag(inc.grade), ' ', drillTag(inc.drill), ' ', h('span', {class: 'muted'}, inc.status === 'open' ? '处置中' : '已关闭', ' · 发现 ', fmt(inc.detected_at), ' · 牵头 ', inc.lead || '未指派'),
+      (inc.alerts || []).length ? h('div', {id: 'incident-alerts'}, '预警：', (inc.alerts || []).flatMap((x, n) => [n ? '；' : null,
+        h('a', {href: '#/alerts/' + encodeURIComponent(x)}, '「' + headline(S.alerts.get(x)) + '」'), (S.alerts.get(x) || {}).merged_into ? '（已合并）' : null])) : null),
     h('div', {class: 'card', id: 'clocks'}, h('h3', {}, '时限'), clockRows(inc), h('button', {class: 'act', onclick: () => post('/acknowledge', {}).catch(x => alert(x.message))}, '确认收到提醒')),
     h('div', {class: 'card', id: 'actions'}, h('h3', {}, '处置'),
       actionForm('定级', [field('等级', g), field('理由', reason)], () => post('/grade', {grade: +g.value, reason: reason.value})),
