@@ -302,6 +302,16 @@ func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batc
 			}
 			topicRows = append(topicRows, TopicRow(s, m.PublishedAt, false))
 		}
+		for _, x := range out.Split {
+			if err := emit(&topics, TypeTopicSplit, x.From, x.At, x); err != nil {
+				return err
+			}
+		}
+		for _, x := range out.Merged {
+			if err := emit(&topics, TypeTopicMerged, x.Into, x.At, x); err != nil {
+				return err
+			}
+		}
 		for _, s := range out.Retired {
 			if err := emit(&topics, TypeTopicRetired, s.ID, s.LastTime, s); err != nil {
 				return err

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"yuqing/analyze/alert"
 	"yuqing/analyze/segment"
+	"yuqing/analyze/topic"
 	"yuqing/internal/mention"
 )
 
@@ -271,5 +273,44 @@ func TestDrillAndRealNeverShareATopic(t *testing.T) {
 		if d, ok := kind[a.Alert.TopicID]; ok && d != a.Alert.Drill {
 			t.Errorf("alert %s drill=%v on a topic with drill=%v", a.Alert.ID, a.Alert.Drill, d)
 		}
+	}
+}
+
+// TestTrackerSplitMovesCounts: when the clusterer splits a topic, the
+// tracker moves the mentions' counts, sentiment and samples to the new
+// topic and says so in a topic.split.v1.
+func TestTrackerSplitMovesCounts(t *testing.T) {
+	ms, _ := concurrentStream(5, time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC), false)
+	seg := sharedSegmenter(t)
+	enr := NewEnricher(seg, nil)
+	tr := NewTracker(Tracking(seg))
+	var leak []string
+	var topicID string
+	for _, m := range ms {
+		a := enr.Enrich(m)
+		tr.Track(&a)
+		if strings.HasPrefix(m.ID, "m0-") && a.Topic != "" {
+			topicID = tr.Resolve(a.Topic)
+			leak = append(leak, m.ID)
+		}
+	}
+	before := tr.stats[topicID].sum
+	weiboBefore := before.Platforms["weibo"]
+	moved := leak[len(leak)-4:]
+	var out Output
+	tr.split(topic.Split{From: topicID, Into: "t-x", Items: moved, Platforms: map[string]int{"weibo": 4}}, &out)
+	after, into := tr.stats[topicID].sum, tr.stats["t-x"].sum
+	if len(out.Split) != 1 || out.Split[0].Into != "t-x" || len(out.Split[0].Mentions) != 4 {
+		t.Fatalf("split events: %+v", out.Split)
+	}
+	if after.Mentions != before.Mentions-4 || into.Mentions != 4 || into.Platforms["weibo"] != 4 || after.Platforms["weibo"] != weiboBefore-4 {
+		t.Errorf("counts: before %d, after %d + %d", before.Mentions, after.Mentions, into.Mentions)
+	}
+	mix := func(s TopicSummary) int { return s.Sentiment.Neg + s.Sentiment.Neu + s.Sentiment.Pos }
+	if mix(after) != after.Mentions || mix(into) != 4 {
+		t.Errorf("sentiment mixes %+v %+v do not add up", after.Sentiment, into.Sentiment)
+	}
+	if len(out.Updated) != 2 || into.FirstTime.IsZero() {
+		t.Errorf("updates %d, new topic first time %v", len(out.Updated), into.FirstTime)
 	}
 }

@@ -141,15 +141,28 @@ func AnalyzeInto(ctx context.Context, tr *Tracker, inputs []Input, enr *Enricher
 			o := tr.Track(&results[i].Analyzed)
 			out.Alerts = append(out.Alerts, o.Alerts...)
 			out.Retired = append(out.Retired, o.Retired...)
+			out.Merged = append(out.Merged, o.Merged...)
+			out.Split = append(out.Split, o.Split...)
 		}
 		if progress != nil && (c+1)*chunk%10240 == 0 {
 			progress((c+1)*chunk, len(order))
 		}
 	}
 	wg.Wait()
+	// Mentions that left in a split are in the new topic now.
+	moved := map[string]string{}
+	for _, sp := range out.Split {
+		for _, id := range sp.Mentions {
+			moved[id] = sp.Into
+		}
+	}
 	for i := range results {
 		if results[i].Input.Err == nil {
-			results[i].Analyzed.Topic = tr.Resolve(results[i].Analyzed.Topic)
+			a := &results[i].Analyzed
+			if to, ok := moved[a.Mention.ID]; ok {
+				a.Topic = to
+			}
+			a.Topic = tr.Resolve(a.Topic)
 		}
 	}
 	return results, out, nil

@@ -41,13 +41,14 @@ type trackerSnap struct {
 }
 
 type topicSnap struct {
-	Sum       TopicSummary `json:"summary"`
-	Heat      spike.Heat   `json:"heat"`
-	Samples   []sampleSnap `json:"samples"`
-	Schemes   []string     `json:"schemes"`
-	NextGrade int          `json:"next_grade"`
-	Spike     bool         `json:"spike"`
-	Names     []nameSnap   `json:"names,omitempty"`
+	Sum       TopicSummary    `json:"summary"`
+	Heat      spike.Heat      `json:"heat"`
+	Samples   []sampleSnap    `json:"samples"`
+	Schemes   []string        `json:"schemes"`
+	NextGrade int             `json:"next_grade"`
+	Spike     bool            `json:"spike"`
+	Names     []nameSnap      `json:"names,omitempty"`
+	Recent    []recentMention `json:"recent,omitempty"`
 }
 
 type nameSnap struct {
@@ -72,7 +73,7 @@ func (t *Tracker) Snapshot(w io.Writer) error {
 	s := trackerSnap{Format: trackerFormat, Version: trackerVersion, Processed: t.processed, Now: t.now, Clusterer: cb.String(),
 		Topics: map[string]topicSnap{}, TopicSeries: t.topics.Export(), SchemeSeries: t.schemes.Export(), Alerts: t.alerts.Export()}
 	for id, st := range t.stats {
-		ts := topicSnap{Sum: st.sum, Heat: st.heat, Schemes: sortedKeys(st.schemes), NextGrade: st.nextGrade, Spike: st.spike}
+		ts := topicSnap{Sum: st.sum, Heat: st.heat, Schemes: sortedKeys(st.schemes), NextGrade: st.nextGrade, Spike: st.spike, Recent: st.recent}
 		for _, x := range st.samples {
 			ts.Samples = append(ts.Samples, sampleSnap{Sample: x, Facts: x.facts})
 		}
@@ -116,7 +117,7 @@ func RestoreTracker(cfg TrackerConfig, r io.Reader) (*Tracker, error) {
 	}
 	t.alerts.Import(s.Alerts)
 	for id, ts := range s.Topics {
-		st := &topicState{sum: ts.Sum, heat: ts.Heat, schemes: map[string]bool{}, names: map[segment.Entity]int{}, nextGrade: ts.NextGrade, spike: ts.Spike}
+		st := &topicState{sum: ts.Sum, heat: ts.Heat, schemes: map[string]bool{}, names: map[segment.Entity]int{}, nextGrade: ts.NextGrade, spike: ts.Spike, recent: ts.Recent}
 		for _, x := range ts.Names {
 			st.names[x.Entity] = x.Count
 		}

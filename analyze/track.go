@@ -20,7 +20,26 @@ import (
 const (
 	TypeTopicUpdated = "topic.updated.v1" // payload: TopicSummary
 	TypeTopicRetired = "topic.retired.v1" // payload: TopicSummary, final
+	TypeTopicMerged  = "topic.merged.v1"  // payload: TopicMerged
+	TypeTopicSplit   = "topic.split.v1"   // payload: TopicSplit
 )
+
+// TopicMerged says topic From joined topic Into at event time At: its
+// mentions belong to Into from then on.
+type TopicMerged struct {
+	From string    `json:"from"`
+	Into string    `json:"into"`
+	At   time.Time `json:"at"`
+}
+
+// TopicSplit says the Mentions left topic From for the new topic Into at
+// event time At: From proved to hold two stories.
+type TopicSplit struct {
+	From     string    `json:"from"`
+	Into     string    `json:"into"`
+	Mentions []string  `json:"mentions"`
+	At       time.Time `json:"at"`
+}
 
 // Lifecycle stages of a topic.
 const (
@@ -44,6 +63,25 @@ type Sample struct {
 	Sentiment string    `json:"sentiment"`
 	Weight    float64   `json:"weight"`
 	facts     grade.Facts
+	// The sample's headline and its quality (headline), once hlSet.
+	hl    string
+	hq    int
+	hlSet bool
+}
+
+// bare is the sample without its cached headline, as summaries carry it.
+func (x Sample) bare() Sample {
+	x.hl, x.hq, x.hlSet = "", 0, false
+	return x
+}
+
+// title returns the sample's headline and its quality, computed once.
+func (x *Sample) title() (string, int) {
+	if !x.hlSet {
+		x.hl, x.hq = headline(x.Text)
+		x.hlSet = true
+	}
+	return x.hl, x.hq
 }
 
 // SentimentMix counts a topic's mentions by label.
@@ -93,6 +131,8 @@ type Output struct {
 	Alerts  []AlertOut
 	Updated []TopicSummary // topics to publish as topic.updated.v1
 	Retired []TopicSummary // topics that left the active window
+	Merged  []TopicMerged  // topic.merged.v1
+	Split   []TopicSplit   // topic.split.v1
 }
 
 // TrackerConfig configures the stateful stage.
@@ -136,6 +176,7 @@ type Tracker struct {
 
 type topicState struct {
 	sum       TopicSummary
+	recent    []recentMention        // the last recentKept mentions, oldest first
 	names     map[segment.Entity]int // entities named, with counts
 	heat      spike.Heat
 	samples   []Sample // first few, then the heaviest
@@ -204,6 +245,9 @@ func (t *Tracker) Track(a *Analyzed) Output {
 		AuthorFollowers: m.Author.Followers, Verified: m.Author.Verified,
 	})
 	a.Topic, a.NewTopic = asg.Topic, asg.New
+	for _, sp := range asg.Splits {
+		t.split(sp, &out)
+	}
 	for _, mg := range asg.Merges {
 		t.merge(mg, &out)
 	}
@@ -295,6 +339,10 @@ func (t *Tracker) add(st *topicState, a *Analyzed) {
 		s.Sentiment.Neu++
 	}
 	s.Reach += m.Author.Followers + m.Metrics.Views
+	st.recent = append(st.recent, recentMention{ID: m.ID, Label: string(a.Sentiment.Label)})
+	if len(st.recent) > recentKept {
+		st.recent = slices.Delete(st.recent, 0, len(st.recent)-recentKept/2)
+	}
 	for _, e := range a.Entities {
 		if _, ok := st.names[e]; ok || len(st.names) < maxNames {
 			st.names[e]++
@@ -329,6 +377,15 @@ func (t *Tracker) add(st *topicState, a *Analyzed) {
 	}
 }
 
+// recentKept bounds the mentions a topic remembers by ID and sentiment, for
+// a split to move their counts exactly.
+const recentKept = 512
+
+type recentMention struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
 // maxNames bounds the distinct entities counted per topic.
 const maxNames = 200
 
@@ -339,8 +396,12 @@ const maxNames = 200
 func (st *topicState) headline() string {
 	best, bq := "", -1
 	var bt time.Time
-	for i, x := range append([]Sample{st.sum.First}, st.samples...) {
-		h, q := headline(x.Text)
+	for i := -1; i < len(st.samples); i++ {
+		x := &st.sum.First
+		if i >= 0 {
+			x = &st.samples[i]
+		}
+		h, q := x.title()
 		if h == "" {
 			continue
 		}
@@ -348,7 +409,7 @@ func (st *topicState) headline() string {
 		if x.Verified {
 			q++
 		}
-		if i == 0 {
+		if i < 0 {
 			q += 3
 		}
 		if q > bq || (q == bq && x.Time.Before(bt)) {
@@ -406,6 +467,10 @@ func (t *Tracker) summary(st *topicState) TopicSummary {
 	rep := slices.Clone(st.samples)
 	sort.SliceStable(rep, func(i, j int) bool { return rep[i].Weight > rep[j].Weight })
 	s.Representative = rep[:min(5, len(rep))]
+	for i := range s.Representative {
+		s.Representative[i] = s.Representative[i].bare()
+	}
+	s.First = s.First.bare()
 	plat := make(map[string]int, len(s.Platforms))
 	for k, v := range s.Platforms {
 		plat[k] = v
@@ -463,8 +528,108 @@ func (t *Tracker) alertTopic(st *topicState) alert.Topic {
 	return at
 }
 
+// split moves the statistics of the mentions that left a topic to the new
+// topic they make. Counts move exactly for the mentions the topic still
+// remembers (its samples and its last recentKept); a moved mention it has
+// forgotten is taken from the neutral count.
+func (t *Tracker) split(sp topic.Split, out *Output) {
+	out.Split = append(out.Split, TopicSplit{From: sp.From, Into: sp.Into, Mentions: sp.Items, At: t.now})
+	into := &topicState{schemes: map[string]bool{}, names: map[segment.Entity]int{}, nextGrade: 1}
+	into.sum.ID = sp.Into
+	into.sum.Platforms = map[string]int{}
+	t.stats[sp.Into] = into
+	from := t.stats[sp.From]
+	if from == nil {
+		return
+	}
+	moved := map[string]bool{}
+	for _, id := range sp.Items {
+		moved[id] = true
+	}
+	into.sum.Drill = from.sum.Drill
+	fs, is := &from.sum, &into.sum
+	n := min(len(sp.Items), fs.Mentions)
+	fs.Mentions -= n
+	is.Mentions = n
+	for p, k := range sp.Platforms {
+		k = min(k, fs.Platforms[p])
+		if fs.Platforms[p] -= k; fs.Platforms[p] <= 0 {
+			delete(fs.Platforms, p)
+		}
+		is.Platforms[p] += k
+	}
+	left := n
+	kept := from.recent[:0]
+	for _, r := range from.recent {
+		if !moved[r.ID] {
+			kept = append(kept, r)
+			continue
+		}
+		into.recent = append(into.recent, r)
+		if left > 0 {
+			left--
+			moveLabel(fs, is, r.Label)
+		}
+	}
+	from.recent = kept
+	for ; left > 0; left-- {
+		moveLabel(fs, is, string(sentiment.Neu))
+	}
+	keep := from.samples[:0]
+	for _, x := range from.samples {
+		if !moved[x.ID] {
+			keep = append(keep, x)
+			continue
+		}
+		into.samples = append(into.samples, x)
+		if is.FirstTime.IsZero() || x.Time.Before(is.FirstTime) {
+			is.FirstTime, is.First = x.Time, x
+			is.First.facts = grade.Facts{}
+		}
+		if x.Time.After(is.LastTime) {
+			is.LastTime = x.Time
+		}
+	}
+	from.samples = keep
+	if is.FirstTime.IsZero() {
+		is.FirstTime, is.LastTime = t.now, t.now
+	}
+	share := float64(n) / float64(max(1, n+fs.Mentions))
+	h := from.heat.At0(t.now)
+	from.heat = spike.Heat{}
+	from.heat.Add(t.now, h*(1-share))
+	into.heat.Add(t.now, h*share)
+	for _, st := range []*topicState{from, into} {
+		t.regrade(st)
+		out.Updated = append(out.Updated, t.summary(st))
+	}
+}
+
+// moveLabel moves one mention of the given sentiment from one topic's mix
+// to another's (from the neutral count when the label is used up).
+func moveLabel(from, into *TopicSummary, label string) {
+	p := map[string]*int{string(sentiment.Neg): &from.Sentiment.Neg, string(sentiment.Pos): &from.Sentiment.Pos, string(sentiment.Neu): &from.Sentiment.Neu}
+	q := map[string]*int{string(sentiment.Neg): &into.Sentiment.Neg, string(sentiment.Pos): &into.Sentiment.Pos, string(sentiment.Neu): &into.Sentiment.Neu}
+	src, ok := p[label]
+	if !ok || *src == 0 {
+		label = string(sentiment.Neu)
+		for _, l := range []string{string(sentiment.Neu), string(sentiment.Neg), string(sentiment.Pos)} {
+			if *p[l] > 0 {
+				label = l
+				break
+			}
+		}
+		src = p[label]
+	}
+	if *src > 0 {
+		*src--
+		*q[label]++
+	}
+}
+
 // merge folds the statistics of a topic absorbed by another.
 func (t *Tracker) merge(mg topic.Merge, out *Output) {
+	out.Merged = append(out.Merged, TopicMerged{From: mg.From, Into: mg.Into, At: t.now})
 	from, into := t.stats[mg.From], t.stats[mg.Into]
 	if from != nil && into != nil {
 		s, f := &into.sum, from.sum
@@ -490,6 +655,10 @@ func (t *Tracker) merge(mg topic.Merge, out *Output) {
 		}
 		for k := range from.schemes {
 			into.schemes[k] = true
+		}
+		into.recent = append(into.recent, from.recent...)
+		if len(into.recent) > recentKept {
+			into.recent = slices.Delete(into.recent, 0, len(into.recent)-recentKept)
 		}
 		for e, c := range from.names {
 			if _, ok := into.names[e]; ok || len(into.names) < maxNames {

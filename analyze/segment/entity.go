@@ -30,16 +30,25 @@ type Entity struct {
 	Kind string `json:"kind"`
 }
 
-// posClass is a word's part of speech as far as entities care.
+// posClass is what a word can be in a name: its part of speech (place or
+// organisation name) and whether it ends place or organisation names, in
+// one map lookup.
 type posClass uint8
 
 const (
-	posOther posClass = iota
-	posPlace          // ns
-	posOrg            // nt
+	posOther posClass = 0
+	posPlace posClass = 1 << iota // ns
+	posOrg                        // nt
+	sufPlace                      // ends a place or facility name (区, 小区, 化工厂)
+	sufOrg                        // ends an organisation's name (局, 派出所)
 )
 
-// buildPOS collects the dictionary's place and organisation names.
+func (p posClass) name() posClass { return p & (posPlace | posOrg) }
+
+func (p posClass) suffix() bool { return p&(sufPlace|sufOrg) != 0 }
+
+// buildPOS collects the dictionary's place and organisation names and the
+// name suffixes.
 func buildPOS(d *gse.Dictionary) map[string]posClass {
 	m := map[string]posClass{}
 	for i := range d.Tokens {
@@ -50,6 +59,12 @@ func buildPOS(d *gse.Dictionary) map[string]posClass {
 		case "nt":
 			m[w] = posOrg
 		}
+	}
+	for w := range placeSuffix {
+		m[w] |= sufPlace
+	}
+	for w := range orgSuffix {
+		m[w] |= sufOrg
 	}
 	return m
 }
@@ -109,15 +124,22 @@ func names(pos map[string]posClass, words []string) []Entity {
 		b.Reset()
 		kind, named, suffixed = "", false, false
 	}
+	next := posOther
+	if len(words) > 0 {
+		next = pos[words[0]]
+	}
 	for i, w := range words {
-		cls := pos[w]
-		suffix := placeSuffix[w] || orgSuffix[w]
+		cls := next
+		next = posOther
+		if i+1 < len(words) {
+			next = pos[words[i+1]]
+		}
 		switch {
-		case b.Len() > 0 && (cls != posOther || suffix):
+		case b.Len() > 0 && (cls.name() != 0 || cls.suffix()):
 			// continues the name
-		case cls != posOther:
+		case cls.name() != 0:
 			// starts a name
-		case i+1 < len(words) && nameish(w) && (placeSuffix[words[i+1]] || orgSuffix[words[i+1]]):
+		case next.suffix() && nameish(w):
 			// a word before a suffix starts one (实验中学, 东港化工厂)
 		default:
 			flush()
@@ -125,13 +147,13 @@ func names(pos map[string]posClass, words []string) []Entity {
 		}
 		b.WriteString(w)
 		switch {
-		case orgSuffix[w] || cls == posOrg:
+		case cls&(sufOrg|posOrg) != 0:
 			kind = KindOrg
 		case kind == "":
 			kind = KindPlace
 		}
-		named = named || cls != posOther
-		if suffix && b.Len() > len(w) || cls == posPlace && endsAdmin(w) {
+		named = named || cls.name() != 0
+		if cls.suffix() && b.Len() > len(w) || cls&posPlace != 0 && endsAdmin(w) {
 			suffixed = true
 			flush()
 		}
@@ -160,6 +182,9 @@ func nameish(w string) bool {
 
 // casualties finds figures like 3人死亡 or 十二名工人受伤 in folded text.
 func casualties(text string, out []Entity) []Entity {
+	if !strings.ContainsAny(text, "亡难伤踪困联") { // the last character of every casualty word
+		return out
+	}
 	for _, kw := range casualtyWords {
 		from := 0
 		for {

@@ -199,3 +199,37 @@ func TestFastCutEqualsGse(t *testing.T) {
 		t.Errorf("invalid UTF-8 text: %v", got)
 	}
 }
+
+func TestEntities(t *testing.T) {
+	s := seg(t)
+	for text, want := range map[string][]string{
+		"今晚8时许临江区东港化工厂发生氯气泄漏，3人死亡，12人受伤，市应急管理局通报": {"临江区", "东港化工厂", "市应急管理局", "3人死亡", "12人受伤"},
+		"杭州市西湖区阳光小区燃气爆炸 #杭州燃气爆炸#":                 {"杭州市", "西湖区", "阳光小区", "#杭州燃气爆炸#"},
+		"造成十二名工人受伤，两人失踪":                          {"十二人受伤", "两人失踪"},
+		"今天天气真好，火锅太好吃了":                           nil,
+	} {
+		_, ents := s.TokensEntities(text)
+		var got []string
+		for _, e := range ents {
+			got = append(got, e.Text)
+		}
+		for _, w := range want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s: entities %v lack %s", text, got, w)
+			}
+		}
+		if want == nil && len(got) > 0 {
+			t.Errorf("%s: entities %v, want none", text, got)
+		}
+	}
+}
+
+func TestSalience(t *testing.T) {
+	s := seg(t)
+	if a, b := s.Salience("化工厂"), s.Salience("真的"); a <= b || a < 0.8 || b > 0.3 {
+		t.Errorf("化工厂 %.2f should be far more telling than 真的 %.2f", a, b)
+	}
+	if s.Salience("微博") != 0 || s.Salience("转发") != 0 {
+		t.Error("the platforms' own words should weigh nothing")
+	}
+}

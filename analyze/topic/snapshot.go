@@ -71,6 +71,19 @@ type snapTopic struct {
 	// Refs are chain roots and parents never seen as items that the
 	// topic's chains named, oldest first.
 	Refs []string `json:"refs,omitempty"`
+	// Sources are the items that joined by content, oldest first, with
+	// their words (what a split moves).
+	Sources      []snapSource `json:"sources,omitempty"`
+	SplitChecked int          `json:"split_checked,omitempty"`
+	SplitFrom    string       `json:"split_from,omitempty"`
+}
+
+type snapSource struct {
+	ID       string    `json:"id"`
+	Time     time.Time `json:"time"`
+	Platform string    `json:"platform,omitempty"`
+	Words    []string  `json:"words"`
+	Sal      []float64 `json:"sal"`
 }
 
 // maxHeader bounds the header line Restore reads.
@@ -92,18 +105,23 @@ func (c *Clusterer) Snapshot(w io.Writer) error {
 	}
 	for i, tp := range c.active {
 		st.Topics[i] = snapTopic{
-			ID:        tp.id,
-			Space:     tp.space,
-			FirstID:   tp.firstID,
-			FirstTime: tp.firstTime,
-			LastTime:  tp.lastTime,
-			Items:     tp.n,
-			Intensity: tp.intensity,
-			Words:     tp.wordCounts(),
-			Platforms: tp.platforms,
-			ItemIDs:   nonNil(tp.itemIDs),
-			Merged:    nonNil(tp.merged),
-			Refs:      tp.refIDs,
+			ID:           tp.id,
+			Space:        tp.space,
+			FirstID:      tp.firstID,
+			FirstTime:    tp.firstTime,
+			LastTime:     tp.lastTime,
+			Items:        tp.n,
+			Intensity:    tp.intensity,
+			Words:        tp.wordCounts(),
+			Platforms:    tp.platforms,
+			ItemIDs:      nonNil(tp.itemIDs),
+			Merged:       nonNil(tp.merged),
+			Refs:         tp.refIDs,
+			SplitChecked: tp.splitChecked,
+			SplitFrom:    tp.splitFrom,
+		}
+		for _, s := range tp.sources {
+			st.Topics[i].Sources = append(st.Topics[i].Sources, snapSource{s.id, s.t, s.platform, s.words, s.sal})
 		}
 	}
 	body, err := json.Marshal(st)
@@ -270,6 +288,13 @@ func (c *Clusterer) load(st *snapState) error {
 			}
 			c.items[id] = tp
 			tp.itemIDs = append(tp.itemIDs, id)
+		}
+		tp.splitChecked, tp.splitFrom = s.SplitChecked, s.SplitFrom
+		for _, x := range s.Sources {
+			if x.ID == "" || len(x.Words) != len(x.Sal) {
+				return fmt.Errorf("topic %q: source %q without ID or with %d words and %d weights", s.ID, x.ID, len(x.Words), len(x.Sal))
+			}
+			tp.sources = append(tp.sources, source{x.ID, x.Time, x.Platform, x.Words, x.Sal})
 		}
 		for _, id := range s.Refs {
 			if id == "" || c.refs[id] != nil {

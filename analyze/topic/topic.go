@@ -91,6 +91,8 @@ type Assignment struct {
 	Score float64
 	// Merges are topic merges that happened while adding this item.
 	Merges []Merge
+	// Splits are topics that divided while adding this item.
+	Splits []Split
 }
 
 // Merge says that topic From joined topic Into: items of From belong to
@@ -137,6 +139,15 @@ type Config struct {
 	MergeSim      float64
 	MergeEvery    int
 	MergeMinItems int
+	// SplitMin: a topic whose sources (posts that joined by content) fall
+	// into groups that share less than SplitLink of telling words splits,
+	// every MergeEvery items, when two groups have SplitMin sources each;
+	// negative disables splitting. Two topics merge only when some of
+	// their sources are so linked. MaxSources caps the sources a topic
+	// remembers (the oldest go and can no longer move).
+	SplitMin   int
+	SplitLink  float64
+	MaxSources int
 	// IdleRetire: a topic with no item for this long (event time) retires.
 	IdleRetire time.Duration
 	// MaxTopicWords caps the words a topic remembers (the least used go).
@@ -182,6 +193,9 @@ func DefaultConfig() Config {
 		MergeSim:      0.4,
 		MergeEvery:    100,
 		MergeMinItems: 5,
+		SplitMin:      5,
+		SplitLink:     2,
+		MaxSources:    32,
 		IdleRetire:    7 * 24 * time.Hour,
 		MaxTopicWords: 2000,
 		MaxTopicItems: 20000,
@@ -221,6 +235,9 @@ func (c Config) withDefaults() Config {
 	set(&c.MergeSim, d.MergeSim)
 	seti(&c.MergeEvery, d.MergeEvery)
 	seti(&c.MergeMinItems, d.MergeMinItems)
+	seti(&c.SplitMin, d.SplitMin)
+	set(&c.SplitLink, d.SplitLink)
+	seti(&c.MaxSources, d.MaxSources)
 	setd(&c.IdleRetire, d.IdleRetire)
 	seti(&c.MaxTopicWords, d.MaxTopicWords)
 	seti(&c.MaxTopicItems, d.MaxTopicItems)
@@ -374,8 +391,13 @@ type topicState struct {
 	wordTotal float64
 	platforms map[string]int
 	itemIDs   []string // remembered for chains, oldest first
-	refIDs    []string // chain references never seen as items (c.refs), oldest first
-	merged    []string // topics merged into this one
+	sources   []source // items that joined by content, oldest first (split.go)
+	// splitChecked is len(sources) at the last split check; splitFrom the
+	// topic this one split from (they do not merge again).
+	splitChecked int
+	splitFrom    string
+	refIDs       []string // chain references never seen as items (c.refs), oldest first
+	merged       []string // topics merged into this one
 
 	// Scratch for scoring an item: the text score, valid when mark is the
 	// Clusterer's seq.
@@ -435,9 +457,17 @@ func (c *Clusterer) intensityAt(tp *topicState, t time.Time) float64 {
 // that topic again without counting the item twice.
 func (c *Clusterer) Add(it Item) Assignment {
 	a := c.add(it)
-	if c.cfg.MergeSim > 0 && c.cfg.MergeEvery > 0 && c.seq%c.cfg.MergeEvery == 0 {
-		a.Merges = c.mergeSimilar()
-		a.Topic = c.Resolve(a.Topic)
+	if c.cfg.MergeEvery > 0 && c.seq%c.cfg.MergeEvery == 0 {
+		a.Splits = c.splitTopics()
+		if c.cfg.MergeSim > 0 {
+			a.Merges = c.mergeSimilar()
+		}
+		if a.Topic != "" {
+			a.Topic = c.Resolve(a.Topic)
+			if tp := c.items[it.ID]; tp != nil && it.ID != "" {
+				a.Topic = tp.id // it may have left in a split
+			}
+		}
 	}
 	return a
 }
@@ -556,9 +586,6 @@ func (c *Clusterer) add(it Item) Assignment {
 		if tp.space != it.Space {
 			continue
 		}
-		if debugScores {
-			fmt.Println("DBG", it.ID, tp.id, tp.text, need, content)
-		}
 		if tp.text < need {
 			continue
 		}
@@ -575,6 +602,9 @@ func (c *Clusterer) add(it Item) Assignment {
 	if best != nil {
 		c.join(best, it, t, words, ents)
 		c.link(best, it)
+		if content >= float64(c.cfg.MinOpenTokens)/2 {
+			c.addSource(best, it, t, words, sal)
+		}
 		return Assignment{Topic: best.id, Score: bestScore}
 	}
 	// A source cue (a 【headline】, a link) or a name (a place, an
@@ -590,6 +620,9 @@ func (c *Clusterer) add(it Item) Assignment {
 	tp := c.open(it, t)
 	c.join(tp, it, t, words, ents)
 	c.link(tp, it)
+	if content >= float64(c.cfg.MinOpenTokens)/2 {
+		c.addSource(tp, it, t, words, sal)
+	}
 	tp.intensity += c.cfg.OpenBoost
 	c.evict(tp, t)
 	return Assignment{Topic: tp.id, New: true}
@@ -1257,7 +1290,7 @@ func (c *Clusterer) mergeSimilar() []Merge {
 	var out []Merge
 	for _, p := range pairs {
 		a, b := ps[p.i].tp, ps[p.j].tp
-		if gone[a] || gone[b] || a.space != b.space {
+		if gone[a] || gone[b] || a.space != b.space || a.splitFrom == b.id || b.splitFrom == a.id || !c.linked(a, b) {
 			continue
 		}
 		if b.firstTime.Before(a.firstTime) || (b.firstTime.Equal(a.firstTime) && b.id < a.id) {
@@ -1349,6 +1382,10 @@ func (c *Clusterer) mergeInto(dst, src *topicState) {
 			dst.refIDs = append(dst.refIDs, id)
 		}
 	}
+	dst.sources = append(dst.sources, src.sources...)
+	if over := len(dst.sources) - c.cfg.MaxSources; over > 0 {
+		dst.sources = slices.Delete(dst.sources, 0, over)
+	}
 	dst.merged = append(dst.merged, src.id)
 	dst.merged = append(dst.merged, src.merged...)
 	c.redirect[src.id] = dst.id
@@ -1405,5 +1442,3 @@ func dropEmoticons(words []string, text string) []string {
 	}
 	return kept
 }
-
-var debugScores = false

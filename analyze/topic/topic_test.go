@@ -395,3 +395,59 @@ func BenchmarkAdd(b *testing.B) {
 		c.Add(Item{ID: fmt.Sprint(i), Time: t0.Add(time.Duration(i) * 20 * time.Second), Tokens: tk})
 	}
 }
+
+// TestSplitTwoStories: a topic that holds two stories whose posts share no
+// telling words (here forced, as a mistaken join or merge would) splits at
+// the next check; the moved posts, their words and their chains go to the
+// new topic, and each story's later posts find their own topic.
+func TestSplitTwoStories(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MergeEvery = 1000 // checked by hand below
+	c := New(cfg)
+	story := func(words string, i int) []string { return append(toks(words), fmt.Sprintf("稿%d", i)) }
+	a := c.Add(Item{ID: "a0", Time: at(0), Tokens: story("港口 油轮 泄漏 海面 油污 渔民 清理 海事局 围油栏 鱼塘", 0)})
+	tp := c.byID[a.Topic]
+	for i := 1; i < 6; i++ {
+		c.Add(Item{ID: fmt.Sprintf("a%d", i), Time: at(i), Tokens: story("港口 油轮 泄漏 海面 油污 渔民 清理 海事局", i)})
+	}
+	// Story B's posts in the same topic, as a mistaken join would leave them.
+	for i := 0; i < 6; i++ {
+		it := Item{ID: fmt.Sprintf("b%d", i), Platform: "forum", Time: at(10 + i), Tokens: story("小学 食堂 午餐 发霉 家长 学生 腹痛 监管", i)}
+		words := c.dedupe(it.Tokens)
+		sal := make([]float64, len(words))
+		for k := range sal {
+			sal[k] = 1
+		}
+		c.join(tp, it, it.Time, words, nil)
+		c.addSource(tp, it, it.Time, words, sal)
+	}
+	c.Add(Item{ID: "rb", Time: at(17), Tokens: toks("转发"), RootID: "b0"}) // a repost of b0, before the split
+	if tp.n != 13 {
+		t.Fatalf("setup: %d items", tp.n)
+	}
+	splits := c.splitTopics()
+	if len(splits) != 1 || splits[0].From != a.Topic || splits[0].Into != "t-b0" || len(splits[0].Items) != 6 || splits[0].Platforms["forum"] != 6 {
+		t.Fatalf("splits %+v", splits)
+	}
+	nt := c.byID["t-b0"]
+	if tp.n != 7 || nt.n != 6 || tp.words["食堂"] != nil || nt.words["食堂"].c != 6 || nt.words["港口"] != nil || tp.words["港口"].c != 6 {
+		t.Fatalf("after split: old %d items, new %d items, words old %v new %v", tp.n, nt.n, tp.wordCounts(), nt.wordCounts())
+	}
+	checkIndex(t, c, 0)
+	if r := c.Add(Item{ID: "rb2", Time: at(18), Tokens: toks("转发"), RootID: "b0"}); r.Topic != "t-b0" || !r.ByChain {
+		t.Errorf("a repost of a moved post went to %+v", r)
+	}
+	if r := c.Add(Item{ID: "b9", Time: at(19), Tokens: toks("小学 食堂 发霉 家长")}); r.Topic != "t-b0" {
+		t.Errorf("story B's next post went to %+v", r)
+	}
+	if r := c.Add(Item{ID: "a9", Time: at(20), Tokens: toks("油轮 泄漏 渔民")}); r.Topic != a.Topic {
+		t.Errorf("story A's next post went to %+v", r)
+	}
+	// The two never merge back, even with similar profiles.
+	if c.linked(tp, nt) {
+		t.Error("the split halves still count as linked")
+	}
+	if again := c.splitTopics(); len(again) != 0 {
+		t.Errorf("split again: %+v", again)
+	}
+}

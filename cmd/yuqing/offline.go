@@ -169,7 +169,7 @@ func runAnalyzeOffline(ctx context.Context, o offline, stdout io.Writer, logger 
 			raised++
 		}
 	}
-	logger.Info("done", "mentions", len(inputs), "invalid", bad, "topics", len(outp.Retired), "alerts_raised", raised, "took", time.Since(start).Round(time.Millisecond))
+	logger.Info("done", "mentions", len(inputs), "invalid", bad, "topics", len(outp.Retired), "merges", len(outp.Merged), "splits", len(outp.Split), "alerts_raised", raised, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
