@@ -2,11 +2,13 @@ package console
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 
 	"yuqing/analyze"
 	"yuqing/analyze/alert"
+	"yuqing/analyze/segment"
 	"yuqing/ingest/source"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog/sqlitelog"
@@ -293,6 +296,109 @@ func TestBoardShowsTheStoryOfEachAlert(t *testing.T) {
 	for _, a := range b.State().(State).Alerts {
 		if a.ID == "a-K" && a.Story.Incident != "inc-a-S" {
 			t.Fatalf("an alert whose topic merged: %+v", a.Story)
+		}
+	}
+}
+
+// The console titles topics and alerts by headline and shows their names:
+// the snapshot a browser receives carries headline and entities (under
+// those JSON names) for topics and alerts, the headline of the alert a
+// folded one lives on as, an alert's names after its topic retired, and
+// an unassigned mention (未归类) without inventing a topic for it.
+func TestSnapshotCarriesHeadlinesAndEntities(t *testing.T) {
+	h := NewHub(Config{Topics: Topics()}, NewBoard(10), nil)
+	defer h.Close()
+	var off int64
+	put := func(topic, typ, key string, payload any) {
+		t.Helper()
+		e, err := event.New(typ, key, "test", t0.Add(time.Duration(off)*time.Minute), t0, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Publish(Delta{Topic: topic, Offset: off, Event: e})
+		off++
+	}
+	names := []segment.Entity{{Text: "3人死亡", Kind: segment.KindCasualty}, {Text: "临江区", Kind: segment.KindPlace},
+		{Text: "市应急管理局", Kind: segment.KindOrg}, {Text: "#东港化工厂泄漏#", Kind: segment.KindTag}}
+	const title = "临江区东港化工厂氯气泄漏"
+	put("topics", analyze.TypeTopicUpdated, "S", analyze.TopicSummary{ID: "S", Headline: title, Label: []string{"氯气", "泄漏"}, Entities: names, Mentions: 9})
+	put("topics", analyze.TypeTopicUpdated, "F", analyze.TopicSummary{ID: "F", Label: []string{"刺鼻"}, Mentions: 2})
+	put("alerts", alert.TypeRaised, "a-S", alert.Alert{ID: "a-S", TopicID: "S", Version: 1, Headline: title, Label: []string{"氯气", "泄漏"}, Updated: t0})
+	put("alerts", alert.TypeUpdated, "a-F", alert.Alert{ID: "a-F", TopicID: "S", Version: 2, Label: []string{"刺鼻"}, MergedInto: "a-S", Updated: t0.Add(time.Minute)})
+	put("analyzed", event.MentionAnalyzed, "weibo:1", analyze.Analyzed{Keywords: []string{"今晚"}, Topic: ""})
+
+	snapshot := func() (st struct {
+		Alerts []struct {
+			ID       string           `json:"id"`
+			Headline string           `json:"headline"`
+			Entities []segment.Entity `json:"entities"`
+			Story    struct {
+				SurvivorHeadline string `json:"survivor_headline"`
+			} `json:"story"`
+		} `json:"alerts"`
+		Topics []struct {
+			ID       string           `json:"id"`
+			Headline string           `json:"headline"`
+			Label    []string         `json:"label"`
+			Entities []segment.Entity `json:"entities"`
+		} `json:"topics"`
+		Mentions []struct {
+			Topic string `json:"topic"`
+		} `json:"mentions"`
+	}) {
+		t.Helper()
+		c, _ := h.Subscribe(nil)
+		defer h.Unsubscribe(c)
+		var m struct {
+			Type  string          `json:"type"`
+			State json.RawMessage `json:"state"`
+		}
+		if err := json.Unmarshal(<-c.C, &m); err != nil || m.Type != "snapshot" {
+			t.Fatalf("snapshot %s: %v", m.Type, err)
+		}
+		if err := json.Unmarshal(m.State, &st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st := snapshot()
+	topics := map[string]int{}
+	for i, x := range st.Topics {
+		topics[x.ID] = i
+	}
+	if len(st.Topics) != 2 {
+		t.Fatalf("topics %+v", st.Topics)
+	}
+	if x := st.Topics[topics["S"]]; x.Headline != title || !slices.Equal(x.Entities, names) || strings.Join(x.Label, "·") != "氯气·泄漏" {
+		t.Fatalf("topic S %+v", x)
+	}
+	if x := st.Topics[topics["F"]]; x.Headline != "" || len(x.Entities) != 0 {
+		t.Fatalf("topic F, without headline or names: %+v", x)
+	}
+	alerts := map[string]int{}
+	for i, x := range st.Alerts {
+		alerts[x.ID] = i
+	}
+	if x := st.Alerts[alerts["a-S"]]; x.Headline != title || !slices.Equal(x.Entities, names) {
+		t.Fatalf("alert a-S %+v", x)
+	}
+	if x := st.Alerts[alerts["a-F"]]; x.Story.SurvivorHeadline != title || !slices.Equal(x.Entities, names) {
+		t.Fatalf("folded alert a-F %+v", x)
+	}
+	if len(st.Mentions) != 1 || st.Mentions[0].Topic != "" {
+		t.Fatalf("unassigned mention %+v", st.Mentions)
+	}
+
+	// The topic retires: the board drops it, its alert keeps its names.
+	put("topics", analyze.TypeTopicRetired, "S", analyze.TopicSummary{ID: "S", Headline: title, Label: []string{"氯气", "泄漏"}, Entities: names[:2]})
+	put("topics", analyze.TypeTopicRetired, "F", analyze.TopicSummary{ID: "F", Label: []string{"刺鼻"}, Entities: names[2:]})
+	st = snapshot()
+	if len(st.Topics) != 0 {
+		t.Fatalf("retired topics still shown: %+v", st.Topics)
+	}
+	for _, x := range st.Alerts {
+		if !slices.Equal(x.Entities, names[:2]) {
+			t.Fatalf("alert %s after its topic retired: %+v", x.ID, x.Entities)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"yuqing/analyze"
 	"yuqing/analyze/alert"
+	"yuqing/analyze/segment"
 	"yuqing/ingest/source"
 	"yuqing/internal/event"
 	"yuqing/respond/incident"
@@ -44,15 +45,20 @@ type State struct {
 // such as topics that merged without an alert of their own.
 type AlertView struct {
 	alert.Alert
-	Story StoryView `json:"story"`
+	// Entities are its topic's names (places, organisations, casualty
+	// figures, #话题#), shown on the alert card; kept after the topic
+	// retires, which the browser cannot see.
+	Entities []segment.Entity `json:"entities,omitempty"`
+	Story    StoryView        `json:"story"`
 }
 
 // StoryView is an alert's place in its story, named by headline for people.
 type StoryView struct {
-	Survivor      string   `json:"survivor,omitempty"`       // the alert it folded into, when it did
-	SurvivorLabel []string `json:"survivor_label,omitempty"` // that alert's headline
-	Incident      string   `json:"incident,omitempty"`       // the story's incident (已有事件)
-	IncidentTitle string   `json:"incident_title,omitempty"`
+	Survivor         string   `json:"survivor,omitempty"`          // the alert it folded into, when it did
+	SurvivorHeadline string   `json:"survivor_headline,omitempty"` // that alert's headline
+	SurvivorLabel    []string `json:"survivor_label,omitempty"`    // and keywords, when it has no headline
+	Incident         string   `json:"incident,omitempty"`          // the story's incident (已有事件)
+	IncidentTitle    string   `json:"incident_title,omitempty"`
 }
 
 // Board is the console's projection of the followed topics.
@@ -61,6 +67,7 @@ type Board struct {
 	alerts   map[string]alert.Alert
 	topics   map[string]analyze.TopicSummary
 	retired  map[string]bool
+	names    map[string][]segment.Entity // entities of retired topics that have an alert
 	incident *incident.Board
 	orders   map[string]*workorder.State
 	mentions []analyze.Analyzed // ring, oldest first
@@ -74,7 +81,7 @@ func NewBoard(recentMentions int) *Board {
 		recentMentions = 200
 	}
 	return &Board{stories: story.New(), alerts: map[string]alert.Alert{}, topics: map[string]analyze.TopicSummary{}, retired: map[string]bool{},
-		incident: incident.NewBoard(), orders: map[string]*workorder.State{}, sources: map[string]source.Health{}, keep: recentMentions}
+		names: map[string][]segment.Entity{}, incident: incident.NewBoard(), orders: map[string]*workorder.State{}, sources: map[string]source.Health{}, keep: recentMentions}
 }
 
 // Incidents is the incidents projection inside the console board.
@@ -97,6 +104,9 @@ func (b *Board) Apply(d Delta) {
 			if e.Type == analyze.TypeTopicRetired {
 				b.retired[s.ID] = true
 				delete(b.topics, s.ID)
+				if len(s.Entities) > 0 && b.alerted(s.ID) {
+					b.names[s.ID] = s.Entities
+				}
 			} else if !b.retired[s.ID] {
 				b.topics[s.ID] = s
 			}
@@ -127,6 +137,19 @@ func (b *Board) Apply(d Delta) {
 	}
 }
 
+// alerted reports whether an alert is about topic id.
+func (b *Board) alerted(id string) bool {
+	if a, ok := b.alerts["a-"+id]; ok && a.TopicID == id {
+		return true
+	}
+	for _, a := range b.alerts {
+		if a.TopicID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // State implements Projection: a copy, safe to encode later.
 func (b *Board) State() any {
 	var s State
@@ -144,11 +167,17 @@ func (b *Board) State() any {
 	}
 	for i := range s.Alerts {
 		v := &s.Alerts[i]
+		if t, ok := b.topics[v.TopicID]; ok {
+			v.Entities = t.Entities
+		} else {
+			v.Entities = b.names[v.TopicID]
+		}
 		if sv := b.stories.Survivor(v.ID); sv != v.ID {
 			v.Story.Survivor = sv
 			if x, ok := b.stories.Alert(sv); ok {
 				v.Story.SurvivorLabel = x.Label
 			}
+			v.Story.SurvivorHeadline = b.alerts[sv].Headline
 		}
 		if inc, ok := b.stories.Incident(b.incident, v.ID); ok {
 			st, _ := b.incident.State(inc)

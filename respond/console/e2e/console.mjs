@@ -2,7 +2,8 @@
 // open an incident, grade it II, watch the 5-hour countdown tick, record
 // the statement and see the clock stop; then the alert says 已有事件 and a
 // second open answers with the same incident (one story, one incident).
-// Screenshots go to SHOTS.
+// Topics and alerts are titled by headline; the board and the alerts are
+// also shot at a phone's 390 px. Screenshots go to SHOTS.
 // Env: URL, USERNAME, PASSWORD, SHOTS, CHROMIUM (default /usr/bin/chromium).
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -50,6 +51,10 @@ try {
   // The hot-topic board and a topic page with its stored mention stream.
   await page.goto(url + '/#/topics');
   await page.waitForSelector('#topics tr td a', { timeout: T });
+  // Topics are titled by a readable headline, not a "·"-joined keyword list
+  // (the fallback of a topic without one), with the keywords beneath.
+  const titles = await page.$$eval('#topics td.topic', (tds) => tds.map((td) => [td.querySelector('a.headline')?.textContent || '', td.querySelector('.kws')?.textContent || '']));
+  if (!titles.some(([title, kws]) => title && !title.includes('·') && kws.startsWith('关键词'))) await fail('topics titled by keywords, not headlines: ' + JSON.stringify(titles));
   await shot('topics');
   await page.click('#topics tr td a');
   await page.waitForSelector('#stream .clock', { timeout: T });
@@ -99,9 +104,20 @@ try {
     return { status: r.status, body: await r.json() };
   }, alertId);
   if (again.status !== 200 || !again.body.existing || again.body.id !== incidentId) await fail('a second open for the alert: ' + JSON.stringify(again));
+  const alertTitles = await page.$$eval('#alerts .alert .headline', (els) => els.map((el) => el.textContent));
+  if (!alertTitles.some((x) => x && !x.includes('·'))) await fail('alerts titled by keywords, not headlines: ' + JSON.stringify(alertTitles));
   await shot('alert-existing-incident');
   await page.click(`${card} a.existing`);
   await page.waitForURL((u) => decodeURIComponent(u.hash) === '#/incident/' + incidentId, { timeout: T });
+
+  // A phone: the board and the alerts still read at 390 px.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(url + '/#/topics');
+  await page.waitForSelector('#topics td.topic a.headline', { timeout: T });
+  await shot('phone-topics');
+  await page.goto(url + '/#/alerts');
+  await page.waitForSelector('#alerts .alert .headline', { timeout: T });
+  await shot('phone-alerts');
   console.log(`ok: countdown ${first} → ${second}, statement clock stopped, alert shows 已有事件; ${step} screenshots in ${shots}`);
   await browser.close();
 } catch (e) {

@@ -26,6 +26,34 @@ const fmt = (t) => t ? new Date(t).toLocaleString('zh-CN', {hour12: false, timeZ
 const gradeTag = (g) => h('span', {class: 'grade g' + (g || 0)}, GRADES[g || 0]);
 const drillTag = (d) => d ? h('span', {class: 'drill'}, '演练') : null;
 
+// ---- titles and names ----
+// A topic or an alert is titled by its headline (标题); its keywords (关键词)
+// are shown smaller beside it, its names as chips. Without a headline, the
+// keywords are the title.
+const keywords = (x, n) => ((x && x.label) || []).slice(0, n || 5).join(' · ');
+const titleOf = (x) => (x && (x.headline || keywords(x))) || '';
+const topicOf = (a) => (a && a.topic_id && S.topics.get(a.topic_id)) || null;
+// An alert raised before headlines existed borrows its topic's.
+const alertHeadline = (a) => (a && (a.headline || (topicOf(a) || {}).headline)) || '';
+const alertTitle = (a) => alertHeadline(a) || titleOf(a);
+const alertNames = (a) => (topicOf(a) || {}).entities || (a && a.entities) || [];
+const KINDS = {casualty: '伤亡', place: '地点', org: '机构', tag: '话题'};
+const kindOf = (k) => Object.hasOwn(KINDS, k) ? k : '';
+// Chips of the places, organisations, casualty figures (first: they weigh
+// on the grade) and #话题# a topic names, most named first.
+function chips(ents, n) {
+  const seen = new Set(), list = [];
+  for (const e of ents || []) {
+    const k = e && e.text && kindOf(e.kind) + '|' + e.text;
+    if (k && !seen.has(k)) { seen.add(k); list.push(e); }
+  }
+  list.sort((a, b) => (b.kind === 'casualty') - (a.kind === 'casualty'));
+  if (!list.length) return null;
+  return h('div', {class: 'ents'}, list.slice(0, n || 8).map(e => h('span', {class: ('ent ' + kindOf(e.kind)).trim(), title: (KINDS[kindOf(e.kind)] || '名称') + '：' + e.text}, e.text)));
+}
+// kwLine shows the keywords under a headline; nothing when they are the title.
+const kwLine = (x, n) => x && x.headline && keywords(x, n) ? h('div', {class: 'kws'}, '关键词：', keywords(x, n)) : null;
+
 async function api(method, path, body) {
   const resp = await fetch(path, {method, headers: {'Content-Type': 'application/json', 'X-CSRF-Token': S.csrf},
     body: body === undefined ? undefined : JSON.stringify(body)});
@@ -72,7 +100,7 @@ let refreshIncidents = null;
 function applyDelta(d) {
   S.cursor[d.topic + '/' + d.partition] = d.offset;
   const e = d.event, p = e.payload;
-  if (e.type.startsWith('alert.')) S.alerts.set(p.id, p);
+  if (e.type.startsWith('alert.')) { const old = S.alerts.get(p.id); if (old && old.entities && !p.entities) p.entities = old.entities; S.alerts.set(p.id, p); }
   else if (e.type === 'topic.updated.v1') { S.topics.set(p.id, p); const sp = sparks.get(p.id); if (sp && Date.now() - (sp.loaded || 0) > 30e3) loadSpark(p.id); }
   else if (e.type === 'topic.retired.v1') S.topics.delete(p.id);
   else if (e.type === 'mention.analyzed.v1') { S.mentions.unshift(p); if (S.mentions.length > 300) S.mentions.length = 300; }
@@ -110,7 +138,7 @@ window.addEventListener('hashchange', render);
 // linked to the others). storyOf keeps both current from the deltas; the
 // snapshot's a.story (the server's projection) covers what the browser
 // cannot see, such as topics that merged without an alert of their own.
-const headline = (a) => (a && (a.label || []).length) ? a.label.slice(0, 5).join(' · ') : '另一条预警';
+const headline = (a) => alertTitle(a) || '另一条预警';
 const openFirst = (p, q) => (p.status === 'open') !== (q.status === 'open') ? p.status === 'open'
   : p.opened_at !== q.opened_at ? new Date(p.opened_at) < new Date(q.opened_at) : p.id < q.id;
 function storyOf(a) {
@@ -118,7 +146,7 @@ function storyOf(a) {
   let sv = a;
   for (const seen = new Set(); sv.merged_into && !seen.has(sv.id);) {
     seen.add(sv.id);
-    sv = S.alerts.get(sv.merged_into) || {id: sv.merged_into, label: srv.survivor_label};
+    sv = S.alerts.get(sv.merged_into) || {id: sv.merged_into, headline: srv.survivor_headline, label: srv.survivor_label};
   }
   const ids = new Set([a.id, sv.id]), topics = new Set([a.topic_id, sv.topic_id].filter(Boolean));
   for (const x of S.alerts.values()) if (x.merged_into && ids.has(x.merged_into)) { ids.add(x.id); if (x.topic_id) topics.add(x.topic_id); }
@@ -139,8 +167,9 @@ function viewAlerts(focus) {
     const st = storyOf(a);
     const toSurvivor = st.survivor && h('a', {class: 'survivor', href: '#/alerts/' + encodeURIComponent(st.survivor.id)}, '「' + headline(st.survivor) + '」');
     return h('div', {class: 'card alert' + (st.survivor ? ' merged' : '') + (a.id === focus ? ' focus' : ''), 'data-alert': a.id},
-      h('div', {}, gradeTag(a.suggested_grade), ' ', drillTag(a.drill), ' ', h('b', {}, (a.label || []).join(' · ') || '未命名话题'),
+      h('div', {class: 'title-row'}, gradeTag(a.suggested_grade), ' ', drillTag(a.drill), ' ', h('b', {class: 'headline'}, alertTitle(a) || '未命名话题'),
         h('span', {class: 'muted'}, '  ', fmt(a.updated), ' · 第 ', a.version, ' 版 · ', a.mentions, ' 条信息')),
+      kwLine({headline: alertHeadline(a), label: a.label}), chips(alertNames(a)),
       st.survivor ? h('div', {}, '已合并至预警 ', toSurvivor, '，后续更新见该预警') : h('div', {}, '原因：', a.reason),
       h('div', {class: 'muted'}, '依据：', (a.suggestion && a.suggestion.reasons || []).map(r => r.detail).join('；') || '—'),
       h('div', {},
@@ -155,7 +184,8 @@ function viewAlerts(focus) {
 
 async function openIncidentFrom(a) {
   try {
-    const out = await api('POST', '/api/v1/incidents', {title: (a.label || []).length ? a.label.slice(0, 3).join('、') + ' 相关舆情' : '预警相关舆情', alert_id: a.id,
+    const out = await api('POST', '/api/v1/incidents', {title: alertHeadline(a) ? clip(alertHeadline(a), 60)
+      : (a.label || []).length ? a.label.slice(0, 3).join('、') + ' 相关舆情' : '预警相关舆情', alert_id: a.id,
       topics: [a.topic_id], mentions: a.evidence || [], detected_at: a.raised, drill: !!a.drill});
     // One story, one incident: the server linked the alert to the incident
     // its story already has, and that is where the user goes.
@@ -197,13 +227,14 @@ const clip = (s, n) => [...(s || '')].length > n ? [...s].slice(0, n).join('') +
 function viewTopics() {
   const list = [...S.topics.values()].sort((a, b) => (b.heat || 0) - (a.heat || 0));
   if (!list.length) return h('div', {class: 'card muted'}, '暂无活跃话题。');
-  return h('div', {class: 'card'}, h('table', {id: 'topics'},
+  return h('div', {class: 'card scroll'}, h('table', {id: 'topics'},
     h('tr', {}, ['排名', '话题', '趋势', '情感', '平台', '首发', '代表性信息', '阶段', '热度'].map(x => h('th', {}, x))),
     list.map((t, i) => {
       if (!sparks.has(t.id)) { sparks.set(t.id, null); loadSpark(t.id); }
       return h('tr', {},
         h('td', {}, i + 1),
-        h('td', {}, drillTag(t.drill), h('a', {href: '#/topic/' + encodeURIComponent(t.id)}, (t.label || []).slice(0, 4).join(' · ')), h('div', {class: 'muted'}, t.mentions, ' 条 · ', GRADES[(t.suggested || {}).grade || 0])),
+        h('td', {class: 'topic'}, drillTag(t.drill), ' ', h('a', {class: 'headline', href: '#/topic/' + encodeURIComponent(t.id)}, titleOf(t) || '未命名话题'),
+          kwLine(t, 4), chips(t.entities, 6), h('div', {class: 'muted'}, t.mentions, ' 条 · ', GRADES[(t.suggested || {}).grade || 0])),
         h('td', {}, spark(sparks.get(t.id))), h('td', {}, mix(t.sentiment || {})),
         h('td', {}, Object.entries(t.platforms || {}).map(([p, n]) => h('span', {class: 'tag'}, (PLATFORMS[p] || p) + ' ' + n))),
         h('td', {}, h('div', {}, (t.first || {}).author || '—'), h('div', {class: 'muted'}, fmt((t.first || {}).time))),
@@ -257,7 +288,16 @@ function streamRows(e) {
 function viewTopic(id) {
   const t = S.topics.get(id);
   const root = h('div', {});
-  if (!t) { root.append(h('div', {class: 'card muted'}, '话题 ', id, ' 已不在活跃窗口，历史数据见报表。')); return root; }
+  if (!t) {
+    // Named by headline, never by its ID: through the topic it merged into
+    // (still on the board) or an alert raised for it.
+    const into = [...S.topics.values()].find(x => (x.merged || []).includes(id));
+    const a = [...S.alerts.values()].find(x => x.topic_id === id || x.id === 'a-' + id);
+    const name = alertTitle(a);
+    root.append(h('div', {class: 'card muted'}, into ? ['该话题已并入「', h('a', {href: '#/topic/' + encodeURIComponent(into.id)}, titleOf(into) || '未命名话题'), '」。']
+      : ['话题', name ? '「' + name + '」' : '', '已不在活跃窗口，历史数据见报表。']));
+    return root;
+  }
   const stream = h('div', {id: 'stream'});
   const show = (e) => stream.replaceChildren(...streamRows(e));
   const refilter = () => { topicFilter.platform = filter.value; topicFilter.sentiment = senti.value; show(topicStream(id, show)); };
@@ -269,7 +309,7 @@ function viewTopic(id) {
   show(topicStream(id, () => scheduleRender()));
   if (!sparks.has(id)) { sparks.set(id, null); loadSpark(id); }
   const chart = h('div', {id: 'volume'}, spark(sparks.get(id), true));
-  root.append(h('div', {class: 'card'}, h('h2', {}, (t.label || []).join(' · ')), drillTag(t.drill), ' ', gradeTag((t.suggested || {}).grade),
+  root.append(h('div', {class: 'card'}, h('h2', {class: 'headline'}, titleOf(t) || '未命名话题'), kwLine(t, 8), chips(t.entities, 12), drillTag(t.drill), ' ', gradeTag((t.suggested || {}).grade),
     h('div', {class: 'muted'}, t.mentions, ' 条信息 · 首发 ', (t.first || {}).author || '—', ' ', fmt(t.first_time), ' · ', LIFECYCLE[t.lifecycle] || ''),
     h('div', {}, '信息量随时间变化：', chart), mix(t.sentiment || {})),
     h('div', {class: 'card'}, h('h3', {}, '代表性信息'), (t.representative || []).slice(0, 5).map(r => h('div', {class: 'clock'}, h('div', {class: 'muted'}, PLATFORMS[r.platform] || r.platform, ' · ', r.author || '', ' · ', fmt(r.time)), h('div', {}, r.text)))),
@@ -363,7 +403,8 @@ function viewIncident(id) {
   root.append(
     h('div', {class: 'card'}, h('h2', {}, inc.title), gradeTag(inc.grade), ' ', drillTag(inc.drill), ' ', h('span', {class: 'muted'}, inc.status === 'open' ? '处置中' : '已关闭', ' · 发现 ', fmt(inc.detected_at), ' · 牵头 ', inc.lead || '未指派'),
       (inc.alerts || []).length ? h('div', {id: 'incident-alerts'}, '预警：', (inc.alerts || []).flatMap((x, n) => [n ? '；' : null,
-        h('a', {href: '#/alerts/' + encodeURIComponent(x)}, '「' + headline(S.alerts.get(x)) + '」'), (S.alerts.get(x) || {}).merged_into ? '（已合并）' : null])) : null),
+        h('a', {href: '#/alerts/' + encodeURIComponent(x)}, '「' + headline(S.alerts.get(x)) + '」'), (S.alerts.get(x) || {}).merged_into ? '（已合并）' : null])) : null,
+      chips([...(inc.alerts || []).flatMap(x => alertNames(S.alerts.get(x))), ...(inc.topics || []).flatMap(x => (S.topics.get(x) || {}).entities || [])], 12)),
     h('div', {class: 'card', id: 'clocks'}, h('h3', {}, '时限'), clockRows(inc), h('button', {class: 'act', onclick: () => post('/acknowledge', {}).catch(x => alert(x.message))}, '确认收到提醒')),
     h('div', {class: 'card', id: 'actions'}, h('h3', {}, '处置'),
       actionForm('定级', [field('等级', g), field('理由', reason)], () => post('/grade', {grade: +g.value, reason: reason.value})),
