@@ -38,6 +38,8 @@ type trackerSnap struct {
 	TopicSeries  map[string]spike.SeriesState `json:"topic_series"`
 	SchemeSeries map[string]spike.SeriesState `json:"scheme_series"`
 	Alerts       map[string]alert.OpenAlert   `json:"alerts"`
+	// AlertAttached maps topics covered by another topic's alert to it.
+	AlertAttached map[string]string `json:"alert_attached,omitempty"`
 }
 
 type topicSnap struct {
@@ -71,7 +73,7 @@ func (t *Tracker) Snapshot(w io.Writer) error {
 		return fmt.Errorf("snapshotting topics: %w", err)
 	}
 	s := trackerSnap{Format: trackerFormat, Version: trackerVersion, Processed: t.processed, Now: t.now, Clusterer: cb.String(),
-		Topics: map[string]topicSnap{}, TopicSeries: t.topics.Export(), SchemeSeries: t.schemes.Export(), Alerts: t.alerts.Export()}
+		Topics: map[string]topicSnap{}, TopicSeries: t.topics.Export(), SchemeSeries: t.schemes.Export(), Alerts: t.alerts.Export(), AlertAttached: t.alerts.Attached()}
 	for id, st := range t.stats {
 		ts := topicSnap{Sum: st.sum, Heat: st.heat, Schemes: sortedKeys(st.schemes), NextGrade: st.nextGrade, Spike: st.spike, Recent: st.recent}
 		for _, x := range st.samples {
@@ -116,6 +118,7 @@ func RestoreTracker(cfg TrackerConfig, r io.Reader) (*Tracker, error) {
 		return nil, err
 	}
 	t.alerts.Import(s.Alerts)
+	t.alerts.SetAttached(s.AlertAttached)
 	for id, ts := range s.Topics {
 		st := &topicState{sum: ts.Sum, heat: ts.Heat, schemes: map[string]bool{}, names: map[segment.Entity]int{}, nextGrade: ts.NextGrade, spike: ts.Spike, recent: ts.Recent}
 		for _, x := range ts.Names {

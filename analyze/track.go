@@ -144,6 +144,11 @@ type TrackerConfig struct {
 	Sensitive   func(schemeID string) bool // schemes whose hits weigh more; may be nil
 	MaxSamples  int                        // evidence kept per topic (default 40)
 	DormantIdle time.Duration              // lifecycle "dormant" after this quiet time (default 6h)
+	// AlertLink: a topic about to raise an alert joins the open alert of a
+	// topic whose sources share this much weight of telling words with its
+	// own (a thread of the same story) instead (default 4: two names, or
+	// four telling words).
+	AlertLink float64
 }
 
 // Tracking is the default configuration of a tracker that follows mentions
@@ -192,6 +197,9 @@ func NewTracker(cfg TrackerConfig) *Tracker {
 	}
 	if cfg.DormantIdle == 0 {
 		cfg.DormantIdle = 6 * time.Hour
+	}
+	if cfg.AlertLink == 0 {
+		cfg.AlertLink = 4
 	}
 	t := &Tracker{cfg: cfg, dups: dedupe.New(cfg.Dedupe), topics: spike.New(cfg.Spike), schemes: spike.New(cfg.Spike), alerts: alert.New(cfg.Alert), stats: map[string]*topicState{}}
 	tc := cfg.Topic
@@ -289,7 +297,20 @@ func (t *Tracker) Track(a *Analyzed) Output {
 		t.regrade(st)
 		s := t.summary(st)
 		out.Updated = append(out.Updated, s)
-		if typ, al, ok := t.alerts.Consider(t.alertTopic(st), m.PublishedAt); ok {
+		at := t.alertTopic(st)
+		if t.alerts.Wants(at) {
+			// Another thread of a story that has its alert joins that
+			// alert instead of raising a second one.
+			for _, other := range t.alerts.OpenTopics() {
+				if t.clus.Related(at.ID, other, t.cfg.AlertLink) {
+					if typ, al, ok := t.alerts.Attach(at, other, m.PublishedAt); ok {
+						out.Alerts = append(out.Alerts, AlertOut{Type: typ, Alert: al})
+					}
+					break
+				}
+			}
+		}
+		if typ, al, ok := t.alerts.Consider(at, m.PublishedAt); ok {
 			out.Alerts = append(out.Alerts, AlertOut{Type: typ, Alert: al})
 		}
 		st.spike = false

@@ -7,7 +7,9 @@ package alert
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"yuqing/analyze/grade"
@@ -53,6 +55,7 @@ type Policy struct {
 	// spike. Default 20 (10 mentions in half an hour), within 24h.
 	RiseVelocity float64
 	RiseWithin   time.Duration
+	RiseMentions int // and has at least this many mentions (default 10)
 }
 
 func (p Policy) withDefaults() Policy {
@@ -70,6 +73,9 @@ func (p Policy) withDefaults() Policy {
 	}
 	if p.RiseVelocity == 0 {
 		p.RiseVelocity = 20
+	}
+	if p.RiseMentions == 0 {
+		p.RiseMentions = 10
 	}
 	if p.RiseWithin == 0 {
 		p.RiseWithin = 24 * time.Hour
@@ -98,6 +104,9 @@ type Topic struct {
 type Alerter struct {
 	policy Policy
 	open   map[string]*state // by topic ID
+	// attached maps topics whose alerting is covered by another topic's
+	// open alert (another thread of one story) to that topic.
+	attached map[string]string
 }
 
 type state struct {
@@ -107,29 +116,20 @@ type state struct {
 
 // New returns an alerter.
 func New(p Policy) *Alerter {
-	return &Alerter{policy: p.withDefaults(), open: map[string]*state{}}
+	return &Alerter{policy: p.withDefaults(), open: map[string]*state{}, attached: map[string]string{}}
 }
 
 // Consider looks at a topic after a change and returns the alert event to
 // emit, if any: (TypeRaised or TypeUpdated, payload, true).
 func (al *Alerter) Consider(t Topic, now time.Time) (string, Alert, bool) {
 	p := al.policy
+	if _, ok := al.attached[t.ID]; ok {
+		return "", Alert{}, false // another thread of a story that has its alert
+	}
 	st, open := al.open[t.ID]
 	if !open {
-		if t.Mentions < p.MinMentions {
-			return "", Alert{}, false
-		}
-		var why string
-		switch {
-		case t.Suggested.Grade != grade.None && t.Suggested.Grade <= p.RaiseGrade:
-			why = fmt.Sprintf("建议等级 %s", t.Suggested.Grade)
-		case t.Spike:
-			why = "信息量突增，明显高于平时水平"
-		case t.Velocity >= p.RiseVelocity && t.Age <= p.RiseWithin:
-			why = fmt.Sprintf("新话题快速升温：近半小时 %.0f 条", t.Velocity/2)
-		case len(t.Sensitive) > 0:
-			why = "命中敏感监测方案"
-		default:
+		why, ok := al.raiseReason(t)
+		if !ok {
 			return "", Alert{}, false
 		}
 		a := Alert{ID: "a-" + t.ID, TopicID: t.ID, Version: 1, Raised: now, Updated: now}
@@ -155,14 +155,39 @@ func (al *Alerter) Consider(t Topic, now time.Time) (string, Alert, bool) {
 	return TypeUpdated, st.a, true
 }
 
+// raiseReason says why a topic without an alert deserves one, if it does.
+func (al *Alerter) raiseReason(t Topic) (string, bool) {
+	p := al.policy
+	if t.Mentions < p.MinMentions {
+		return "", false
+	}
+	switch {
+	case t.Suggested.Grade != grade.None && t.Suggested.Grade <= p.RaiseGrade:
+		return fmt.Sprintf("建议等级 %s", t.Suggested.Grade), true
+	case t.Spike:
+		return "信息量突增，明显高于平时水平", true
+	case t.Velocity >= p.RiseVelocity && t.Age <= p.RiseWithin && t.Mentions >= p.RiseMentions:
+		return fmt.Sprintf("新话题快速升温：近半小时 %.0f 条", t.Velocity/2), true
+	case len(t.Sensitive) > 0:
+		return "命中敏感监测方案", true
+	}
+	return "", false
+}
+
 // Merged moves the alert of a topic absorbed by another: the survivor keeps
 // one alert. It returns the update to emit, if the absorbed topic had one.
 func (al *Alerter) Merged(from, into string, now time.Time) (string, Alert, bool) {
+	delete(al.attached, from)
 	st, ok := al.open[from]
 	if !ok {
 		return "", Alert{}, false
 	}
 	delete(al.open, from)
+	for k, v := range al.attached {
+		if v == from {
+			al.attached[k] = into
+		}
+	}
 	if _, has := al.open[into]; has {
 		// The survivor already has its alert: close the absorbed one by
 		// pointing it at the survivor.
@@ -182,7 +207,68 @@ func (al *Alerter) Merged(from, into string, now time.Time) (string, Alert, bool
 }
 
 // Retired forgets the alert of a topic that left the active window.
-func (al *Alerter) Retired(topicID string) { delete(al.open, topicID) }
+func (al *Alerter) Retired(topicID string) {
+	delete(al.open, topicID)
+	delete(al.attached, topicID)
+	for k, v := range al.attached {
+		if v == topicID {
+			delete(al.attached, k)
+		}
+	}
+}
+
+// Wants reports whether Consider could raise a new alert for the topic:
+// it has none, is not attached to another's, and would qualify now.
+func (al *Alerter) Wants(t Topic) bool {
+	if _, open := al.open[t.ID]; open {
+		return false
+	}
+	if _, ok := al.attached[t.ID]; ok {
+		return false
+	}
+	_, ok := al.raiseReason(t)
+	return ok
+}
+
+// OpenTopics lists the topics with an open alert, sorted.
+func (al *Alerter) OpenTopics() []string {
+	out := make([]string, 0, len(al.open))
+	for k := range al.open {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Attach makes the open alert of topic into cover topic t as well: another
+// thread of the same story (its sources share telling words with into's)
+// raises no alert of its own. It returns the update of into's alert.
+func (al *Alerter) Attach(t Topic, into string, now time.Time) (string, Alert, bool) {
+	st, ok := al.open[into]
+	if !ok {
+		return "", Alert{}, false
+	}
+	al.attached[t.ID] = into
+	st.a.Version++
+	st.a.Updated = now
+	title := t.Headline
+	if title == "" {
+		title = strings.Join(t.Label, "·")
+	}
+	st.a.Reason = fmt.Sprintf("相关话题「%s」（%d 条）并入本预警", title, t.Mentions)
+	return TypeUpdated, st.a, true
+}
+
+// Attached returns the topics attached to other topics' alerts.
+func (al *Alerter) Attached() map[string]string { return maps.Clone(al.attached) }
+
+// SetAttached replaces the attachments (from a snapshot).
+func (al *Alerter) SetAttached(m map[string]string) {
+	al.attached = maps.Clone(m)
+	if al.attached == nil {
+		al.attached = map[string]string{}
+	}
+}
 
 // Open returns how many alerts are open.
 func (al *Alerter) Open() int { return len(al.open) }

@@ -83,3 +83,58 @@ func TestMergeKeepsOneAlert(t *testing.T) {
 		t.Fatal("merging a topic without an alert emitted one")
 	}
 }
+
+// TestYoungStoryCatchingOnRaises: a new topic gaining mentions fast raises
+// an alert before any baseline can call it a spike; an old one does not.
+func TestYoungStoryCatchingOnRaises(t *testing.T) {
+	al := New(Policy{})
+	x := topic(12, grade.IV, false)
+	x.Velocity, x.Age = 24, 40*time.Minute
+	if typ, a, ok := al.Consider(x, t0); !ok || typ != TypeRaised || a.Reason == "" {
+		t.Fatalf("young topic at 24/h: %v %v %+v", typ, ok, a)
+	}
+	old := topic(12, grade.IV, false)
+	old.ID, old.Velocity, old.Age = "t-weibo:2", 24, 3*24*time.Hour
+	if _, _, ok := New(Policy{}).Consider(old, t0); ok {
+		t.Error("a three-day-old topic raised on velocity alone")
+	}
+	small := topic(6, grade.IV, false)
+	small.Velocity, small.Age = 24, time.Minute
+	if _, _, ok := New(Policy{}).Consider(small, t0); ok {
+		t.Error("a topic below RiseMentions raised on velocity")
+	}
+}
+
+// TestAttachedThreadRaisesNoAlert: a thread attached to another topic's
+// open alert raises none of its own, follows that alert through a merge,
+// and is free again once that topic retires.
+func TestAttachedThreadRaisesNoAlert(t *testing.T) {
+	al := New(Policy{})
+	a := topic(10, grade.III, false)
+	if _, _, ok := al.Consider(a, t0); !ok {
+		t.Fatal("setup: no alert for a")
+	}
+	b := topic(10, grade.III, false)
+	b.ID, b.Headline = "t-weibo:2", "网传有人中毒"
+	if !al.Wants(b) {
+		t.Fatal("b should want an alert")
+	}
+	typ, up, ok := al.Attach(b, a.ID, t0.Add(time.Minute))
+	if !ok || typ != TypeUpdated || up.ID != "a-"+a.ID || up.Reason == "" {
+		t.Fatalf("attach: %v %v %+v", typ, ok, up)
+	}
+	if al.Wants(b) {
+		t.Error("an attached thread still wants an alert")
+	}
+	if _, _, ok := al.Consider(b, t0.Add(2*time.Minute)); ok {
+		t.Error("an attached thread raised an alert")
+	}
+	al.Merged(a.ID, "t-weibo:3", t0.Add(3*time.Minute))
+	if got := al.Attached()[b.ID]; got != "t-weibo:3" {
+		t.Errorf("after a merged into t-weibo:3, b is attached to %q", got)
+	}
+	al.Retired("t-weibo:3")
+	if !al.Wants(b) {
+		t.Error("b should be free once the topic it was attached to retired")
+	}
+}

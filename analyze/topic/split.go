@@ -218,6 +218,16 @@ func (c *Clusterer) split(tp *topicState, kept, moved []source) Split {
 	return sp
 }
 
+// Related reports whether two active topics of one space have sources that
+// share at least link of telling words: threads of one story.
+func (c *Clusterer) Related(a, b string, link float64) bool {
+	x, y := c.byID[a], c.byID[b]
+	if x == nil || y == nil || x == y || x.space != y.space || len(x.sources) == 0 || len(y.sources) == 0 {
+		return false
+	}
+	return c.sourcesLinked(x, y, link)
+}
+
 // linked reports whether two topics may merge as far as their sources go:
 // some source of b shares SplitLink of telling words with a's sources, or
 // either has no sources (a topic of reposts only).
@@ -225,6 +235,12 @@ func (c *Clusterer) linked(a, b *topicState) bool {
 	if len(a.sources) == 0 || len(b.sources) == 0 || c.cfg.SplitMin <= 0 {
 		return true
 	}
+	return c.sourcesLinked(a, b, c.cfg.SplitLink)
+}
+
+// sourcesLinked: some source of b shares link of telling words with a's
+// sources.
+func (c *Clusterer) sourcesLinked(a, b *topicState, link float64) bool {
 	weight := map[string]float64{}
 	for _, s := range a.sources {
 		for k, w := range s.words {
@@ -238,7 +254,7 @@ func (c *Clusterer) linked(a, b *topicState) bool {
 				x += min(v, s.sal[k])
 			}
 		}
-		if x >= c.cfg.SplitLink {
+		if x >= link {
 			return true
 		}
 	}

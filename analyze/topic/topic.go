@@ -170,6 +170,10 @@ type Config struct {
 	// or against a topic, and its part in the content an item needs to open
 	// one, are scaled by it. Nil: every word counts fully.
 	Salience func(word string) float64
+	// LongPost: the words a topic lacks cost at most as much as LongPost
+	// words would (an article in other words still joins its story by the
+	// names and telling words it shares). Negative: no cap.
+	LongPost int
 	// EntityWeight is the salience of an entity (a name) against 1 for the
 	// most telling ordinary word.
 	EntityWeight float64
@@ -183,6 +187,7 @@ func DefaultConfig() Config {
 		Tau:           2 * time.Hour,
 		JoinScore:     3,
 		EntityWeight:  2,
+		LongPost:      25,
 		ReactionScore: 1.5,
 		Distinctive:   0.2,
 		OpenBoost:     30,
@@ -238,6 +243,7 @@ func (c Config) withDefaults() Config {
 	seti(&c.SplitMin, d.SplitMin)
 	set(&c.SplitLink, d.SplitLink)
 	seti(&c.MaxSources, d.MaxSources)
+	seti(&c.LongPost, d.LongPost)
 	setd(&c.IdleRetire, d.IdleRetire)
 	seti(&c.MaxTopicWords, d.MaxTopicWords)
 	seti(&c.MaxTopicItems, d.MaxTopicItems)
@@ -537,7 +543,12 @@ func (c *Clusterer) add(it Item) Assignment {
 		content += x
 	}
 	c.salBuf = sal
+	// A long post (an article) says much besides its story: what a topic
+	// lacks of it costs as much as LongPost words would, spread over all.
 	logBgCost := content * c.logBg
+	if lp := float64(c.cfg.LongPost); lp > 0 && content > lp {
+		logBgCost = lp * c.logBg
+	}
 	pbg := c.pbgBuf[:0]
 	for _, e := range ents {
 		p := 0.0

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Alert timing of `yuqing analyze --alerts` against a gold clustering stream.
 
-usage: alert_timing.py GOLD.jsonl PRED.jsonl ALERTS.jsonl [--min-posts 50]
+usage: alert_timing.py GOLD.jsonl PRED.jsonl ALERTS.jsonl [STREAM.jsonl] [--min-posts 50]
 
 GOLD: {"id","time","event"} (the eval set; read here only, never by yuqing);
+STREAM: the file yuqing analysed, when its times differ from GOLD's
+(compress_stream.py output): first-post times are read from it;
 PRED: yuqing analyze --out ({"id","topic"}, topics resolved through merges);
 ALERTS: yuqing analyze --alerts (one alert event a line, event time).
 
@@ -26,9 +28,16 @@ def main(argv):
     if "--min-posts" in argv:
         min_posts = int(argv[argv.index("--min-posts") + 1])
         args.remove(str(min_posts))
-    gold_p, pred_p, alerts_p = args
+    gold_p, pred_p, alerts_p = args[:3]
     gold = [json.loads(l) for l in open(gold_p, encoding="utf-8") if l.strip()]
     event = {r["id"]: r["event"] for r in gold}
+    if len(args) > 3:
+        when = {}
+        for l in open(args[3], encoding="utf-8"):
+            r = json.loads(l)
+            when[r["id"]] = r["time"]
+        for r in gold:
+            r["time"] = when.get(r["id"], r["time"])
     first = {}
     size = Counter()
     for r in gold:

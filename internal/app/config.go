@@ -35,7 +35,7 @@ type Config struct {
 	SecureCookie   bool     `yaml:"secure_cookie"` // mark the session cookie Secure behind a TLS-terminating proxy
 	AllowedOrigins []string `yaml:"allowed_origins"`
 	UserDicts      []string `yaml:"user_dicts"`      // segmentation user dictionaries
-	SentimentModel string   `yaml:"sentiment_model"` // a model from yuqing train sentiment; empty: the lexicon
+	SentimentModel string   `yaml:"sentiment_model"` // a model from yuqing train sentiment; empty: the built-in model
 	RespondConfig  string   `yaml:"respond_config"`  // deadlines, work-order rules, calendar, notification receivers and routes
 	ConsoleURL     string   `yaml:"console_url"`     // public URL of the console, for links in notifications
 
@@ -112,7 +112,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Drill, "drill", c.Drill, "play a drill (舆情演练) into this server: synthetic mentions marked as drill, alerts open graded incidents so clocks run")
 	fs.StringVar(&c.DrillScenario, "drill-scenario", c.DrillScenario, "drill scenario (yuqing drill --list)")
 	fs.Float64Var(&c.DrillSpeed, "drill-speed", c.DrillSpeed, "drill speed: 60 = one simulated minute each second")
-	fs.StringVar(&c.SentimentModel, "sentiment-model", c.SentimentModel, "sentiment model from `yuqing train sentiment` (default: the built-in lexicon)")
+	fs.StringVar(&c.SentimentModel, "sentiment-model", c.SentimentModel, "sentiment model from `yuqing train sentiment` (default: the built-in model)")
 }
 
 // Load builds the config for one subcommand from args and the environment.
