@@ -579,30 +579,21 @@ func (t *Tracker) split(sp topic.Split, out *Output) {
 		}
 		is.Platforms[p] += k
 	}
+	var recent []recentMention
+	from.recent, recent = partition(from.recent, func(r recentMention) bool { return moved[r.ID] })
+	into.recent = append(into.recent, recent...)
 	left := n
-	kept := from.recent[:0]
-	for _, r := range from.recent {
-		if !moved[r.ID] {
-			kept = append(kept, r)
-			continue
-		}
-		into.recent = append(into.recent, r)
-		if left > 0 {
-			left--
-			moveLabel(fs, is, r.Label)
-		}
+	for _, r := range recent[:min(n, len(recent))] {
+		left--
+		moveLabel(fs, is, r.Label)
 	}
-	from.recent = kept
 	for ; left > 0; left-- {
 		moveLabel(fs, is, string(sentiment.Neu))
 	}
-	keep := from.samples[:0]
-	for _, x := range from.samples {
-		if !moved[x.ID] {
-			keep = append(keep, x)
-			continue
-		}
-		into.samples = append(into.samples, x)
+	var samples []Sample
+	from.samples, samples = partition(from.samples, func(x Sample) bool { return moved[x.ID] })
+	into.samples = append(into.samples, samples...)
+	for _, x := range samples {
 		if is.FirstTime.IsZero() || x.Time.Before(is.FirstTime) {
 			is.FirstTime, is.First = x.Time, x
 			is.First.facts = grade.Facts{}
@@ -611,7 +602,6 @@ func (t *Tracker) split(sp topic.Split, out *Output) {
 			is.LastTime = x.Time
 		}
 	}
-	from.samples = keep
 	if is.FirstTime.IsZero() {
 		is.FirstTime, is.LastTime = t.now, t.now
 	}
@@ -624,6 +614,21 @@ func (t *Tracker) split(sp topic.Split, out *Output) {
 		t.regrade(st)
 		out.Updated = append(out.Updated, t.summary(st))
 	}
+}
+
+// partition splits xs, in order, into those out does not pick (kept in
+// xs's array) and those it does (in a new slice).
+func partition[T any](xs []T, out func(T) bool) (kept, taken []T) {
+	kept = xs[:0]
+	for _, x := range xs {
+		if out(x) {
+			taken = append(taken, x)
+		} else {
+			kept = append(kept, x)
+		}
+	}
+	clear(xs[len(kept):])
+	return kept, taken
 }
 
 // moveLabel moves one mention of the given sentiment from one topic's mix

@@ -97,6 +97,16 @@ func hasPrefix(rs []rune, p string) bool {
 // features returns the distinct feature indices of a text in order of
 // first occurrence; b.text holds the folded text afterwards and, when the
 // spec has lexicon features, b.hits the lexicon hits.
+// charGramHash is the hash of a character n-gram feature (n = len(g)).
+func charGramHash(g []rune) uint64 {
+	h := uint64(fnvOffset64) ^ saltChar ^ uint64(len(g))*0x9e3779b97f4a7c15
+	for _, r := range g {
+		h ^= uint64(r)
+		h *= fnvPrime64
+	}
+	return h
+}
+
 func (f *featureSpec) features(b *featBuf, lex *Lexicon, text string, tokens []string) []uint32 {
 	shift := uint(64 - f.Bits)
 	idx := b.idx[:0]
@@ -104,13 +114,8 @@ func (f *featureSpec) features(b *featBuf, lex *Lexicon, text string, tokens []s
 	b.runes = modelRunes(b.runes[:0], b.text)
 	rs := b.runes
 	for n := max(f.CharNMin, 1); n <= f.CharNMax; n++ {
-		seed := uint64(fnvOffset64) ^ saltChar ^ uint64(n)*0x9e3779b97f4a7c15
 		for i := 0; i+n <= len(rs); i++ {
-			h := seed
-			for _, r := range rs[i : i+n] {
-				h ^= uint64(r)
-				h *= fnvPrime64
-			}
+			h := charGramHash(rs[i : i+n])
 			idx = append(idx, uint32(mix(h)>>shift))
 		}
 	}

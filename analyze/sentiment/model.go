@@ -496,13 +496,8 @@ func (m *Model) Explain(text string, tokens []string) (Result, []Hit) {
 	shift := uint(64 - f.Bits)
 	rs := b.runes
 	for n := max(f.CharNMin, 1); n <= f.CharNMax; n++ {
-		seed := uint64(fnvOffset64) ^ saltChar ^ uint64(n)*0x9e3779b97f4a7c15
 		for i := 0; i+n <= len(rs); i++ {
-			h := seed
-			for _, r := range rs[i : i+n] {
-				h ^= uint64(r)
-				h *= fnvPrime64
-			}
+			h := charGramHash(rs[i : i+n])
 			if !slices.ContainsFunc(rs[i:i+n], notWordRune) {
 				add(uint32(mix(h)>>shift), string(rs[i:i+n]))
 			}
