@@ -67,12 +67,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := h.Now()
-	good, bad, err := mention.Parse(body, now)
+	good, at, bad, err := mention.ParseItems(body, now)
 	if err != nil {
 		// Not even JSON: keep the payload as one dead letter.
 		bad = []mention.Rejected{{Index: 0, Reason: err.Error(), Raw: string(body)}}
 	}
-	good, bad = Clean(good, bad, now)
+	good, bad = Clean(good, at, bad, now)
 	if err := Write(r.Context(), h.Log, good, bad, "http", "ingest:http", now); err != nil {
 		h.Logger.Error("ingest write failed", "err", err, "mentions", len(good), "rejected", len(bad))
 		reply(w, http.StatusServiceUnavailable, Response{Accepted: []string{}, Error: "the log did not accept the batch; nothing was accepted, retry"})

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"yuqing/ingest/normalize"
@@ -61,17 +62,31 @@ func DeadLetters(bad []mention.Rejected, source, actor string, now time.Time) ([
 // text, full- to half-width, Traditional to Simplified, canonical URLs and
 // IDs, times in UTC) to decoded mentions, and moves any that no longer
 // validate into the dead letters with the reason. It works in place.
-func Clean(good []mention.Mention, bad []mention.Rejected, now time.Time) ([]mention.Mention, []mention.Rejected) {
+//
+// at[i] is good[i]'s index in the request as sent (as from
+// mention.ParseItems), so a dead letter names the item the client sent even
+// when items before it were already rejected; nil means good[i] was item i.
+// The dead letters come back ordered by that index.
+func Clean(good []mention.Mention, at []int, bad []mention.Rejected, now time.Time) ([]mention.Mention, []mention.Rejected) {
 	out := good[:0]
+	added := false
 	for i := range good {
 		m := good[i]
 		normalize.Mention(&m, nil)
 		if err := m.Validate(now); err != nil {
+			idx := i
+			if at != nil {
+				idx = at[i]
+			}
 			raw, _ := json.Marshal(good[i])
-			bad = append(bad, mention.Rejected{Index: i, Reason: "after normalisation: " + err.Error(), Raw: string(raw)})
+			bad = append(bad, mention.Rejected{Index: idx, Reason: "after normalisation: " + err.Error(), Raw: string(raw)})
+			added = true
 			continue
 		}
 		out = append(out, m)
+	}
+	if added {
+		slices.SortStableFunc(bad, func(a, b mention.Rejected) int { return a.Index - b.Index })
 	}
 	return out, bad
 }

@@ -139,7 +139,7 @@ func TestCleanNormalisesAndRejects(t *testing.T) {
 		{ID: "1", Platform: "news", Text: "<p>城東化工廠&nbsp;異味　ＡＢＣ１２３</p>", URL: "HTTPS://News.Example.cn/a?utm_source=x&id=7", PublishedAt: now},
 		{ID: "2", Platform: "forum", Text: "<br/>", PublishedAt: now},
 	}
-	good, bad := Clean(good, nil, now)
+	good, bad := Clean(good, nil, nil, now)
 	if len(good) != 1 || len(bad) != 1 {
 		t.Fatalf("good %+v bad %+v", good, bad)
 	}
@@ -151,5 +151,73 @@ func TestCleanNormalisesAndRejects(t *testing.T) {
 	}
 	if !strings.Contains(bad[0].Reason, "after normalisation") || !strings.Contains(bad[0].Raw, "forum") {
 		t.Errorf("rejected %+v", bad[0])
+	}
+}
+
+// Issue 13: a rejection names the item's index in the request as sent, also
+// when the item fails only after normalisation and an earlier item was
+// already rejected.
+func TestPostRejectionIndexAfterEarlierRejection(t *testing.T) {
+	l := newLog(t)
+	body := `[{"id":"1","platform":"nowhere","text":"x","published_at":"2026-11-23T07:00:00Z"},` +
+		`{"id":"2","platform":"weibo","text":"化工厂附近有异味","published_at":"2026-11-23T07:00:00Z"},` +
+		`{"id":"3","platform":"forum","text":"<br/>","published_at":"2026-11-23T07:00:00Z"},` +
+		`{"id":"4","platform":"weibo","text":"另一条","published_at":"2026-11-23T07:00:00Z"},` +
+		`{"id":"5","platform":"forum","text":"<p></p>","published_at":"2026-11-23T07:00:00Z"}]`
+	rec, resp := post(t, handler(l), "s3cret", body)
+	if rec.Code != http.StatusOK || len(resp.Accepted) != 2 {
+		t.Fatalf("status %d resp %+v", rec.Code, resp)
+	}
+	var got []int
+	for _, r := range resp.Rejected {
+		got = append(got, r.Index)
+	}
+	if len(got) != 3 || got[0] != 0 || got[1] != 2 || got[2] != 4 {
+		t.Fatalf("rejected indexes %v, want [0 2 4]: %+v", got, resp.Rejected)
+	}
+	dl := topic(t, l, eventlog.TopicDeadLetter)
+	idx := map[int]bool{}
+	for _, e := range dl {
+		var r mention.Rejected
+		if err := e.Decode(&r); err != nil {
+			t.Fatal(err)
+		}
+		idx[r.Index] = true
+	}
+	if len(dl) != 3 || !idx[0] || !idx[2] || !idx[4] {
+		t.Fatalf("dead letter indexes %v, want 0, 2, 4", idx)
+	}
+}
+
+// Issue 13: invalid UTF-8 is refused, not accepted with U+FFFD in its place.
+func TestPostInvalidUTF8IsRejected(t *testing.T) {
+	l := newLog(t)
+	body := "[" + one + `,{"id":"2","platform":"weibo","text":"化工厂` + "\xff\xfe" + `异味","published_at":"2026-11-23T07:00:00Z"}]`
+	rec, resp := post(t, handler(l), "s3cret", body)
+	if rec.Code != http.StatusOK || len(resp.Accepted) != 1 || resp.Accepted[0] != "weibo:1" {
+		t.Fatalf("status %d resp %+v", rec.Code, resp)
+	}
+	if len(resp.Rejected) != 1 || resp.Rejected[0].Index != 1 || !strings.Contains(resp.Rejected[0].Reason, "not valid UTF-8") {
+		t.Fatalf("rejected %+v, want item 1 as not valid UTF-8", resp.Rejected)
+	}
+	for _, e := range topic(t, l, eventlog.TopicMentions) {
+		if strings.Contains(string(e.Payload), "\uFFFD") || strings.Contains(string(e.Payload), `\ufffd`) {
+			t.Fatalf("stored a mention with U+FFFD: %s", e.Payload)
+		}
+	}
+	if dl := topic(t, l, eventlog.TopicDeadLetter); len(dl) != 1 || !strings.Contains(string(dl[0].Payload), "not valid UTF-8") {
+		t.Fatalf("dead letters %+v", dl)
+	}
+}
+
+// Issue 13: an id with a control character (NUL, other C0, DEL) is refused.
+func TestPostControlCharacterInIDIsRejected(t *testing.T) {
+	for _, id := range []string{`1\u0000`, `a\u0001b`, `x\u001fy`, "a\x7fb", `a\nb`, `a\tb`} {
+		l := newLog(t)
+		body := `{"id":"` + id + `","platform":"weibo","text":"化工厂附近有异味","published_at":"2026-11-23T07:00:00Z"}`
+		rec, resp := post(t, handler(l), "s3cret", body)
+		if rec.Code != http.StatusUnprocessableEntity || len(resp.Accepted) != 0 || len(resp.Rejected) != 1 || !strings.Contains(resp.Rejected[0].Reason, "control character") {
+			t.Errorf("id %q: status %d resp %+v", id, rec.Code, resp)
+		}
 	}
 }

@@ -245,3 +245,43 @@ func TestCLIActorNeverEmpty(t *testing.T) {
 		t.Fatalf("actor %q", a)
 	}
 }
+
+// Issue 13: a stray positional argument would make Go's flag package drop
+// every flag after it; a subcommand that takes only flags refuses it and
+// names it, and runs nothing.
+func TestStrayPositionalArgRefused(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // should anything start anyway, it stops at once
+	for _, args := range [][]string{
+		{"serve", "foo", "--addr", "127.0.0.1:0"},
+		{"respond", "foo", "--addr", "127.0.0.1:0"},
+		{"analyze", "foo", "--addr", "127.0.0.1:0"},
+		{"ingest", "foo", "--addr", "127.0.0.1:0"},
+		{"drill", "foo", "--speed", "60"},
+		{"scheme", "list", "foo", "--actor", "x"},
+		{"user", "list", "foo", "--actor", "x"},
+		{"feedback", "sentiment", "foo", "--mention", "weibo:1"},
+		{"serve", "--addr", "127.0.0.1:0", "foo", "--drill"},
+		{"serve", "--", "foo"},
+		{"sentiment", "foo", "--in", "x"},
+		{"bench", "analyze", "foo", "--in", "x"},
+	} {
+		t.Run(strings.Join(args, "_"), func(t *testing.T) {
+			data := t.TempDir()
+			getenv := func(k string) string {
+				switch k {
+				case "YUQING_DATA":
+					return data
+				case "YUQING_ADDR":
+					return "127.0.0.1:0"
+				}
+				return ""
+			}
+			var out, errb bytes.Buffer
+			code := run(ctx, args, &out, &errb, getenv)
+			if code == 0 || !strings.Contains(errb.String(), `"foo"`) || !strings.Contains(errb.String(), "unexpected argument") {
+				t.Fatalf("yuqing %s: exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errb.String())
+			}
+		})
+	}
+}

@@ -225,7 +225,7 @@ func runSentiment(ctx context.Context, args []string, stdout io.Writer, logger *
 	out := fs.String("out", "", "JSONL labels {\"id\",\"label\",\"score\"} (- for stdout)")
 	model := fs.String("model", "", "a model from `yuqing train sentiment` (default: the built-in model)")
 	explain := fs.Bool("explain", false, "add \"evidence\": the lexicon words and the model's strongest features behind each label")
-	if err := fs.Parse(args); err != nil {
+	if err := app.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	r, w, closeOut, err := openIO(*in, *out, stdout)
@@ -388,7 +388,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog
 	model := fs.String("model", "", "sentiment model (default: the built-in model)")
 	repeat := fs.Int("repeat", 1, "stream the input this many times, IDs and times shifted (e.g. 110 for 1M mentions)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile here")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := app.ParseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if *cpuprofile != "" {
@@ -552,3 +552,4 @@ func peakRSS() string {
 	}
 	return "unknown"
 }
+

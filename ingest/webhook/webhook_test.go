@@ -516,3 +516,22 @@ func TestDecodeBodyShapes(t *testing.T) {
 		t.Fatalf("without a platform everything is refused: %+v", bad)
 	}
 }
+
+// Issue 13: a pushed item that is not valid UTF-8, or whose id holds a
+// control character, is refused with the reason and its own index.
+func TestDecodeBodyRefusesInvalidUTF8AndControlIDs(t *testing.T) {
+	d := Defaults{Platform: "forum", Source: "hook"}
+	body := `[{"id":"1","text":"好","published_at":"2026-11-23T00:00:00Z"},` +
+		`{"id":"2","text":"坏` + "\xff" + `","published_at":"2026-11-23T00:00:00Z"},` +
+		`{"id":"3\u0000","text":"x","published_at":"2026-11-23T00:00:00Z"},` +
+		`{"id":"4` + "\x7f" + `","text":"x","published_at":"2026-11-23T00:00:00Z"}]`
+	good, bad, err := DecodeBody([]byte(body), false, d, now)
+	if err != nil || len(good) != 1 || good[0].ID != "forum:1" || len(bad) != 3 {
+		t.Fatalf("good %+v bad %+v err %v", good, bad, err)
+	}
+	for i, want := range []string{"not valid UTF-8", "control character", "control character"} {
+		if bad[i].Index != i+1 || !strings.Contains(bad[i].Reason, want) {
+			t.Errorf("rejected %d: %+v, want index %d and %q", i, bad[i], i+1, want)
+		}
+	}
+}

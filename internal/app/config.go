@@ -158,7 +158,8 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 	if envErr != nil {
 		return cfg, fs, envErr
 	}
-	if err := fs.Parse(args); err != nil {
+	// No subcommand that loads its config here takes positional arguments.
+	if err := ParseFlags(fs, args); err != nil {
 		return cfg, fs, err
 	}
 	return cfg, fs, nil
@@ -256,4 +257,17 @@ func secret(s string) string {
 func (c Config) String() string {
 	return fmt.Sprintf("data=%s addr=%s log=%s brokers=%v partitions=%d store=%s clickhouse=%s ch_database=%s ch_user=%s ch_password=%s ingest_token=%s secure_cookie=%v allowed_origins=%v user_dicts=%v sentiment_model=%s",
 		c.Data, c.Addr, c.Log, c.Brokers, c.Partitions, c.Store, c.ClickHouse, c.CHDatabase, c.CHUser, secret(c.CHPassword), secret(c.IngestToken), c.SecureCookie, c.AllowedOrigins, c.UserDicts, c.SentimentModel)
+}
+
+// ParseFlags parses a subcommand's flags and refuses a stray argument: the
+// flag package stops at the first non-flag, so every flag after it would be
+// silently ignored.
+func ParseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: %s takes flags only (and would have ignored every flag after it); run %q for them", fs.Arg(0), fs.Name(), fs.Name()+" -h")
+	}
+	return nil
 }

@@ -106,6 +106,11 @@ func (m Mention) Validate(now time.Time) error {
 	case !strings.HasPrefix(m.ID, m.Platform+":"):
 		errs = append(errs, fmt.Errorf("id %q does not start with its platform %q", m.ID, m.Platform+":"))
 	}
+	for _, f := range []struct{ name, id string }{{"id", m.ID}, {"parent_id", m.ParentID}, {"root_id", m.RootID}, {"author.id", m.Author.ID}} {
+		if err := checkID(f.name, f.id); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if m.Text == "" && m.Title == "" {
 		errs = append(errs, errors.New("text and title are both empty"))
 	}
@@ -138,6 +143,21 @@ func (m Mention) Validate(now time.Time) error {
 	return nil
 }
 
+// checkID refuses an id that is not valid UTF-8 or holds a control
+// character (C0, DEL or C1): such an id cannot be shown, keyed or compared
+// reliably.
+func checkID(name, id string) error {
+	if !utf8.ValidString(id) {
+		return fmt.Errorf("%s %q is not valid UTF-8", name, id)
+	}
+	for i, r := range id {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			return fmt.Errorf("%s %q has a control character U+%04X at byte %d", name, id, r, i)
+		}
+	}
+	return nil
+}
+
 func knownPlatform(p string) bool {
 	for _, q := range Platforms {
 		if p == q {
@@ -151,14 +171,22 @@ func knownPlatform(p string) bool {
 // validates it. It returns the mentions that are valid and, for each invalid
 // one, its raw JSON and the reason, so nothing is silently lost.
 func Parse(body []byte, now time.Time) (good []Mention, bad []Rejected, err error) {
+	good, _, bad, err = ParseItems(body, now)
+	return good, bad, err
+}
+
+// ParseItems is Parse that also returns, for each valid mention good[i],
+// its 0-based index in the body as sent: at[i]. Every item of the body is
+// either in good (at its index) or in bad (with its Index).
+func ParseItems(body []byte, now time.Time) (good []Mention, at []int, bad []Rejected, err error) {
 	body = []byte(strings.TrimSpace(string(body)))
 	if len(body) == 0 {
-		return nil, nil, errors.New("empty body: want one JSON mention or an array of them")
+		return nil, nil, nil, errors.New("empty body: want one JSON mention or an array of them")
 	}
 	var items []json.RawMessage
 	if body[0] == '[' {
 		if err := json.Unmarshal(body, &items); err != nil {
-			return nil, nil, fmt.Errorf("body is not a JSON array of mentions: %w", err)
+			return nil, nil, nil, fmt.Errorf("body is not a JSON array of mentions: %w", err)
 		}
 	} else {
 		items = []json.RawMessage{body}
@@ -170,16 +198,21 @@ func Parse(body []byte, now time.Time) (good []Mention, bad []Rejected, err erro
 			continue
 		}
 		good = append(good, m)
+		at = append(at, i)
 	}
-	return good, bad, nil
+	return good, at, bad, nil
 }
 
 // Unmarshal reads one JSON mention object without normalising or
 // validating it. "time" is accepted for published_at: the offline analysis
-// format uses it.
+// format uses it. A mention that is not valid UTF-8 is refused: encoding/json
+// would silently put U+FFFD in place of the bad bytes.
 func Unmarshal(raw []byte) (Mention, error) {
 	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
 		return Mention{}, errors.New("not a JSON mention: want an object")
+	}
+	if !utf8.Valid(raw) {
+		return Mention{}, fmt.Errorf("text is not valid UTF-8: invalid byte at offset %d of the mention", invalidUTF8At(raw))
 	}
 	var aux struct {
 		Mention
@@ -193,6 +226,18 @@ func Unmarshal(raw []byte) (Mention, error) {
 		m.PublishedAt = aux.Time
 	}
 	return m, nil
+}
+
+// invalidUTF8At is the offset of the first byte of b that is not valid UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // Decode unmarshals, normalises and validates one mention.

@@ -80,3 +80,44 @@ func TestParseSplitsGoodAndBad(t *testing.T) {
 		t.Fatal("broken array accepted")
 	}
 }
+
+// Issue 13: invalid UTF-8 and control characters in ids are refused with a
+// reason, not replaced or kept.
+func TestDecodeRefusesInvalidUTF8AndControlCharacters(t *testing.T) {
+	cases := []struct {
+		name, json, want string
+	}{
+		{"invalid utf8 text", `{"id":"1","platform":"weibo","text":"异味` + "\xff" + `","published_at":"2026-11-23T00:00:00Z"}`, "not valid UTF-8"},
+		{"invalid utf8 author", `{"id":"1","platform":"weibo","text":"x","author":{"name":"` + "\xc3" + `"},"published_at":"2026-11-23T00:00:00Z"}`, "not valid UTF-8"},
+		{"nul in id", `{"id":"1\u0000","platform":"weibo","text":"x","published_at":"2026-11-23T00:00:00Z"}`, "control character"},
+		{"c0 in id", `{"id":"1\u0007","platform":"weibo","text":"x","published_at":"2026-11-23T00:00:00Z"}`, "control character"},
+		{"del in id", `{"id":"1` + "\x7f" + `","platform":"weibo","text":"x","published_at":"2026-11-23T00:00:00Z"}`, "control character"},
+		{"nul in parent", `{"id":"1","parent_id":"2\u0000","platform":"weibo","text":"x","published_at":"2026-11-23T00:00:00Z"}`, "control character"},
+		{"nul in root", `{"id":"1","root_id":"\u00003","platform":"weibo","text":"x","published_at":"2026-11-23T00:00:00Z"}`, "control character"},
+		{"nul in author id", `{"id":"1","platform":"weibo","text":"x","author":{"id":"a\u0000"},"published_at":"2026-11-23T00:00:00Z"}`, "control character"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := Decode([]byte(c.json), now)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Decode = %+v, %v; want error containing %q", m, err, c.want)
+			}
+		})
+	}
+	// Valid UTF-8, including escapes and emoji, still passes.
+	if _, err := Decode([]byte(`{"id":"1","platform":"weibo","text":"异味 \u5316 😷","published_at":"2026-11-23T00:00:00Z"}`), now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Parse reports, for each accepted mention, its index in the body.
+func TestParseItemsIndexes(t *testing.T) {
+	body := `[{"id":"1","platform":"nowhere","text":"x","published_at":"2026-11-23T00:00:00Z"},{"id":"2","platform":"weibo","text":"好","published_at":"2026-11-23T00:00:00Z"},{},{"id":"4","platform":"weibo","text":"好","published_at":"2026-11-23T00:00:00Z"}]`
+	good, at, bad, err := ParseItems([]byte(body), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(good) != 2 || len(at) != 2 || at[0] != 1 || at[1] != 3 || len(bad) != 2 || bad[0].Index != 0 || bad[1].Index != 2 {
+		t.Fatalf("good %+v at %v bad %+v", good, at, bad)
+	}
+}

@@ -791,7 +791,7 @@ func TestCheckPassword(t *testing.T) {
 		{"alice", strings.Repeat("一二三四五六七八九十百千", 2) + "x", false}, // 73 bytes
 		{"alice", "my-name-is-ALICE!", false},
 		{"alice", "tab\tinside password", false},
-		{"alice", strings.Repeat("ab", 36), true}, // 72 bytes
+		{"alice", "春眠不觉晓处处闻啼鸟夜来风雨声花落知多少床前明月", true}, // 72 bytes
 	} {
 		err := CheckPassword(c.user, c.pass)
 		if (err == nil) != c.ok {
@@ -799,6 +799,58 @@ func TestCheckPassword(t *testing.T) {
 		}
 		if err != nil && (!errors.Is(err, ErrPasswordPolicy) || strings.Contains(err.Error(), c.pass)) {
 			t.Errorf("error %q", err)
+		}
+	}
+}
+
+// Issue 13: common and trivial passwords are refused, with a Chinese reason
+// that does not repeat the password.
+func TestCheckPasswordRefusesCommonAndTrivial(t *testing.T) {
+	for _, pass := range []string{
+		"123456789012",  // all digits, sequential
+		"000000000000",  // one character
+		"202611231234",  // all digits
+		"１２３４５６７８９０１２",  // full-width digits
+		"password1234",  // common
+		"PASSWORD1234",  // common, any case
+		"qwertyuiop12",  // common
+		"1q2w3e4r5t6y",  // common
+		"woaini1314520", // common (Chinese)
+		"abcabcabcabc",  // block repeated
+		"Ab1!Ab1!Ab1!",  // block repeated
+		"abcdefghijkl",  // sequential
+		"ZYXWVUTSRQPO",  // sequential, descending
+		"890123456789",  // sequential, digits wrap
+		"qwertyuiopas",  // keyboard row
+		"iloveyou2026!", // common word with digits and symbols
+		"2026!woaini",   // too short anyway
+		"admin@123456",  // common word with digits and symbols
+	} {
+		err := CheckPassword("alice", pass)
+		if err == nil {
+			t.Errorf("CheckPassword(%q) accepted", pass)
+			continue
+		}
+		if !errors.Is(err, ErrPasswordPolicy) || strings.Contains(err.Error(), pass) {
+			t.Errorf("CheckPassword(%q): error %q", pass, err)
+		}
+		if !strings.ContainsFunc(err.Error(), func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+			t.Errorf("CheckPassword(%q): error %q has no Chinese reason", pass, err)
+		}
+	}
+	for _, pass := range []string{
+		"twelve chars",
+		"correct horse battery staple",
+		"值班-test-密码-2026",
+		"另一个-长密码-2026",
+		"一二三四五六七八九十百千",
+		"my password is 1234",
+		"abcdefghijk9!",
+		"Tr0ub4dor&3x",
+		"请换成你自己的至少十二个字符的密码",
+	} {
+		if err := CheckPassword("alice", pass); err != nil {
+			t.Errorf("CheckPassword(%q): %v", pass, err)
 		}
 	}
 }

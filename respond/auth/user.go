@@ -139,7 +139,13 @@ func NormalizeRoles(roles []string) ([]string, error) {
 //   - at least MinPasswordChars characters (runes: 12 Chinese characters count as 12);
 //   - at most 72 bytes in UTF-8, bcrypt's limit (24 Chinese characters);
 //   - not containing the username (case-insensitive);
-//   - not one character repeated;
+//   - not one character repeated, nor one block repeated ("abcabcabcabc");
+//   - not all digits;
+//   - not only a sequential run ("123456789012", "abcdefghijkl", "qwertyuiop"
+//     row by row, ascending or descending);
+//   - not a common password (common_passwords.txt), nor a common word or
+//     name (common_words.txt) with only digits, punctuation or spaces
+//     around it ("Password2026!"), in any case;
 //   - no control characters.
 const (
 	MinPasswordChars = 12
@@ -170,5 +176,5 @@ func CheckPassword(username, password string) error {
 	if strings.Trim(password, string(first)) == "" {
 		return fmt.Errorf("%w：不能只重复一个字符", ErrPasswordPolicy)
 	}
-	return nil
+	return checkTrivialPassword(password)
 }
