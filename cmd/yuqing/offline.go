@@ -552,4 +552,3 @@ func peakRSS() string {
 	}
 	return "unknown"
 }
-
