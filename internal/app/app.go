@@ -86,6 +86,17 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	}
 	logger.Info("starting yuqing", "roles", strings.Join(opts.Roles, ","), "config", cfg.String())
 
+	// One server per embedded data directory.
+	if cfg.Log == "sqlite" || (cfg.Store == "sqlite" && (opts.has(RoleAnalyze) || opts.has(RoleRespond))) {
+		if err := prepareDataDir(cfg.Data, logger); err != nil {
+			return err
+		}
+		lock, err := lockDataDir(cfg.Data)
+		if err != nil {
+			return err
+		}
+		defer lock.release()
+	}
 	if err := ensureTokens(&cfg, logger); err != nil {
 		return err
 	}
@@ -313,6 +324,9 @@ func (g *group) stop() {
 func OpenLog(ctx context.Context, cfg Config, logger *slog.Logger) (eventlog.Log, error) {
 	switch cfg.Log {
 	case "sqlite":
+		if err := prepareDataDir(cfg.Data, logger); err != nil {
+			return nil, err
+		}
 		return sqlitelog.Open(ctx, sqlitelog.Config{Path: filepath.Join(cfg.Data, "log.db")}, logger)
 	case "kafka":
 		return openKafka(ctx, cfg, logger)
@@ -324,6 +338,9 @@ func OpenLog(ctx context.Context, cfg Config, logger *slog.Logger) (eventlog.Log
 func OpenStore(ctx context.Context, cfg Config, logger *slog.Logger) (analytics.Store, error) {
 	switch cfg.Store {
 	case "sqlite":
+		if err := prepareDataDir(cfg.Data, logger); err != nil {
+			return nil, err
+		}
 		return sqlitestore.Open(ctx, filepath.Join(cfg.Data, "analytics.db"), logger)
 	case "clickhouse":
 		return openClickHouse(ctx, cfg, logger)
@@ -384,10 +401,27 @@ func ReadOrCreateSecret(path string) (string, error) {
 	raw := make([]byte, 24)
 	rand.Read(raw)
 	s := hex.EncodeToString(raw)
-	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+	if err := writePrivate(path, []byte(s+"\n")); err != nil {
 		return "", fmt.Errorf("writing secret: %w", err)
 	}
 	return s, nil
+}
+
+// writePrivate writes path with mode 0600, whatever the umask.
+func writePrivate(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // ReplayInto applies every event of topic, in order, with apply.

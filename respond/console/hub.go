@@ -167,6 +167,7 @@ func (h *Hub) Publish(d Delta) {
 		return
 	}
 	h.cursor[k] = d.Offset
+	d = ForConsole(d) // no raw source payloads to browsers
 	h.proj.Apply(d)
 	keep := h.cfg.Topics[d.Topic]
 	if keep > 0 {

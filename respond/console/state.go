@@ -1,6 +1,7 @@
 package console
 
 import (
+	"bytes"
 	"encoding/json"
 	"sort"
 	"strings"
@@ -128,13 +129,56 @@ func (b *Board) Apply(d Delta) {
 	case e.Type == event.MentionAnalyzed:
 		var a analyze.Analyzed
 		if json.Unmarshal(e.Payload, &a) == nil {
-			a.Tokens = nil // the console does not need them
+			a.Tokens = nil      // the console does not need them
+			a.Mention.Raw = nil // nor the source's payload (see ForConsole)
 			b.mentions = append(b.mentions, a)
 			if len(b.mentions) > 2*b.keep {
 				b.mentions = append([]analyze.Analyzed(nil), b.mentions[len(b.mentions)-b.keep:]...)
 			}
 		}
 	}
+}
+
+// ForConsole returns d as consoles may see it. An analysed mention loses
+// its raw field: the source's original payload, up to megabytes, kept in
+// the log for audit but never pushed to a browser, live or in a snapshot.
+// Every other delta is returned unchanged. The hub applies it to every
+// delta before its projection, its resume rings and its clients see it.
+func ForConsole(d Delta) Delta {
+	if d.Event.Type == event.MentionAnalyzed {
+		d.Event.Payload = withoutRaw(d.Event.Payload)
+	}
+	return d
+}
+
+// withoutRaw removes "raw" from the "mention" object of an analysed
+// mention's payload, leaving the other fields as they were.
+func withoutRaw(p json.RawMessage) json.RawMessage {
+	if !bytes.Contains(p, []byte(`"raw"`)) {
+		return p
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(p, &top) != nil {
+		return p
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(top["mention"], &m) != nil {
+		return p
+	}
+	if _, ok := m["raw"]; !ok {
+		return p
+	}
+	delete(m, "raw")
+	mb, err := json.Marshal(m)
+	if err != nil {
+		return p
+	}
+	top["mention"] = mb
+	out, err := json.Marshal(top)
+	if err != nil {
+		return p
+	}
+	return out
 }
 
 // alerted reports whether an alert is about topic id.
