@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"yuqing/internal/analytics"
+	"yuqing/internal/private"
 )
 
 // Store is the SQLite analytics store. It is safe for concurrent use.
@@ -104,7 +105,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	}
 	// Owner only, whatever the umask. SQLite gives the -wal and -shm files
 	// the database's mode.
-	if err := privateFile(path, true, logger); err != nil {
+	if err := private.File(path, true, logger, "analytics store"); err != nil {
 		return nil, err
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_txlock=immediate")
@@ -118,7 +119,7 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 		return nil, fmt.Errorf("migrating analytics store %s: %w", path, err)
 	}
 	for _, p := range []string{path + "-wal", path + "-shm"} {
-		if err := privateFile(p, false, logger); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := private.File(p, false, logger, "analytics store"); err != nil && !errors.Is(err, os.ErrNotExist) {
 			logger.Warn("could not restrict the analytics store's files to their owner", "err", err)
 		}
 	}
@@ -505,30 +506,3 @@ func (s *Store) Topics(ctx context.Context, q analytics.TopicQuery) ([]analytics
 
 // Close implements analytics.Store.
 func (s *Store) Close() error { return s.db.Close() }
-
-// privateFile makes path mode 0600, creating it empty first when create
-// is set, and tightens a file that group or others could read or write.
-func privateFile(path string, create bool, logger *slog.Logger) error {
-	flag := os.O_RDONLY
-	if create {
-		flag |= os.O_CREATE
-	}
-	f, err := os.OpenFile(path, flag, 0o600)
-	if err != nil {
-		return fmt.Errorf("opening %s: %w", path, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("opening %s: %w", path, err)
-	}
-	if perm := fi.Mode().Perm(); perm != 0o600 {
-		if perm&0o077 != 0 && fi.Size() > 0 {
-			logger.Warn("analytics store file was open to other users; restricting it to its owner (0600)", "file", path, "mode", perm.String())
-		}
-		if err := f.Chmod(0o600); err != nil {
-			return fmt.Errorf("restricting %s to mode 0600: %w", path, err)
-		}
-	}
-	return nil
-}

@@ -22,6 +22,7 @@ import (
 
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
+	"yuqing/internal/private"
 )
 
 // Config configures the embedded log.
@@ -101,7 +102,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Log, error) {
 	}
 	// The log holds every mention and account: owner only, whatever the
 	// umask. SQLite gives the -wal and -shm files the database's mode.
-	if err := privateFile(cfg.Path, true, logger); err != nil {
+	if err := private.File(cfg.Path, true, logger, "event log"); err != nil {
 		return nil, err
 	}
 	dsn := "file:" + cfg.Path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
@@ -122,7 +123,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Log, error) {
 		return nil, fmt.Errorf("creating event log schema in %s: %w", cfg.Path, err)
 	}
 	for _, p := range []string{cfg.Path + "-wal", cfg.Path + "-shm"} {
-		if err := privateFile(p, false, logger); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := private.File(p, false, logger, "event log"); err != nil && !errors.Is(err, os.ErrNotExist) {
 			logger.Warn("could not restrict the event log's files to their owner", "err", err)
 		}
 	}
@@ -405,31 +406,4 @@ func (l *Log) Close() error {
 		err = errors.Join(l.w.Close(), l.r.Close())
 	})
 	return err
-}
-
-// privateFile makes path mode 0600, creating it empty first when create
-// is set, and tightens a file that group or others could read or write.
-func privateFile(path string, create bool, logger *slog.Logger) error {
-	flag := os.O_RDONLY
-	if create {
-		flag |= os.O_CREATE
-	}
-	f, err := os.OpenFile(path, flag, 0o600)
-	if err != nil {
-		return fmt.Errorf("opening %s: %w", path, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("opening %s: %w", path, err)
-	}
-	if perm := fi.Mode().Perm(); perm != 0o600 {
-		if perm&0o077 != 0 && fi.Size() > 0 {
-			logger.Warn("event log file was open to other users; restricting it to its owner (0600)", "file", path, "mode", perm.String())
-		}
-		if err := f.Chmod(0o600); err != nil {
-			return fmt.Errorf("restricting %s to mode 0600: %w", path, err)
-		}
-	}
-	return nil
 }
