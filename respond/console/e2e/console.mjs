@@ -73,6 +73,9 @@ try {
   await shot('incident-opened');
 
   await page.selectOption('#actions select[name=grade]', '2');
+  // A live update re-renders the page: the grade just picked must stay.
+  await page.evaluate(() => { document.activeElement && document.activeElement.blur(); window.dispatchEvent(new HashChangeEvent('hashchange')); });
+  if (await page.$eval('#actions select[name=grade]', (el) => el.value) !== '2') await fail('a re-render reset the grade just picked');
   await page.fill('#actions input[name=reason]', '演练：网传有人员受伤，定为重大');
   await page.click('#actions form:has(select[name=grade]) button');
   const statement = '#clocks [data-clock=statement] .countdown';

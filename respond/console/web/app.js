@@ -124,13 +124,39 @@ function render() {
   const v = document.getElementById('view');
   // Keep forms the user is typing in: only re-render views without open input.
   if (v.contains(document.activeElement) && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName)) { tick(); return; }
+  // What the user chose or typed in a form survives a re-render of the same
+  // page (a live update must not reset a grade just picked); a form just
+  // sent starts empty again.
+  const saved = location.hash === renderedHash ? formValues(v) : [];
+  renderedHash = location.hash;
   v.replaceChildren(({alerts: () => viewAlerts(decodeURIComponent(id || '')), topics: viewTopics, topic: () => viewTopic(decodeURIComponent(id || '')),
     incidents: viewIncidents, incident: () => viewIncident(decodeURIComponent(id || '')), workorders: viewWorkOrders,
     sources: viewSources, schemes: viewSchemes}[view] || viewAlerts)());
+  const forms = v.querySelectorAll('form');
+  for (const [i, name, value] of saved) {
+    const el = forms[i] && forms[i].elements[name];
+    if (el && 'value' in el) el.value = value;
+  }
   blindBanner();
   tick();
 }
 window.addEventListener('hashchange', render);
+let renderedHash = null;
+// formValues lists [form index, field name, value] of the fields the user
+// changed in the view's forms that were not sent since.
+function formValues(v) {
+  const out = [];
+  v.querySelectorAll('form').forEach((f, i) => {
+    if (f.dataset.sent) return;
+    for (const el of f.elements) {
+      if (!el.name || el.type === 'submit' || el.type === 'hidden' || el.type === 'button') continue;
+      const changed = el.tagName === 'SELECT' ? [...el.options].some(o => o.selected !== o.defaultSelected) : el.value !== el.defaultValue;
+      if (changed) out.push([i, el.name, el.value]);
+    }
+  });
+  return out;
+}
+document.addEventListener('submit', (ev) => { if (ev.target instanceof HTMLFormElement) ev.target.dataset.sent = '1'; }, true);
 
 // ---- one story, one alert, one incident ----
 // An alert that folded into another (merged_into) lives on as its survivor;
@@ -371,7 +397,7 @@ function actionForm(title, fields, submit, cls) {
     e.preventDefault();
     msg.textContent = '';
     try { await submit(); msg.textContent = '已记录'; msg.className = 'ok'; document.activeElement.blur(); form.reset(); }
-    catch (x) { msg.textContent = x.message; msg.className = 'error'; }
+    catch (x) { msg.textContent = x.message; msg.className = 'error'; delete form.dataset.sent; }
   });
   return h('div', {}, form, msg);
 }
