@@ -4,6 +4,8 @@ import (
 	"math"
 	"sync"
 	"unicode"
+
+	"yuqing/internal/hanzi"
 )
 
 // featureSpec says which hashed features a model uses. It is saved in the
@@ -67,7 +69,7 @@ func modelRunes(dst, text []rune) []rune {
 	for i := 0; i < len(text); i++ {
 		r := text[i]
 		switch {
-		case r == 'h' && (hasPrefix(text[i:], "http://") || hasPrefix(text[i:], "https://")):
+		case r == 'h' && (hanzi.HasPrefix(text[i:], "http://") || hanzi.HasPrefix(text[i:], "https://")):
 			for i+1 < len(text) && text[i+1] < 0x80 && text[i+1] > ' ' {
 				i++
 			}
@@ -80,18 +82,6 @@ func modelRunes(dst, text []rune) []rune {
 		dst = append(dst, r)
 	}
 	return dst
-}
-
-func hasPrefix(rs []rune, p string) bool {
-	if len(rs) < len(p) {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if rs[i] != rune(p[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // features returns the distinct feature indices of a text in order of

@@ -40,8 +40,8 @@ func Features(text string, buf []rune) []rune {
 	for i := 0; i < len(rs); {
 		r := rs[i]
 		switch {
-		case (r == 'h' && (hasPrefix(rs[i:], "http://") || hasPrefix(rs[i:], "https://"))) ||
-			(r == 'w' && hasPrefix(rs[i:], "www.")):
+		case (r == 'h' && (hanzi.HasPrefix(rs[i:], "http://") || hanzi.HasPrefix(rs[i:], "https://"))) ||
+			(r == 'w' && hanzi.HasPrefix(rs[i:], "www.")):
 			for i < len(rs) && isURLRune(rs[i]) {
 				i++
 			}
@@ -63,18 +63,6 @@ func Features(text string, buf []rune) []rune {
 		i++
 	}
 	return out
-}
-
-func hasPrefix(rs []rune, p string) bool {
-	if len(rs) < len(p) {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if rs[i] != rune(p[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 func isURLRune(r rune) bool { return r > ' ' && r < 0x7F && r != '"' && r != '<' && r != '>' }

@@ -95,3 +95,17 @@ func FoldRune(r rune) rune {
 	}
 	return unicode.ToLower(simplify(r))
 }
+
+// HasPrefix reports whether the runes rs begin with the ASCII string p
+// (a URL scheme, say) without making a string of them.
+func HasPrefix(rs []rune, p string) bool {
+	if len(rs) < len(p) {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if rs[i] != rune(p[i]) {
+			return false
+		}
+	}
+	return true
+}
