@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-ego/gse"
-	"yuqing/internal/hanzi"
 )
 
 // Named entities are what tells one incident from another that happens at
@@ -88,27 +87,14 @@ var placeSuffix, orgSuffix = func() (map[string]bool, map[string]bool) {
 var casualtyWords = []string{"死亡", "遇难", "身亡", "罹难", "受伤", "伤亡", "失踪", "被困", "重伤", "轻伤", "失联"}
 
 // TokensEntities is Tokens and the named entities of the text, in one cut.
-func (s *Segmenter) TokensEntities(text string) ([]string, []Entity) {
-	st := s.cur.Load()
-	folded := hanzi.Fold(text)
-	var words []string
-	if st.dag != nil {
-		b := dagBufs.Get().(*dagBuf)
-		cut, ok := st.dag.cut(folded, b, b.words[:0])
-		if ok {
-			words = cut
-			defer func() { b.words = cut[:0]; dagBufs.Put(b) }()
-		} else {
-			dagBufs.Put(b)
-		}
-	}
-	if words == nil {
-		words = st.seg.Cut(folded, s.cfg.HMM)
-	}
-	ents := names(st.pos, words)
-	ents = casualties(folded, ents)
-	ents = hashtags(folded, ents)
-	return st.tokens(words), ents
+func (s *Segmenter) TokensEntities(text string) (tokens []string, ents []Entity) {
+	s.cut(text, func(st *state, folded string, words []string) {
+		ents = names(st.pos, words)
+		ents = casualties(folded, ents)
+		ents = hashtags(folded, ents)
+		tokens = st.tokens(words)
+	})
+	return tokens, ents
 }
 
 // names finds runs of words that form place and organisation names. A run

@@ -195,6 +195,15 @@ func addWords(seg *gse.Segmenter, path string, r io.Reader) (int, error) {
 // Tokens cuts text into words, folded to Simplified, half-width and lower case, without stop words, punctuation,
 // whitespace or bare numbers. The result is in text order.
 func (s *Segmenter) Tokens(text string) []string {
+	var out []string
+	s.cut(text, func(st *state, _ string, words []string) { out = st.tokens(words) })
+	return out
+}
+
+// cut folds text and cuts it (gse's route without HMM through the prefix
+// table, else gse itself) and hands the words to use, which must not keep
+// them: their buffer is reused.
+func (s *Segmenter) cut(text string, use func(st *state, folded string, words []string)) {
 	st := s.cur.Load()
 	folded := hanzi.Fold(text)
 	if st.dag != nil {
@@ -202,10 +211,11 @@ func (s *Segmenter) Tokens(text string) []string {
 		cut, ok := st.dag.cut(folded, b, b.words[:0])
 		defer func() { b.words = cut[:0]; dagBufs.Put(b) }()
 		if ok {
-			return st.tokens(cut)
+			use(st, folded, cut)
+			return
 		}
 	}
-	return st.tokens(st.seg.Cut(folded, s.cfg.HMM))
+	use(st, folded, st.seg.Cut(folded, s.cfg.HMM))
 }
 
 // tokens keeps the meaningful words of a cut, lower-cased, without stop
