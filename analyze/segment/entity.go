@@ -159,8 +159,8 @@ func endsAdmin(w string) bool {
 // function word.
 func nameish(w string) bool {
 	r, _ := utf8.DecodeRuneInString(w)
-	if !unicode.Is(unicode.Han, r) {
-		return false
+	if !unicode.Is(unicode.Han, r) || strings.ContainsRune("多几各这那该本每某全其此附周", r) {
+		return false // 多个小区, 各学校, 这家医院, 附近小区: counted or pointed at, not named
 	}
 	_, stop := baseStop[w]
 	return !stop
