@@ -31,6 +31,7 @@ import (
 	"yuqing/internal/eventlog"
 	"yuqing/internal/eventlog/sqlitelog"
 	"yuqing/respond/desk"
+	"yuqing/respond/statement"
 )
 
 // Roles a process can run.
@@ -139,6 +140,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	}
 	var dk *desk.Desk
 	var con *consoleParts
+	names := &entityNames{}
 	if opts.has(RoleIngest) {
 		mux.Handle("POST /api/v1/mentions", &ingest.Handler{Log: log, Token: cfg.IngestToken, Now: opts.Now, Logger: logger})
 		if err := startWebhooks(mux, cfg, log, opts.Now, logger); err != nil {
@@ -156,7 +158,19 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			workers.stop()
 			return err
 		}
-		dk, err = newDesk(rf, cfg.ConsoleURL, log, logger)
+		// Drafts are checked for the places and organisations they name
+		// once a segmenter is loaded (the analyser's, or one of its own).
+		checker := statement.Checker{Names: names.Names}
+		if !opts.has(RoleAnalyze) {
+			go func() {
+				if seg, err := segment.New(segment.Config{UserDicts: cfg.UserDicts}, logger); err == nil {
+					names.Set(seg)
+				} else {
+					logger.Warn("segmenter for the citation check not loaded: drafts are checked for figures and dates only", "err", err)
+				}
+			}()
+		}
+		dk, err = newDesk(rf, cfg.ConsoleURL, log, logger, checker)
 		if err != nil {
 			workers.stop()
 			return fmt.Errorf("duty desk: %w", err)
@@ -166,10 +180,11 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			dk.Wait()
 			return err
 		})
+		workers.loop(wctx, logger, "secondary opinion", func(ctx context.Context) error { return dk.WatchSecondary(ctx, store, 5*time.Minute) })
 		followIntake(wctx, workers, log, dk, logger)
 		followBlindSources(wctx, workers, log, dk, cfg.ConsoleURL, opts.Now, logger)
 		followAlerts(wctx, workers, log, dk, cfg.ConsoleURL, opts.Now, logger)
-		con, err = startConsole(wctx, workers, mux, cfg, log, store, reg, dk, opts.Now, logger)
+		con, err = startConsole(wctx, workers, mux, cfg, log, store, reg, dk, names, opts.Now, logger)
 		if err != nil {
 			workers.stop()
 			return err
@@ -202,6 +217,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 				return ctx.Err()
 			})
 		}
+		names.Set(seg)
 		enr := analyze.NewEnricher(seg, reg)
 		if cfg.SentimentModel != "" {
 			m, err := sentiment.LoadFile(cfg.SentimentModel)

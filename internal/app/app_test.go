@@ -32,6 +32,7 @@ import (
 	"yuqing/respond/auth"
 	"yuqing/respond/console"
 	"yuqing/respond/incident"
+	"yuqing/respond/statement"
 )
 
 // startApp runs every role in-process on the embedded default.
@@ -274,7 +275,7 @@ func TestRespondExampleLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer log.Close()
-	if _, err := newDesk(f, "https://yuqing.example.gov.cn", log, slog.New(slog.DiscardHandler)); err != nil {
+	if _, err := newDesk(f, "https://yuqing.example.gov.cn", log, slog.New(slog.DiscardHandler), statement.Checker{}); err != nil {
 		t.Fatal(err)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
@@ -283,7 +284,7 @@ func TestRespondExampleLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newDesk(f, "", log, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "exactly one channel") {
+	if _, err := newDesk(f, "", log, slog.New(slog.DiscardHandler), statement.Checker{}); err == nil || !strings.Contains(err.Error(), "exactly one channel") {
 		t.Fatalf("two channels in one receiver: %v", err)
 	}
 }

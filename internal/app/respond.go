@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"yuqing/analyze/segment"
 	"yuqing/internal/eventlog"
 	"yuqing/respond/calendar"
 	"yuqing/respond/desk"
@@ -22,6 +24,7 @@ import (
 	"yuqing/respond/notify/sms"
 	"yuqing/respond/notify/webhook"
 	"yuqing/respond/notify/wecom"
+	"yuqing/respond/statement"
 	"yuqing/respond/workorder"
 )
 
@@ -69,12 +72,12 @@ func LoadRespondFile(path string) (RespondFile, error) {
 }
 
 // newDesk builds the duty desk, its notifiers and routes.
-func newDesk(f RespondFile, consoleURL string, log eventlog.Log, logger *slog.Logger) (*desk.Desk, error) {
+func newDesk(f RespondFile, consoleURL string, log eventlog.Log, logger *slog.Logger, checker statement.Checker) (*desk.Desk, error) {
 	pol := incident.Default()
 	if f.Incidents != nil {
 		pol = mergePolicy(pol, *f.Incidents)
 	}
-	cfg := desk.Config{Policy: pol, ConsoleURL: consoleURL, Jurisdictions: map[string]incident.Policy{}}
+	cfg := desk.Config{Policy: pol, ConsoleURL: consoleURL, Jurisdictions: map[string]incident.Policy{}, Checker: checker}
 	for name, p := range f.Jurisdictions {
 		jp := mergePolicy(pol, p)
 		jp.Jurisdiction = name
@@ -216,4 +219,32 @@ func mergePolicy(base, over incident.Policy) incident.Policy {
 		base.SnoozeMax = over.SnoozeMax
 	}
 	return base
+}
+
+// entityNames names the places and organisations of a text for the
+// citation check, once a segmenter is set; before that it names none.
+type entityNames struct {
+	seg atomic.Pointer[segment.Segmenter]
+}
+
+// Set makes seg the segmenter names come from.
+func (e *entityNames) Set(seg *segment.Segmenter) { e.seg.Store(seg) }
+
+// Segmenter is the segmenter set, nil before.
+func (e *entityNames) Segmenter() *segment.Segmenter { return e.seg.Load() }
+
+// Names lists the places and organisations text names.
+func (e *entityNames) Names(text string) []string {
+	seg := e.seg.Load()
+	if seg == nil {
+		return nil
+	}
+	_, ents := seg.TokensEntities(text)
+	var out []string
+	for _, en := range ents {
+		if en.Kind == segment.KindPlace || en.Kind == segment.KindOrg {
+			out = append(out, en.Text)
+		}
+	}
+	return out
 }

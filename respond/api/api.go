@@ -14,12 +14,14 @@ import (
 	"time"
 
 	"yuqing/analyze/scheme"
+	"yuqing/analyze/segment"
 	"yuqing/analyze/sentiment"
 	"yuqing/internal/analytics"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 	"yuqing/respond/desk"
 	"yuqing/respond/incident"
+	"yuqing/respond/statement"
 	"yuqing/respond/workorder"
 )
 
@@ -46,6 +48,11 @@ type API struct {
 	Guard   func(roles ...string) func(http.Handler) http.Handler
 	Actor   func(r *http.Request) string
 	Now     func() time.Time
+	// Who names an actor for people ("发言人李四"); nil shows the account.
+	Who func(actor string) string
+	// Segmenter is the loaded segmenter for the evidence's entities, nil
+	// while it loads.
+	Segmenter func() *segment.Segmenter
 
 	spec openAPI
 }
@@ -92,7 +99,15 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("DELETE /api/v1/schemes/{id}", duty, a.deleteScheme)
 	route("POST /api/v1/feedback/sentiment", duty, a.sentimentFeedback)
 	route("POST /api/v1/feedback/relevance", duty, a.relevanceFeedback)
+	a.registerStatements(route)
+	a.registerEvidence(route)
 	route("GET /api/v1/openapi.json", Anyone, func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusOK, a.spec.document()) })
+}
+
+// incidentView is an incident with the draft in work on it, if any.
+type incidentView struct {
+	incident.State
+	Draft map[string]any `json:"draft,omitempty"`
 }
 
 // Bodies whose JSON differs from the command type.
@@ -167,7 +182,7 @@ func orderCmd(a *API, body func() any) http.HandlerFunc {
 
 func (a *API) answerCommand(w http.ResponseWriter, id string, envs []event.Envelope, err error) {
 	switch {
-	case errors.Is(err, incident.ErrRule), errors.Is(err, workorder.ErrRule):
+	case errors.Is(err, incident.ErrRule), errors.Is(err, workorder.ErrRule), errors.Is(err, statement.ErrRule):
 		reply(w, http.StatusConflict, errBody(err))
 	case err != nil:
 		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))
@@ -230,10 +245,10 @@ func (a *API) receiveWorkOrder(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) incidents(w http.ResponseWriter, r *http.Request) {
 	board := a.Desk.Board()
-	var out []incident.State
+	out := []incidentView{}
 	for _, id := range board.IDs() {
 		st, _ := board.State(id)
-		out = append(out, st)
+		out = append(out, incidentView{st, a.draftLine(id)})
 	}
 	reply(w, http.StatusOK, out)
 }
@@ -245,7 +260,7 @@ func (a *API) incidentByID(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有事件 %s", id)))
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"incident": st, "timeline": a.Desk.Board().Timeline(id)})
+	reply(w, http.StatusOK, map[string]any{"incident": incidentView{st, a.draftLine(id)}, "timeline": a.timeline(id)})
 }
 
 func (a *API) workOrder(w http.ResponseWriter, r *http.Request) {

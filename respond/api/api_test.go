@@ -118,7 +118,7 @@ func TestIncidentFlowThroughTheAPI(t *testing.T) {
 	if code, _ := call(t, srv, "POST", id+"/grade", "spokesperson", map[string]any{"grade": 2, "reason": "x"}); code != 403 {
 		t.Fatalf("spokesperson grading: %d", code)
 	}
-	if code, out := call(t, srv, "POST", id+"/grade", "duty_officer", map[string]any{"grade": 2}); code != 409 || !strings.Contains(out["error"].(string), "reason") {
+	if code, out := call(t, srv, "POST", id+"/grade", "duty_officer", map[string]any{"grade": 2}); code != 409 || !strings.Contains(out["error"].(string), "理由") {
 		t.Fatalf("grade without reason: %d %v", code, out)
 	}
 	if code, _ := call(t, srv, "POST", id+"/grade", "leader", map[string]any{"grade": 2, "reason": "有人员受伤"}); code != 200 {

@@ -178,3 +178,24 @@ func CheckPassword(username, password string) error {
 	}
 	return checkTrivialPassword(password)
 }
+
+// Title names u for people the way a duty roster does: the role that
+// decides most (领导 before 审核, 发言人, 值班员, 管理员) and the display
+// name, e.g. "发言人李四"; the username when there is no display name.
+func Title(u User) string {
+	name := u.DisplayName
+	if name == "" {
+		name = u.Username
+	}
+	for _, role := range RoleNames() {
+		if strings.HasPrefix(name, role) {
+			return name // 值班员甲 already says who it is
+		}
+	}
+	for _, r := range []string{RoleLeader, RoleApprover, RoleSpokesperson, RoleDutyOfficer, RoleAdmin} {
+		if slices.Contains(u.Roles, r) {
+			return RoleNames()[r] + name
+		}
+	}
+	return name
+}

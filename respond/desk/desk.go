@@ -27,6 +27,8 @@ import (
 	"yuqing/respond/calendar"
 	"yuqing/respond/incident"
 	"yuqing/respond/notify"
+	"yuqing/respond/privacy"
+	"yuqing/respond/statement"
 	"yuqing/respond/story"
 	"yuqing/respond/workorder"
 )
@@ -74,6 +76,7 @@ type Config struct {
 	Calendar      *calendar.Calendar         // nil: calendar.Default()
 	Every         time.Duration              // how often the clocks are checked (default 15s)
 	ConsoleURL    string                     // base URL of the console, for links in messages
+	Checker       statement.Checker          // checks drafts before approval and signing
 }
 
 // Desk is safe for concurrent use.
@@ -81,6 +84,7 @@ type Desk struct {
 	cfg     Config
 	log     eventlog.Log
 	board   *incident.Board
+	book    *statement.Book
 	stories *story.Index
 	deliver Deliverer
 	now     func() time.Time
@@ -125,13 +129,19 @@ func New(cfg Config, log eventlog.Log, deliver Deliverer, now func() time.Time, 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Desk{cfg: cfg, log: log, board: incident.NewBoard(), stories: story.New(), deliver: deliver, now: now, logger: logger,
+	return &Desk{cfg: cfg, log: log, board: incident.NewBoard(), book: statement.NewBook(), stories: story.New(), deliver: deliver, now: now, logger: logger,
 		sent: map[string]bool{}, done: map[string]bool{}, inflight: map[string]bool{}, queued: map[string]bool{}, messageIncident: map[string]string{},
 		orders: map[string]*workorder.State{}}, nil
 }
 
 // Board is the incidents projection, for the console and reports.
 func (d *Desk) Board() *incident.Board { return d.board }
+
+// Statements is the facts and drafts of every incident.
+func (d *Desk) Statements() *statement.Book { return d.book }
+
+// Checker is what checks drafts (citations, personal data).
+func (d *Desk) Checker() statement.Checker { return d.cfg.Checker }
 
 // Stories is which alerts and topics are one story, as far as the desk has
 // followed the alerts.
@@ -182,6 +192,9 @@ func (d *Desk) Load(ctx context.Context) error {
 	err = d.log.Replay(ctx, incident.Topic, func(_ context.Context, batch []eventlog.Record) error {
 		for _, r := range batch {
 			if err := d.board.Apply(r.Event); err != nil {
+				return err
+			}
+			if err := d.book.Apply(r.Event); err != nil {
 				return err
 			}
 			if isAlerting(r.Event.Type) && now.Sub(r.Event.Time) < outboxAge && !d.isDone(r.Event.ID) {
@@ -253,7 +266,7 @@ func (d *Desk) isDone(id string) bool {
 func isAlerting(t string) bool {
 	switch t {
 	case incident.TypeClockWarned, incident.TypeClockBreached, incident.TypeEscalated, incident.TypeReAlerted,
-		workorder.TypeWarned, workorder.TypeBreached:
+		incident.TypeSecondary, workorder.TypeWarned, workorder.TypeBreached:
 		return true
 	}
 	return false
@@ -659,7 +672,7 @@ func (d *Desk) flushLocked(ctx context.Context) {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			err := d.deliver.Dispatch(ctx, m)
+			err := d.deliver.Dispatch(ctx, guarded(m))
 			d.smu.Lock()
 			delete(d.inflight, m.ID)
 			if err == nil {
@@ -698,6 +711,9 @@ func (d *Desk) message(e event.Envelope) (notify.Message, bool) {
 	if err := json.Unmarshal(e.Payload, &p); err != nil {
 		return notify.Message{}, false
 	}
+	if e.Type == incident.TypeSecondary {
+		return d.secondaryMessage(st, e)
+	}
 	due := st.Clocks[p.Clock]
 	if p.Due.IsZero() && due != nil {
 		p.Due = due.Due
@@ -734,6 +750,15 @@ func orDash(s string) string {
 }
 
 var beijing = notify.ChinaTime
+
+// guarded masks the personal data a message would carry out of the
+// system (a phone number in a post's title, an ID number in a summary):
+// the privacy guard runs on every outgoing notification.
+func guarded(m notify.Message) notify.Message {
+	m.Title = privacy.Mask(m.Title, privacy.Scan(m.Title))
+	m.Text = privacy.Mask(m.Text, privacy.Scan(m.Text))
+	return m
+}
 
 // WireDispatcher sets the deliverer after the desk exists, since the
 // dispatcher's Sent and Record are the desk's own methods.

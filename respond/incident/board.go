@@ -106,6 +106,7 @@ func (s *State) copy() State {
 	c.Alerts = slices.Clone(s.Alerts)
 	c.Topics = slices.Clone(s.Topics)
 	c.Mentions = slices.Clone(s.Mentions)
+	c.Secondary = slices.Clone(s.Secondary)
 	c.Clocks = make(map[string]*Clock, len(s.Clocks))
 	for k, v := range s.Clocks {
 		cl := *v
@@ -315,6 +316,8 @@ func summarize(e event.Envelope) string {
 		return fmt.Sprintf("%s仍超时，再次提醒%s", clock(), RoleName(str("role")))
 	case TypeSnoozed:
 		return fmt.Sprintf("%s提醒暂停至 %s：%s", clock(), tm("until"), str("reason"))
+	case TypeSecondary:
+		return "【次生舆情】" + str("reason")
 	case TypeLinked:
 		var d Linked
 		json.Unmarshal(e.Payload, &d)

@@ -44,6 +44,7 @@ const (
 	TypeReAlerted     = "incident.realerted.v1"
 	TypeSnoozed       = "incident.snoozed.v1"
 	TypeLinked        = "incident.linked.v1"
+	TypeSecondary     = "incident.secondary_raised.v1" // 次生舆情 after a statement
 )
 
 // Unit is a responsible unit: 属地 (territorial) or 主管 (competent authority).
@@ -155,6 +156,15 @@ type (
 		Until  time.Time `json:"until"`
 		Reason string    `json:"reason"`
 	}
+	// SecondaryRaised is a sign of 次生舆情 after a statement: posts
+	// questioning it, or volume rebounding (evidence.Secondary).
+	SecondaryRaised struct {
+		Kind       string    `json:"kind"`
+		Reason     string    `json:"reason"`
+		Topic      string    `json:"topic,omitempty"`
+		At         time.Time `json:"at"`
+		MentionIDs []string  `json:"mention_ids,omitempty"`
+	}
 	// Linked adds an alert of the incident's story, and topics, to it.
 	// Topics lists only the topics the incident did not have yet.
 	Linked struct {
@@ -223,6 +233,7 @@ type State struct {
 	Conferences  []Conference      `json:"conferences,omitempty"`
 	Clocks       map[string]*Clock `json:"clocks"`
 	Drill        bool              `json:"drill,omitempty"`
+	Secondary    []SecondaryRaised `json:"secondary,omitempty"` // 次生舆情 raised, in order
 }
 
 // Commands.
@@ -265,6 +276,9 @@ type (
 		Topics  []string
 		Reason  string
 	}
+	// RaiseSecondary records a sign of 次生舆情; the same kind in the same
+	// topic is raised once.
+	RaiseSecondary struct{ SecondaryRaised }
 	// Tick asks what time alone has caused: warnings, breaches, escalations
 	// and re-alerts due by now. The scheduler sends it.
 	Tick struct{}
@@ -273,20 +287,30 @@ type (
 // ErrRule is wrapped by every refusal of a command.
 var ErrRule = errors.New("refused")
 
+// refusal is a refused command: its message is the Chinese the console
+// shows as it is; errors.Is(err, ErrRule) holds.
+type refusal struct{ msg string }
+
+func (r refusal) Error() string        { return r.msg }
+func (r refusal) Is(target error) bool { return target == ErrRule }
+
 func refuse(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrRule, fmt.Sprintf(format, args...))
+	return refusal{fmt.Sprintf(format, args...)}
 }
+
+// bjTime writes t in Beijing time for a refusal.
+func bjTime(t time.Time) string { return t.In(beijing).Format("2006-01-02 15:04") }
 
 // Decide returns the events cmd causes on s at now, or why it is refused.
 func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 	if _, ok := cmd.(Open); !ok && s.Status == "" {
-		return nil, refuse("incident %s has not been opened", s.ID)
+		return nil, refuse("事件 %s 尚未建立", s.ID)
 	}
 	if s.Status == "closed" {
 		switch cmd.(type) {
 		case Reopen, Tick, Link:
 		default:
-			return nil, refuse("incident %s is closed; reopen it first", s.ID)
+			return nil, refuse("事件 %s 已关闭，请先重新打开", s.ID)
 		}
 	}
 	switch c := cmd.(type) {
@@ -294,39 +318,39 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 		return decideOpen(s, p, c, now)
 	case SetGrade:
 		if !c.Grade.Valid() {
-			return nil, refuse("grade %d is not I..IV", c.Grade)
+			return nil, refuse("等级 %d 不在 I 至 IV 级之间", c.Grade)
 		}
 		if strings.TrimSpace(c.Reason) == "" {
-			return nil, refuse("a grade needs a reason")
+			return nil, refuse("定级需要填写理由")
 		}
 		if c.Grade == s.Grade {
-			return nil, refuse("incident is already grade %s", c.Grade)
+			return nil, refuse("事件已是 %s 级", c.Grade)
 		}
 		evs := []Event{{Type: TypeGraded, Data: Graded{Grade: c.Grade, Previous: s.Grade, Reason: c.Reason}}}
 		reason := fmt.Sprintf("定级 %s → %s：%s", s.Grade, c.Grade, c.Reason)
 		return append(evs, reclock(s, p, c.Grade, reason)...), nil
 	case Assign:
 		if len(c.Units) == 0 {
-			return nil, refuse("assign at least one responsible unit")
+			return nil, refuse("请至少指派一个责任单位")
 		}
 		lead := false
 		for _, u := range c.Units {
 			if strings.TrimSpace(u.Name) == "" {
-				return nil, refuse("a unit needs a name")
+				return nil, refuse("责任单位需要名称")
 			}
 			if u.Kind != "属地" && u.Kind != "主管" {
-				return nil, refuse("unit %s: kind %q is not 属地 or 主管", u.Name, u.Kind)
+				return nil, refuse("责任单位 %s 的类型「%s」只能是属地或主管", u.Name, u.Kind)
 			}
 			lead = lead || u.Name == c.Lead
 		}
 		if !lead {
-			return nil, refuse("the lead %q must be one of the assigned units", c.Lead)
+			return nil, refuse("牵头单位「%s」必须是已指派的责任单位之一", c.Lead)
 		}
 		return []Event{{Type: TypeAssigned, Data: Assigned(c)}}, nil
 	case Acknowledge:
 		if c.Clock != "" {
 			if cl := s.Clocks[c.Clock]; cl == nil || !cl.Running() {
-				return nil, refuse("clock %s is not running", c.Clock)
+				return nil, refuse("时限「%s」不在计时中", ClockName(c.Clock))
 			}
 		}
 		return []Event{{Type: TypeAcknowledged, Data: Acknowledged(c)}}, nil
@@ -353,7 +377,7 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 			return nil, err
 		}
 		if c.At.After(now.Add(5 * time.Minute)) {
-			return nil, refuse("a press conference held at %s is in the future: schedule it instead", c.At.Format(time.RFC3339))
+			return nil, refuse("发布会时间 %s 在未来：请改为“安排发布会”", bjTime(c.At))
 		}
 		evs := []Event{{Type: TypeConfHeld, Data: ConfHeld(c)}}
 		evs = append(evs, stop(s, ClockConference, c.At, "press_conference")...)
@@ -364,7 +388,7 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 			return nil, err
 		}
 		if len(s.Releases) == 0 {
-			return nil, refuse("record the authoritative information before follow-ups")
+			return nil, refuse("请先记录权威信息发布，再记录持续发布")
 		}
 		evs := []Event{{Type: TypeFollowUp, Data: FollowedUp(c)}}
 		evs = append(evs, stop(s, ClockFollowUp, c.At, "follow_up")...)
@@ -374,7 +398,7 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 		return evs, nil
 	case Close:
 		if strings.TrimSpace(c.Review) == "" {
-			return nil, refuse("closing needs a review (复盘)")
+			return nil, refuse("关闭事件需要填写复盘")
 		}
 		evs := []Event{{Type: TypeClosed, Data: Closed(c)}}
 		for _, name := range clockNames(s) {
@@ -385,42 +409,52 @@ func Decide(s *State, p Policy, cmd any, now time.Time) ([]Event, error) {
 		return evs, nil
 	case Reopen:
 		if s.Status != "closed" {
-			return nil, refuse("incident %s is not closed", s.ID)
+			return nil, refuse("事件 %s 未关闭", s.ID)
 		}
 		if strings.TrimSpace(c.Reason) == "" {
-			return nil, refuse("reopening needs a reason")
+			return nil, refuse("重新打开事件需要填写理由")
 		}
 		evs := []Event{{Type: TypeReopened, Data: Reopened(c)}}
 		return append(evs, reclock(s, p, s.Grade, "事件重新打开："+c.Reason)...), nil
 	case Snooze:
 		cl := s.Clocks[c.Clock]
 		if cl == nil || !cl.Running() {
-			return nil, refuse("clock %s is not running", c.Clock)
+			return nil, refuse("时限「%s」不在计时中", ClockName(c.Clock))
 		}
 		if strings.TrimSpace(c.Reason) == "" {
-			return nil, refuse("snoozing needs a reason")
+			return nil, refuse("暂停提醒需要填写理由")
 		}
 		if !c.Until.After(now) || c.Until.Sub(now) > p.SnoozeMax {
-			return nil, refuse("snooze until %s: must be in the next %s", c.Until.Format(time.RFC3339), p.SnoozeMax)
+			return nil, refuse("暂停至 %s：只能暂停到 %s 之内", bjTime(c.Until), p.SnoozeMax)
 		}
 		if cl.Breached && (s.Grade == GradeI || s.Grade == GradeII) {
-			return nil, refuse("a breached grade %s clock cannot be snoozed", s.Grade)
+			return nil, refuse("%s 级事件的时限已超时，不能暂停提醒", s.Grade)
 		}
 		return []Event{{Type: TypeSnoozed, Data: Snoozed(c)}}, nil
 	case Link:
 		return decideLink(s, c)
+	case RaiseSecondary:
+		if strings.TrimSpace(c.Reason) == "" || c.Kind == "" {
+			return nil, refuse("次生舆情需要类型和原因")
+		}
+		for _, x := range s.Secondary {
+			if x.Kind == c.Kind && x.Topic == c.Topic {
+				return nil, nil // raised already
+			}
+		}
+		return []Event{{Type: TypeSecondary, Data: c.SecondaryRaised}}, nil
 	case Tick:
 		return tick(s, p, now), nil
 	}
-	return nil, refuse("unknown command %T", cmd)
+	return nil, refuse("未知操作 %T", cmd)
 }
 
 func decideLink(s *State, c Link) ([]Event, error) {
 	if c.AlertID == "" && len(c.Topics) == 0 {
-		return nil, refuse("link an alert or a topic")
+		return nil, refuse("请关联一条预警或一个话题")
 	}
 	if strings.TrimSpace(c.Reason) == "" {
-		return nil, refuse("a link needs a reason")
+		return nil, refuse("关联需要填写理由")
 	}
 	d := Linked{Label: c.Label, Reason: c.Reason}
 	if c.AlertID != "" && !s.HasAlert(c.AlertID) {
@@ -447,16 +481,16 @@ func (s *State) HasAlert(id string) bool {
 
 func decideOpen(s *State, p Policy, c Open, now time.Time) ([]Event, error) {
 	if s.Status != "" {
-		return nil, refuse("incident %s is already open", s.ID)
+		return nil, refuse("事件 %s 已建立", s.ID)
 	}
 	if strings.TrimSpace(c.Title) == "" {
-		return nil, refuse("an incident needs a title")
+		return nil, refuse("事件需要标题")
 	}
 	if c.DetectedAt.IsZero() {
 		c.DetectedAt = now
 	}
 	if c.DetectedAt.After(now) {
-		return nil, refuse("detected at %s is in the future", c.DetectedAt.Format(time.RFC3339))
+		return nil, refuse("发现时间 %s 在未来", bjTime(c.DetectedAt))
 	}
 	if c.Jurisdiction == "" {
 		c.Jurisdiction = p.Jurisdiction
@@ -562,31 +596,31 @@ func followUpClock(s *State, due time.Time, reason string) []Event {
 
 func checkRelease(r Release, now time.Time) error {
 	if r.At.IsZero() {
-		return refuse("when was it published? the time is missing")
+		return refuse("请填写发布时间")
 	}
 	if r.At.After(now.Add(5 * time.Minute)) {
-		return refuse("published at %s is in the future", r.At.Format(time.RFC3339))
+		return refuse("发布时间 %s 在未来", bjTime(r.At))
 	}
 	if strings.TrimSpace(r.Channel) == "" {
-		return refuse("the channel is missing (政府网站, 政务微博 …)")
+		return refuse("请填写发布渠道（政府网站、政务微博……）")
 	}
 	u, err := url.Parse(r.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return refuse("url %q is not an http(s) link to the publication", r.URL)
+		return refuse("链接「%s」不是发布页面的 http(s) 地址", r.URL)
 	}
 	return nil
 }
 
 func checkConference(c Conference) error {
 	if c.At.IsZero() || strings.TrimSpace(c.Place) == "" {
-		return refuse("a press conference needs a time and a place")
+		return refuse("发布会需要时间和地点")
 	}
 	if len(c.Speakers) == 0 {
-		return refuse("a press conference needs its speakers (负责人 or 新闻发言人)")
+		return refuse("发布会需要发布人（负责人或新闻发言人）")
 	}
 	for _, sp := range c.Speakers {
 		if strings.TrimSpace(sp.Name) == "" || strings.TrimSpace(sp.Role) == "" {
-			return refuse("every speaker needs a name and a role")
+			return refuse("每位发布人都需要姓名和职务")
 		}
 	}
 	return nil
@@ -813,6 +847,12 @@ func Apply(s *State, e event.Envelope) error {
 		if cl := s.Clocks[d.Clock]; cl != nil {
 			cl.SnoozedUntil = d.Until
 		}
+	case TypeSecondary:
+		var d SecondaryRaised
+		if err := decode(&d); err != nil {
+			return err
+		}
+		s.Secondary = append(s.Secondary, d)
 	case TypeLinked:
 		var d Linked
 		if err := decode(&d); err != nil {

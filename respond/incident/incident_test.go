@@ -207,8 +207,8 @@ func TestConferenceStopsItsClock(t *testing.T) {
 	open(x)
 	x.do(SetGrade{GradeI, "特别重大"})
 	x.now = t0.Add(20 * time.Hour)
-	x.refused(Hold{Conference{At: x.now, Place: "市政府新闻发布厅"}}, "speakers")
-	x.refused(Hold{Conference{At: x.now.Add(time.Hour), Place: "市政府新闻发布厅", Speakers: []Speaker{{"王某", "新闻发言人"}}}}, "future")
+	x.refused(Hold{Conference{At: x.now, Place: "市政府新闻发布厅"}}, "发布人")
+	x.refused(Hold{Conference{At: x.now.Add(time.Hour), Place: "市政府新闻发布厅", Speakers: []Speaker{{"王某", "新闻发言人"}}}}, "在未来")
 	x.do(Schedule{Conference{At: x.now.Add(2 * time.Hour), Place: "市政府新闻发布厅", Speakers: []Speaker{{"王某", "新闻发言人"}}}})
 	if x.s.Scheduled == nil || x.clock(ClockConference).Stopped {
 		t.Fatal("scheduling must not stop the clock")
@@ -282,8 +282,8 @@ func TestSnoozeRules(t *testing.T) {
 	x.do(SetGrade{GradeIV, "一般"})
 	due := x.clock(ClockResponse).Due
 	x.now = due.Add(-90 * time.Minute)
-	x.refused(Snooze{Clock: ClockResponse, Until: x.now.Add(time.Hour)}, "reason")
-	x.refused(Snooze{Clock: ClockResponse, Until: x.now.Add(5 * time.Hour), Reason: "开会"}, "must be in the next")
+	x.refused(Snooze{Clock: ClockResponse, Until: x.now.Add(time.Hour)}, "理由")
+	x.refused(Snooze{Clock: ClockResponse, Until: x.now.Add(5 * time.Hour), Reason: "开会"}, "只能暂停到")
 	x.do(Snooze{Clock: ClockResponse, Until: x.now.Add(time.Hour), Reason: "正在核实"})
 	x.now = due.Add(-60 * time.Minute)
 	if got := x.tick(); len(got) != 0 {
@@ -305,30 +305,30 @@ func TestSnoozeRules(t *testing.T) {
 	if got := y.tick(); len(got) != 1 || !strings.HasPrefix(got[0], TypeClockBreached) {
 		t.Fatalf("snoozed grade II breach: %v", got)
 	}
-	y.refused(Snooze{Clock: ClockStatement, Until: y.now.Add(time.Hour), Reason: "再等等"}, "cannot be snoozed")
+	y.refused(Snooze{Clock: ClockStatement, Until: y.now.Add(time.Hour), Reason: "再等等"}, "不能暂停")
 }
 
 func TestCommandRules(t *testing.T) {
 	x := newH(t)
-	x.refused(SetGrade{GradeII, "x"}, "not been opened")
-	x.refused(Open{Title: " "}, "title")
-	x.refused(Open{Title: "t", DetectedAt: t0.Add(time.Hour)}, "future")
+	x.refused(SetGrade{GradeII, "x"}, "尚未建立")
+	x.refused(Open{Title: " "}, "标题")
+	x.refused(Open{Title: "t", DetectedAt: t0.Add(time.Hour)}, "在未来")
 	open(x)
-	x.refused(Open{Title: "again"}, "already open")
-	x.refused(SetGrade{GradeII, ""}, "reason")
-	x.refused(SetGrade{Grade(7), "x"}, "not I..IV")
+	x.refused(Open{Title: "again"}, "已建立")
+	x.refused(SetGrade{GradeII, ""}, "理由")
+	x.refused(SetGrade{Grade(7), "x"}, "I 至 IV")
 	x.do(SetGrade{GradeII, "x"})
-	x.refused(SetGrade{GradeII, "again"}, "already grade")
-	x.refused(Assign{}, "at least one")
-	x.refused(Assign{Units: []Unit{{"城东区政府", "属地"}}, Lead: "市环保局"}, "lead")
-	x.refused(Assign{Units: []Unit{{"城东区政府", "上级"}}, Lead: "城东区政府"}, "属地 or 主管")
+	x.refused(SetGrade{GradeII, "again"}, "已是")
+	x.refused(Assign{}, "至少")
+	x.refused(Assign{Units: []Unit{{"城东区政府", "属地"}}, Lead: "市环保局"}, "牵头")
+	x.refused(Assign{Units: []Unit{{"城东区政府", "上级"}}, Lead: "城东区政府"}, "只能是属地或主管")
 	x.do(Assign{Units: []Unit{{"城东区政府", "属地"}, {"市生态环境局", "主管"}}, Lead: "城东区政府"})
-	x.refused(Publish{Release{At: t0, Channel: "政务微博", URL: "weibo"}}, "url")
-	x.refused(Publish{Release{At: t0.Add(time.Hour), Channel: "政务微博", URL: "https://weibo.com/1"}}, "future")
-	x.refused(FollowUp{Release{At: t0, Channel: "政务微博", URL: "https://weibo.com/1"}}, "before follow-ups")
-	x.refused(Close{}, "review")
+	x.refused(Publish{Release{At: t0, Channel: "政务微博", URL: "weibo"}}, "链接")
+	x.refused(Publish{Release{At: t0.Add(time.Hour), Channel: "政务微博", URL: "https://weibo.com/1"}}, "在未来")
+	x.refused(FollowUp{Release{At: t0, Channel: "政务微博", URL: "https://weibo.com/1"}}, "持续发布")
+	x.refused(Close{}, "复盘")
 	x.do(Close{Review: "处置及时，发布略晚"})
-	x.refused(SetGrade{GradeI, "x"}, "closed")
+	x.refused(SetGrade{GradeI, "x"}, "已关闭")
 	if got := x.tick(); len(got) != 0 {
 		t.Fatalf("a closed incident ticked: %v", got)
 	}
@@ -337,7 +337,7 @@ func TestCommandRules(t *testing.T) {
 			t.Fatalf("clock %s still running after close", cl.Name)
 		}
 	}
-	x.refused(Reopen{}, "reason")
+	x.refused(Reopen{}, "理由")
 	x.now = t0.Add(time.Hour)
 	x.do(Reopen{Reason: "出现新情况"})
 	if !x.clock(ClockStatement).Running() {
@@ -377,10 +377,10 @@ func TestReplayGivesSameState(t *testing.T) {
 // once; linking again causes nothing; a closed incident still records it.
 func TestLinkAddsAlertsOfTheStory(t *testing.T) {
 	x := newH(t)
-	x.refused(Link{AlertID: "a-t2", Reason: "同一事件"}, "not been opened")
+	x.refused(Link{AlertID: "a-t2", Reason: "同一事件"}, "尚未建立")
 	x.do(Open{Title: "城东化工厂异味", AlertID: "a-t1", Topics: []string{"t1"}, DetectedAt: detected})
-	x.refused(Link{Reason: "同一事件"}, "alert or a topic")
-	x.refused(Link{AlertID: "a-t2"}, "reason")
+	x.refused(Link{Reason: "同一事件"}, "预警或一个话题")
+	x.refused(Link{AlertID: "a-t2"}, "理由")
 	evs := x.do(Link{AlertID: "a-t2", Label: []string{"化工厂", "异味"}, Topics: []string{"t1", "t2"}, Reason: "预警已合并到同一事件"})
 	if len(evs) != 1 || evs[0].Type != TypeLinked {
 		t.Fatalf("link: %+v", evs)

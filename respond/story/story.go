@@ -35,6 +35,8 @@ type Alert struct {
 	TopicID    string   `json:"topic_id"`
 	Topics     []string `json:"topics"` // every topic it was about, sorted
 	Label      []string `json:"label"`
+	Headline   string   `json:"headline,omitempty"`
+	Reasons    []string `json:"reasons,omitempty"` // why it was raised, then the grade's reasons
 	MergedInto string   `json:"merged_into,omitempty"`
 	Drill      bool     `json:"drill,omitempty"`
 	Version    int      `json:"version"`
@@ -131,6 +133,15 @@ func (x *Index) applyAlert(a alert.Alert) {
 	// once recorded, is never undone.
 	if a.Version >= st.Version {
 		st.TopicID, st.Label, st.Drill, st.Version = a.TopicID, slices.Clone(a.Label), a.Drill, a.Version
+		st.Headline, st.Reasons = a.Headline, nil
+		if a.Reason != "" {
+			st.Reasons = append(st.Reasons, a.Reason)
+		}
+		for _, r := range a.Suggested.Reasons {
+			if r.Detail != "" {
+				st.Reasons = append(st.Reasons, r.Detail)
+			}
+		}
 	}
 	if a.MergedInto != "" && (st.MergedInto == "" || a.Version >= st.Version) {
 		st.MergedInto = a.MergedInto

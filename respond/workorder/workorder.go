@@ -178,25 +178,32 @@ type (
 // ErrRule is wrapped by every refusal.
 var ErrRule = errors.New("refused")
 
+// refusal is a refused command: its message is the Chinese the console
+// shows as it is; errors.Is(err, ErrRule) holds.
+type refusal struct{ msg string }
+
+func (r refusal) Error() string        { return r.msg }
+func (r refusal) Is(target error) bool { return target == ErrRule }
+
 func refuse(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrRule, fmt.Sprintf(format, args...))
+	return refusal{fmt.Sprintf(format, args...)}
 }
 
 // Decide returns the events cmd causes, using cal for working days.
 func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) ([]Event, error) {
 	if _, ok := cmd.(Receive); !ok && s.Status == "" {
-		return nil, refuse("work order %s was not received", s.ID)
+		return nil, refuse("工单 %s 尚未受理", s.ID)
 	}
 	switch c := cmd.(type) {
 	case Receive:
 		if s.Status != "" {
-			return nil, refuse("work order %s was already received", s.ID)
+			return nil, refuse("工单 %s 已受理", s.ID)
 		}
 		if c.ReceivedAt.IsZero() || c.ReceivedAt.After(now.Add(time.Hour)) {
-			return nil, refuse("received_at is missing or in the future")
+			return nil, refuse("受理时间缺失或在未来")
 		}
 		if strings.TrimSpace(c.Category) == "" {
-			return nil, refuse("a work order needs a category")
+			return nil, refuse("工单需要分类")
 		}
 		r := p.Rule(c.Locality, c.Category)
 		evs := []Event{{Type: TypeReceived, Data: c.Received}}
@@ -214,15 +221,15 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 		return evs, nil
 	case Sign:
 		if cl := s.Clocks[ClockSign]; cl == nil || cl.Done {
-			return nil, refuse("already signed for")
+			return nil, refuse("工单已签收")
 		}
 		return []Event{{Type: TypeSigned, Data: At{At: orNow(c.At, now)}}}, nil
 	case Answer:
 		if s.Status == "answered" {
-			return nil, refuse("already answered")
+			return nil, refuse("工单已答复")
 		}
 		if strings.TrimSpace(c.Text) == "" {
-			return nil, refuse("an answer needs its text")
+			return nil, refuse("答复需要内容")
 		}
 		evs := []Event{}
 		if cl := s.Clocks[ClockSign]; cl != nil && !cl.Done {
@@ -231,39 +238,39 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 		return append(evs, Event{Type: TypeAnswered, Data: At{At: orNow(c.At, now), Text: c.Text}}), nil
 	case Pause:
 		if !s.PausedAt.IsZero() {
-			return nil, refuse("already paused since %s", s.PausedAt.Format(time.RFC3339))
+			return nil, refuse("工单自 %s 起已挂起", s.PausedAt.Format("2006-01-02 15:04 MST"))
 		}
 		if s.Status == "answered" {
-			return nil, refuse("answered orders cannot be paused")
+			return nil, refuse("已答复的工单不能挂起")
 		}
 		if strings.TrimSpace(c.Reason) == "" {
-			return nil, refuse("a pause needs a reason")
+			return nil, refuse("挂起需要填写理由")
 		}
 		return []Event{{Type: TypePaused, Data: At{At: orNow(c.At, now), Reason: c.Reason}}}, nil
 	case Resume:
 		if s.PausedAt.IsZero() {
-			return nil, refuse("not paused")
+			return nil, refuse("工单未挂起")
 		}
 		at := orNow(c.At, now)
 		if at.Before(s.PausedAt) {
-			return nil, refuse("resumed before it was paused")
+			return nil, refuse("恢复时间早于挂起时间")
 		}
 		pauses := append(append([]calendar.Pause(nil), s.Pauses...), calendar.Pause{From: s.PausedAt, To: at})
 		evs := []Event{{Type: TypeResumed, Data: At{At: at}}}
 		return append(evs, redue(s, p, cal, pauses, s.Extensions, "挂起后恢复")...), nil
 	case Extend:
 		if c.Days <= 0 || strings.TrimSpace(c.Reason) == "" || strings.TrimSpace(c.ApprovedBy) == "" {
-			return nil, refuse("an extension needs positive days, a reason and who approved it")
+			return nil, refuse("延期需要天数、理由和批准人")
 		}
 		if s.Status == "answered" {
-			return nil, refuse("answered orders cannot be extended")
+			return nil, refuse("已答复的工单不能延期")
 		}
 		evs := []Event{{Type: TypeExtended, Data: Extended(c)}}
 		return append(evs, redue(s, p, cal, s.Pauses, append(append([]int(nil), s.Extensions...), c.Days), fmt.Sprintf("批准延期 %d 个工作日：%s", c.Days, c.Reason))...), nil
 	case Tick:
 		return tick(s, p, now), nil
 	}
-	return nil, refuse("unknown command %T", cmd)
+	return nil, refuse("未知操作 %T", cmd)
 }
 
 func orNow(t, now time.Time) time.Time {

@@ -169,7 +169,7 @@ func TestRulesAndRefusals(t *testing.T) {
 	for _, c := range []struct {
 		cmd  any
 		want string
-	}{{Sign{}, "not received"}} {
+	}{{Sign{}, "尚未受理"}} {
 		if _, err := Decide(&x.s, x.p, x.cal, c.cmd, x.now); !errors.Is(err, ErrRule) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%T: %v", c.cmd, err)
 		}
@@ -179,11 +179,11 @@ func TestRulesAndRefusals(t *testing.T) {
 		cmd  any
 		want string
 	}{
-		{Receive{Received{ReceivedAt: x.now, Category: "咨询"}}, "already received"},
-		{Pause{}, "reason"},
-		{Resume{}, "not paused"},
-		{Extend{Days: 2, Reason: "x"}, "approved"},
-		{Answer{}, "text"},
+		{Receive{Received{ReceivedAt: x.now, Category: "咨询"}}, "已受理"},
+		{Pause{}, "理由"},
+		{Resume{}, "未挂起"},
+		{Extend{Days: 2, Reason: "x"}, "批准人"},
+		{Answer{}, "内容"},
 	} {
 		if _, err := Decide(&x.s, x.p, x.cal, c.cmd, x.now); !errors.Is(err, ErrRule) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%T: %v, want %q", c.cmd, err, c.want)

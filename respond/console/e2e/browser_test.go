@@ -109,6 +109,10 @@ func TestConsoleInChromium(t *testing.T) {
 	run(t, ctx, "", "go", "build", "-o", bin, "yuqing/cmd/yuqing")
 	data := filepath.Join(dir, "data")
 	run(t, ctx, password+"\n", bin, "user", "add", "--username", "duty", "--name", "值班员甲", "--role", "duty_officer,spokesperson", "--password-stdin", "--data", data)
+	// The workbench's three people: drafter, reviewer (审核) and signer (签发).
+	for _, u := range [][3]string{{"spokes", "李四", "spokesperson"}, {"reviewer", "王五", "approver"}, {"leader", "赵六", "leader"}} {
+		run(t, ctx, password+"\n", bin, "user", "add", "--username", u[0], "--name", u[1], "--role", u[2], "--password-stdin", "--data", data)
+	}
 
 	// A source whose credentials expired: the console must call it blind.
 	expired := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -151,6 +155,21 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "ok: countdown") {
 		t.Fatalf("browser test did not finish: %s", out)
+	}
+	_, after, ok := strings.Cut(string(out), "incident=")
+	if !ok {
+		t.Fatalf("console.mjs named no incident: %s", out)
+	}
+	incidentID := strings.TrimSpace(strings.SplitN(after, "\n", 2)[0])
+	cmd = exec.CommandContext(ctx, node, "workbench.mjs")
+	cmd.Env = append(os.Environ(), "URL="+base, "INCIDENT="+incidentID, "PASSWORD="+password, "SHOTS="+shots, "CHROMIUM="+chromium)
+	out, err = cmd.CombinedOutput()
+	t.Logf("workbench.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("workbench browser test failed (screenshots in %s): %v", shots, err)
+	}
+	if !strings.Contains(string(out), "ok: workbench") {
+		t.Fatalf("workbench browser test did not finish: %s", out)
 	}
 	entries, _ := os.ReadDir(shots)
 	if len(entries) < 5 {

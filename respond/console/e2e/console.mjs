@@ -1,6 +1,6 @@
 // Browser test of the console: sign in, watch a drill's alert arrive live,
 // open an incident, grade it II, watch the 5-hour countdown tick, record
-// the statement and see the clock stop; then the alert says 已有事件 and a
+// then the alert says 已有事件 and a
 // second open answers with the same incident (one story, one incident).
 // Topics and alerts are titled by headline; the board and the alerts are
 // also shot at a phone's 390 px. Screenshots go to SHOTS.
@@ -21,6 +21,8 @@ const page = await browser.newPage({ viewport: { width: 1360, height: 900 }, loc
 const shot = async (name) => page.screenshot({ path: `${shots}/${String(++step).padStart(2, '0')}-${name}.png`, fullPage: true });
 const fail = async (msg) => { await shot('failure'); console.error('FAIL: ' + msg); await browser.close(); process.exit(1); };
 page.on('pageerror', (e) => console.error('page error:', e.message));
+// A refused action is printed: the reason is in the answer.
+page.on('response', async (r) => { if (r.request().method() !== 'GET' && r.status() >= 400) console.error('HTTP', r.status(), r.request().method(), r.url(), await r.text().catch(() => '')); });
 
 try {
   await page.goto(url + '/');
@@ -65,6 +67,7 @@ try {
   await page.goto(url + '/#/alerts');
   await page.waitForSelector('#alerts .alert', { timeout: T });
 
+  await page.waitForSelector('#alerts .alert:has(button.act)', { timeout: T }); // shown once the roles are known
   const alertId = await page.$eval('#alerts .alert:has(button.act)', (el) => el.dataset.alert);
   await page.click(`#alerts .alert[data-alert="${alertId}"] button.act`);
   await page.waitForURL(/#\/incident\//, { timeout: T });
@@ -87,13 +90,8 @@ try {
   if (!/剩余 [45]:\d\d:\d\d/.test(first)) await fail('5-hour countdown shows ' + first);
   await shot('countdown-ticking');
 
-  await page.fill('#actions input[name=channel]', '政务微博');
-  await page.fill('#actions input[name=url]', 'https://weibo.example.gov.cn/status/1');
-  await page.fill('#actions input[name=text]', '关于城东区异味情况的通报（演练）');
-  await page.click('#actions form:has(input[name=url]) button');
-  await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent || '') === '按时完成', statement, { timeout: T });
-  await page.waitForSelector('#timeline li:has-text("发布权威信息")', { timeout: T });
-  await shot('clock-stopped');
+  // The statement that stops this clock goes through the workbench
+  // (workbench.mjs, run next on this incident).
 
   // One story, one incident: the alert links to its incident instead of
   // offering a second one, and opening again answers with the same one.
@@ -121,7 +119,8 @@ try {
   await page.goto(url + '/#/alerts');
   await page.waitForSelector('#alerts .alert .headline', { timeout: T });
   await shot('phone-alerts');
-  console.log(`ok: countdown ${first} → ${second}, statement clock stopped, alert shows 已有事件; ${step} screenshots in ${shots}`);
+  console.log(`ok: countdown ${first} → ${second}, alert shows 已有事件; ${step} screenshots in ${shots}`);
+  console.log('incident=' + incidentId);
   await browser.close();
 } catch (e) {
   await fail(e.message);

@@ -105,7 +105,8 @@ function applyDelta(d) {
   else if (e.type === 'topic.retired.v1') S.topics.delete(p.id);
   else if (e.type === 'mention.analyzed.v1') { S.mentions.unshift(p); if (S.mentions.length > 300) S.mentions.length = 300; }
   else if (e.type === 'source.health.v1') S.sources.set(p.source, p);
-  else if (e.type.startsWith('incident.')) {
+  else if (e.type.startsWith('incident.') || e.type.startsWith('statement.')) {
+    if (e.type.startsWith('statement.') && WB.data.has(e.key)) loadWorkbench(e.key);
     clearTimeout(refreshIncidents);
     refreshIncidents = setTimeout(async () => {
       try { for (const i of await api('GET', '/api/v1/incidents')) S.incidents.set(i.id, i); scheduleRender(); } catch (x) {}
@@ -118,7 +119,13 @@ function applyDelta(d) {
 // ---- rendering ----
 let pending = false;
 function scheduleRender() { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; render(); }); } }
+// A click must land on the element pressed: no re-render between the
+// press and the release (a live update would replace the button).
+let pointerDown = false;
+document.addEventListener('pointerdown', () => { pointerDown = true; }, true);
+document.addEventListener('pointerup', () => setTimeout(() => { pointerDown = false; scheduleRender(); }, 0), true);
 function render() {
+  if (pointerDown) { tick(); return; }
   const [, view, id] = (location.hash || '#/alerts').split('/');
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.view === view || (view === 'incident' && a.dataset.view === 'incidents') || (view === 'topic' && a.dataset.view === 'topics'));
   const v = document.getElementById('view');
@@ -200,7 +207,7 @@ function viewAlerts(focus) {
       h('div', {class: 'muted'}, '依据：', (a.suggestion && a.suggestion.reasons || []).map(r => r.detail).join('；') || '—'),
       h('div', {},
         st.incident ? [h('a', {class: 'act existing', href: '#/incident/' + encodeURIComponent(st.incident.id)}, '已有事件'), h('span', {class: 'muted'}, st.incident.title || '', ' ')]
-          : st.survivor ? null : h('button', {class: 'act', onclick: () => openIncidentFrom(a)}, '建立事件'),
+          : st.survivor || !can('duty_officer') ? null : h('button', {class: 'act', onclick: () => openIncidentFrom(a)}, '建立事件'),
         h('a', {href: '#/topic/' + encodeURIComponent(a.topic_id)}, '查看话题')));
   }));
   if (focus && focus !== scrolledTo) requestAnimationFrame(() => { const el = root.querySelector('.alert.focus'); if (el) { el.scrollIntoView({block: 'center'}); scrolledTo = focus; } });
@@ -348,7 +355,7 @@ function mentionRow(a) {
   return h('div', {class: 'clock'}, h('div', {class: 'muted'}, PLATFORMS[m.platform] || m.platform, ' · ', (m.author || {}).name || '', ' · ', fmt(m.published_at),
     ' · 情感：', {neg: '负面', neu: '中性', pos: '正面'}[(a.sentiment || {}).label] || '—'),
     h('div', {}, m.title ? m.title + '：' : '', m.text),
-    h('details', {}, h('summary', {class: 'muted'}, '判断有误？'), sel,
+    can('duty_officer') && h('details', {}, h('summary', {class: 'muted'}, '判断有误？'), sel,
       h('button', {class: 'act quiet', onclick: async (ev) => {
         try { await api('POST', '/api/v1/feedback/sentiment', {mention_id: m.id, label: sel.value}); ev.target.textContent = '已记录'; } catch (x) { alert(x.message); }
       }}, '提交更正'),
@@ -386,7 +393,7 @@ function viewIncidents() {
   return h('div', {class: 'grid', id: 'incidents'}, list.map(i => h('div', {class: 'card', 'data-incident': i.id},
     h('div', {}, gradeTag(i.grade), ' ', drillTag(i.drill), ' ', h('a', {href: '#/incident/' + encodeURIComponent(i.id)}, h('b', {}, i.title))),
     h('div', {class: 'muted'}, '牵头：', i.lead || '未指派', ' · 发现 ', fmt(i.detected_at)),
-    clockRows(i))));
+    clockRows(i), draftLine(i))));
 }
 
 function field(label, input) { return h('label', {}, label, input); }
@@ -431,18 +438,19 @@ function viewIncident(id) {
       (inc.alerts || []).length ? h('div', {id: 'incident-alerts'}, '预警：', (inc.alerts || []).flatMap((x, n) => [n ? '；' : null,
         h('a', {href: '#/alerts/' + encodeURIComponent(x)}, '「' + headline(S.alerts.get(x)) + '」'), (S.alerts.get(x) || {}).merged_into ? '（已合并）' : null])) : null,
       chips([...(inc.alerts || []).flatMap(x => alertNames(S.alerts.get(x))), ...(inc.topics || []).flatMap(x => (S.topics.get(x) || {}).entities || [])], 12)),
-    h('div', {class: 'card', id: 'clocks'}, h('h3', {}, '时限'), clockRows(inc), h('button', {class: 'act', onclick: () => post('/acknowledge', {}).catch(x => alert(x.message))}, '确认收到提醒')),
-    h('div', {class: 'card', id: 'actions'}, h('h3', {}, '处置'),
-      actionForm('定级', [field('等级', g), field('理由', reason)], () => post('/grade', {grade: +g.value, reason: reason.value})),
-      actionForm('指派', [field('责任单位', units), field('牵头', lead)], () => post('/assign', {units: units.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, kind] = s.split(/[:：]/); return {name: name.trim(), kind: (kind || '属地').trim()}; }), lead: lead.value})),
-      actionForm('记录权威信息发布', [field('渠道', chan), field('链接', url), field('摘要', text)], () => post('/publish', {at: at(), channel: chan.value, url: url.value, text: text.value})),
-      actionForm('记录发布会已召开', [field('时间（北京时间，空为现在）', when), field('地点', place), field('发言人', speakers)], () => post('/conference/hold', {at: at(), place: place.value, speakers: parseSpeakers()})),
-      actionForm('暂停提醒', [field('时限', snoozeClock), field('分钟', snoozeMin), field('理由', snoozeWhy)], () => post('/snooze', {Clock: snoozeClock.value, Until: new Date(Date.now() + snoozeMin.value * 60e3).toISOString(), Reason: snoozeWhy.value}), 'warn'),
-      actionForm('关闭事件', [field('复盘', review)], () => post('/close', {Review: review.value}), 'danger')),
+    h('div', {class: 'card', id: 'clocks'}, h('h3', {}, '时限'), clockRows(inc), draftLine(inc), h('button', {class: 'act', onclick: () => post('/acknowledge', {}).catch(x => alert(x.message))}, '确认收到提醒')),
+    can('duty_officer', 'spokesperson', 'approver', 'leader') ? h('div', {class: 'card', id: 'actions'}, h('h3', {}, '处置'),
+      can('duty_officer', 'approver', 'leader') ? actionForm('定级', [field('等级', g), field('理由', reason)], () => post('/grade', {grade: +g.value, reason: reason.value})) : null,
+      can('duty_officer') ? actionForm('指派', [field('责任单位', units), field('牵头', lead)], () => post('/assign', {units: units.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, kind] = s.split(/[:：]/); return {name: name.trim(), kind: (kind || '属地').trim()}; }), lead: lead.value})) : null,
+      can('duty_officer', 'spokesperson') ? actionForm('登记已发布的权威信息（未经工作台审签的）', [field('渠道', chan), field('链接', url), field('摘要', text)], () => post('/publish', {at: at(), channel: chan.value, url: url.value, text: text.value})) : null,
+      can('duty_officer', 'spokesperson') ? actionForm('记录发布会已召开', [field('时间（北京时间，空为现在）', when), field('地点', place), field('发言人', speakers)], () => post('/conference/hold', {at: at(), place: place.value, speakers: parseSpeakers()})) : null,
+      can('duty_officer') ? actionForm('暂停提醒', [field('时限', snoozeClock), field('分钟', snoozeMin), field('理由', snoozeWhy)], () => post('/snooze', {Clock: snoozeClock.value, Until: new Date(Date.now() + snoozeMin.value * 60e3).toISOString(), Reason: snoozeWhy.value}), 'warn') : null,
+      can('approver', 'leader') ? actionForm('关闭事件', [field('复盘', review)], () => post('/close', {Review: review.value}), 'danger') : null) : null,
+    ...workbench(inc).filter(Boolean),
     h('div', {class: 'card'}, h('h3', {}, '时间线'), h('ul', {class: 'timeline', id: 'timeline'}, h('li', {class: 'muted'}, '加载中…'))));
   api('GET', path).then(o => {
     const ul = root.querySelector('#timeline');
-    if (ul) ul.replaceChildren(...(o.timeline || []).map(e => h('li', {}, h('span', {class: 'muted'}, fmt(e.at), ' ', e.actor, '：'), e.summary)));
+    if (ul) ul.replaceChildren(...(o.timeline || []).map(e => h('li', {}, h('span', {class: 'muted'}, fmt(e.at), ' ', e.actor_name || e.actor, '：'), e.summary)));
   }).catch(() => {});
   return root;
 }
@@ -483,17 +491,18 @@ function viewSchemes() {
   const list = h('div', {class: 'card'}, '加载中…');
   const id = h('input', {placeholder: 'chem-smell', required: true}), name = h('input', {placeholder: '化工厂异味'}),
     rule = h('input', {placeholder: '(化工厂 | 化工园区) & (异味 | 泄漏) & !演习', size: 50, required: true}), sensitive = h('input', {type: 'checkbox'});
-  root.append(h('div', {class: 'card'}, h('h3', {}, '新建或修改监测方案'),
+  if (can('duty_officer')) root.append(h('div', {class: 'card'}, h('h3', {}, '新建或修改监测方案'),
     actionForm('保存', [field('编号', id), field('名称', name), field('规则', rule), field('敏感', sensitive)], async () => {
       await api('PUT', '/api/v1/schemes/' + encodeURIComponent(id.value), {name: name.value, rule: rule.value, sensitive: sensitive.checked});
       load();
-    })), list);
+    })));
+  root.append(list);
   async function load() {
     try {
       const schemes = await api('GET', '/api/v1/schemes');
       list.replaceChildren(h('table', {id: 'schemes'}, h('tr', {}, ['编号', '名称', '规则', '版本', ''].map(x => h('th', {}, x))),
         (schemes || []).map(s => h('tr', {}, h('td', {}, s.id), h('td', {}, s.name, s.sensitive ? h('span', {class: 'tag kw'}, '敏感') : null), h('td', {}, h('code', {}, s.rule)), h('td', {}, 'v' + s.version),
-          h('td', {}, h('button', {class: 'act quiet', onclick: () => { id.value = s.id; name.value = s.name; rule.value = s.rule; sensitive.checked = !!s.sensitive; }}, '编辑'))))));
+          h('td', {}, can('duty_officer') ? h('button', {class: 'act quiet', onclick: () => { id.value = s.id; name.value = s.name; rule.value = s.rule; sensitive.checked = !!s.sensitive; }}, '编辑') : null)))));
     } catch (x) { list.replaceChildren(h('span', {class: 'error'}, x.message)); }
   }
   load();
@@ -505,6 +514,7 @@ api('GET', '/api/v1/me').then(me => {
   S.me = me.user || me;
   if (me.csrf_token) { S.csrf = me.csrf_token; sessionStorage.setItem('yuqing-csrf', me.csrf_token); }
   document.getElementById('me').textContent = (S.me.display_name || S.me.username || '') + (S.me.roles ? '（' + S.me.roles.map(r => ROLE_NAMES[r] || r).join('、') + '）' : '');
+  scheduleRender(); // the forms a user may use depend on the roles
 }).catch(() => {});
-connect();
-render();
+// The first render waits for every script (workbench.js) to have run.
+document.addEventListener('DOMContentLoaded', () => { connect(); render(); });

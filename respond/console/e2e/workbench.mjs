@@ -1,0 +1,141 @@
+// Browser test of the spokesperson's workbench on the incident console.mjs
+// opened and graded II: a spokesperson records two facts and verifies one,
+// drafts a 情况通报 from the template, the citation check flags an uncited
+// figure and the privacy guard a phone number; the approver returns it, the
+// spokesperson fixes it, the approver and a leader sign, and publication
+// stops the 5-hour clock; the effect panel shows counts before and after.
+// Three people in three browser contexts; screenshots go to SHOTS.
+// Env: URL, INCIDENT, PASSWORD, SHOTS, CHROMIUM.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const T = 45000;
+const url = process.env.URL, shots = process.env.SHOTS || 'screenshots', incident = process.env.INCIDENT;
+mkdirSync(shots, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let step = 20, current = null;
+const shot = async (page, name) => page.screenshot({ path: `${shots}/${String(++step).padStart(2, '0')}-wb-${name}.png`, fullPage: true });
+const fail = async (msg) => { if (current) await shot(current, 'failure'); console.error('FAIL: ' + msg); await browser.close(); process.exit(1); };
+
+async function signIn(username) {
+  const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error(username + ' page error:', e.message));
+  page.on('dialog', (d) => { console.error(username + ' dialog: ' + d.message()); d.dismiss(); });
+  page.on('response', async (r) => { if (r.request().method() !== 'GET' && r.status() >= 400) console.error(username, 'HTTP', r.status(), r.request().method(), r.url(), await r.text().catch(() => '')); });
+  await page.goto(url + '/login');
+  await page.fill('#username', username);
+  await page.fill('#password', process.env.PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: T });
+  await page.goto(url + '/#/incident/' + encodeURIComponent(incident));
+  await page.waitForSelector('#drafts', { timeout: T });
+  current = page;
+  return page;
+}
+const textOf = (page, sel) => page.$eval(sel, (el) => el.textContent).catch(() => '');
+async function clickIn(page, formText) {
+  await page.click(`#drafts form:has(button:has-text("${formText}")) button:has-text("${formText}")`);
+}
+
+const fact1 = '12月3日上午，城东区化工厂附近出现刺鼻异味，经环境监测未发现有毒气体超标。';
+const draft1 = '关于城东区化工厂异味的情况通报\n' + fact1 + '[F1]\n现场已疏散周边群众120人。\n如需咨询请联系现场负责人，电话13912345678。\n城东区人民政府\n';
+const fixed = '关于城东区化工厂异味的情况通报\n' + fact1 + '[F1]\n事发原因正在调查，调查结果将及时向社会公布。\n城东区人民政府\n';
+
+try {
+  // The spokesperson records two facts and verifies one.
+  const spokes = await signIn('spokes');
+  if (await spokes.$('#actions form:has(select[name=grade])')) await fail('a spokesperson is shown the grading form');
+  await spokes.selectOption('#facts select[name=kind]', 'unit');
+  await spokes.fill('#facts input[name=text]', fact1);
+  await spokes.fill('#facts input[name=source]', '城东区生态环境分局');
+  await spokes.click('#facts form button');
+  await spokes.waitForSelector('#facts tr[data-fact=F1]', { timeout: T });
+  await spokes.selectOption('#facts select[name=kind]', 'claim');
+  await spokes.fill('#facts input[name=text]', '化工厂发生爆炸，有人员死亡');
+  await spokes.fill('#facts input[name=source]', '微博网友');
+  await spokes.click('#facts form button');
+  await spokes.waitForSelector('#facts tr[data-fact=F2]', { timeout: T });
+  await spokes.click('#facts tr[data-fact=F1] button.verify');
+  await spokes.waitForFunction(() => /已核实/.test(document.querySelector('#facts tr[data-fact=F1] .fact-status')?.textContent || ''), null, { timeout: T });
+
+  // A 情况通报 from the template: the verified fact is cited, the rest is to write.
+  await clickIn(spokes, '按模板起草');
+  await spokes.waitForSelector('#draft-text', { timeout: T });
+  const tpl = await spokes.$eval('#draft-text', (el) => el.value);
+  if (!tpl.includes('[F1]') || tpl.includes('[F2]') || !/一、基本情况[\s\S]*二、原因[\s\S]*三、处置措施与解决方案[\s\S]*四、制约因素/.test(tpl)) await fail('template: ' + tpl);
+  await shot(spokes, 'template');
+
+  // An uncited figure and a phone number: both flagged, approval blocked.
+  await spokes.fill('#draft-text', draft1);
+  await clickIn(spokes, '保存为第 2 稿');
+  await spokes.waitForFunction(() => /第 2 稿/.test(document.querySelector('#drafts .draft .title-row')?.textContent || ''), null, { timeout: T });
+  await spokes.waitForSelector('#draft-check [data-issue=uncited]', { timeout: T });
+  if (!/120人/.test(await textOf(spokes, '#draft-check .issues'))) await fail('the uncited figure is not flagged: ' + await textOf(spokes, '#draft-check'));
+  if (!/13912345678/.test(await textOf(spokes, '#draft-check [data-privacy=phone]'))) await fail('the phone number is not flagged: ' + await textOf(spokes, '#draft-check'));
+  await shot(spokes, 'check-flags');
+  await spokes.click('#submit-draft');
+  await spokes.waitForSelector('#drafts .draft[data-status=待审核]', { timeout: T });
+  await spokes.waitForSelector('#clocks [data-draft-status=待审核]', { timeout: T });
+
+  // The approver cannot approve it and returns it with a reason.
+  const approver = await signIn('reviewer');
+  await approver.waitForSelector('#drafts .draft[data-status=待审核]', { timeout: T });
+  if (await approver.$('#drafts form:has(button:has-text("按模板起草"))')) await fail('an approver is shown the drafting form');
+  await clickIn(approver, '审核通过');
+  await approver.waitForFunction(() => /未通过检查/.test(document.querySelector('#wb-msg')?.textContent || ''), null, { timeout: T });
+  await shot(approver, 'approve-refused');
+  await approver.fill('#drafts input[name=reason]', '疏散人数没有来源；删去现场负责人的手机号');
+  await clickIn(approver, '退回修改');
+  await approver.waitForSelector('#drafts .draft[data-status=草稿]', { timeout: T });
+  await shot(approver, 'returned');
+
+  // The spokesperson fixes it; the check passes; the diff shows the change.
+  current = spokes;
+  await spokes.reload();
+  await spokes.waitForSelector('#draft-text', { timeout: T });
+  await spokes.fill('#draft-text', fixed);
+  await clickIn(spokes, '保存为第 3 稿');
+  await spokes.waitForSelector('#draft-check .check.pass', { timeout: T });
+  await spokes.waitForSelector('#drafts .diff del', { timeout: T });
+  await shot(spokes, 'fixed-diff');
+  await spokes.click('#submit-draft');
+  await spokes.waitForSelector('#drafts .draft[data-status=待审核]', { timeout: T });
+
+  // Approver, then a leader: three different people.
+  current = approver;
+  await approver.reload();
+  await approver.waitForSelector('#drafts .draft[data-status=待审核]', { timeout: T });
+  await clickIn(approver, '审核通过');
+  await approver.waitForSelector('#drafts .draft[data-status=待签发]', { timeout: T });
+  const leader = await signIn('leader');
+  await leader.waitForSelector('#drafts .draft[data-status=待签发]', { timeout: T });
+  await clickIn(leader, '签发');
+  await leader.waitForSelector('#drafts .draft[data-status=已签发]', { timeout: T });
+  await shot(leader, 'signed');
+
+  // Publication stops the 5-hour clock; the text is in the incident's history.
+  current = spokes;
+  await spokes.reload();
+  await spokes.waitForSelector('#drafts .draft[data-status=已签发]', { timeout: T });
+  await spokes.fill('#drafts input[name=url]', 'https://www.chengdong.gov.cn/tzgg/20261203.html');
+  await clickIn(spokes, '发布');
+  const statement = '#clocks [data-clock=statement] .countdown';
+  await spokes.waitForFunction((sel) => (document.querySelector(sel)?.textContent || '') === '按时完成', statement, { timeout: T });
+  await spokes.waitForSelector('#drafts .draft[data-status=已发布]', { timeout: T });
+  await spokes.waitForSelector('#timeline li:has-text("发言人李四")', { timeout: T });
+  if (/user:/.test(await textOf(spokes, '#timeline'))) await fail('the timeline names accounts, not people');
+  if (await spokes.$('#effect')) {
+    await spokes.waitForSelector('#effect [data-window="6h"] .before', { timeout: T });
+  } else {
+    await fail('no effect panel after publication');
+  }
+  await shot(spokes, 'published');
+  console.log('ok: workbench — facts, template, citation and privacy checks, return, fix, approve, sign, publish; statement clock stopped');
+  await browser.close();
+} catch (e) {
+  await fail(e.message);
+}
