@@ -53,6 +53,8 @@ Usage:
   yuqing bench analyze --in mentions.jsonl   throughput of each analysis stage
   yuqing user add --username NAME --role admin --password-stdin | list | roles | disable | passwd
                             console accounts (the first admin is created this way)
+  yuqing privacy scan --in FILE|- [--mask] | score --cases cases.jsonl [--strict]   find personal data (个人信息) in a text
+  yuqing report --kind daily|weekly|monthly|incident [--incident ID] --from 2006-01-02 --to 2006-01-02 --format html,docx,pdf --out DIR [--drill]
   yuqing respond  [flags]   run the duty desk, the console and its API
   yuqing help
 
@@ -91,6 +93,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = runIngest(ctx, rest, stdout, stderr, getenv, logger)
 	case "user":
 		err = runUser(ctx, rest, stdin, stdout, getenv, logger)
+	case "privacy":
+		err = runPrivacy(ctx, rest, stdin, stdout)
+	case "report":
+		err = runReport(ctx, rest, stdout, getenv, logger)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

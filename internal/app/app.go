@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"yuqing/respond/report"
 
 	"yuqing/analyze"
 	"yuqing/analyze/scheme"
@@ -189,6 +190,20 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			workers.stop()
 			return err
 		}
+		if len(cfg.Reports.Kinds) > 0 {
+			sched := &report.Scheduler{Schedule: cfg.Reports, Calendar: dk.Calendar(), Reports: con.reports, Send: dk, Now: opts.Now, Logger: logger}
+			// Reports missed while the server was down are made once the
+			// analyser has had time to catch up with the log's tail, and a
+			// start stays light.
+			workers.loop(wctx, logger, "report schedule", func(ctx context.Context) error {
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(reportStartDelay):
+				}
+				return sched.Run(ctx)
+			})
+		}
 	}
 
 	ln := opts.Listener
@@ -267,6 +282,9 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	logger.Info("stopped")
 	return runErr
 }
+
+// reportStartDelay is how long after start scheduled reports begin.
+const reportStartDelay = 2 * time.Minute
 
 // followSchemes loads the monitoring schemes and keeps them current as
 // other processes (or the console) change them.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"yuqing/respond/report"
 
 	"gopkg.in/yaml.v3"
 
@@ -52,6 +53,9 @@ type Config struct {
 	Drill         bool    `yaml:"drill"`          // play a drill scenario into this server (demo and training)
 	DrillScenario string  `yaml:"drill_scenario"` // which one
 	DrillSpeed    float64 `yaml:"drill_speed"`    // simulated minutes per real second × 60
+
+	// Reports made on schedule (日报, 周报, 月报) and sent to the leaders.
+	Reports report.Schedule `yaml:"reports"`
 }
 
 // Defaults is the embedded configuration: nothing to install.
@@ -67,6 +71,7 @@ func Defaults() Config {
 
 		DrillScenario: "chemical-smell",
 		DrillSpeed:    120,
+		Reports:       report.DefaultSchedule(),
 	}
 }
 
@@ -113,6 +118,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DrillScenario, "drill-scenario", c.DrillScenario, "drill scenario (yuqing drill --list)")
 	fs.Float64Var(&c.DrillSpeed, "drill-speed", c.DrillSpeed, "drill speed: 60 = one simulated minute each second")
 	fs.StringVar(&c.SentimentModel, "sentiment-model", c.SentimentModel, "sentiment model from `yuqing train sentiment` (default: the built-in model)")
+	c.Reports.RegisterFlags(fs)
 }
 
 // Load builds the config for one subcommand from args and the environment.
@@ -210,6 +216,9 @@ func (c Config) SourceConfig() (source.Config, error) {
 // Validate reports a config that cannot run.
 func (c Config) Validate() error {
 	var errs []error
+	if err := c.Reports.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("addr is empty"))
 	}

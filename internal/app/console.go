@@ -6,8 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+	"yuqing/respond/report"
+	"yuqing/respond/report/browser"
 
 	"yuqing/analyze/scheme"
 	"yuqing/internal/analytics"
@@ -20,8 +23,9 @@ import (
 
 // consoleParts is what the respond role serves people with.
 type consoleParts struct {
-	auth *auth.Auth
-	hub  *console.Hub
+	auth    *auth.Auth
+	hub     *console.Hub
+	reports *report.Service
 }
 
 // startConsole signs people in and serves the console pages, its websocket
@@ -64,6 +68,7 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 		}
 		return auth.Title(u)
 	}}
+	a.Reports = report.NewService(log, store, filepath.Join(cfg.Data, "reports"), browser.Config{}, now, logger)
 	a.Register(mux)
 
 	ws := &console.Server{Hub: hub, AllowedOrigins: cfg.AllowedOrigins, Logger: logger, Authorize: func(r *http.Request) (string, error) {
@@ -85,7 +90,7 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 	mux.Handle("GET /assets/", console.Assets())
 	mux.Handle("GET /login", console.Page("login.html"))
 	mux.Handle("GET /{$}", au.Require(api.Anyone...)(console.Page("index.html")))
-	return &consoleParts{auth: au, hub: hub}, nil
+	return &consoleParts{auth: au, hub: hub, reports: a.Reports}, nil
 }
 
 // audited records every state-changing request that got through the role

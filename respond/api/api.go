@@ -21,6 +21,7 @@ import (
 	"yuqing/internal/eventlog"
 	"yuqing/respond/desk"
 	"yuqing/respond/incident"
+	"yuqing/respond/report"
 	"yuqing/respond/statement"
 	"yuqing/respond/workorder"
 )
@@ -48,6 +49,9 @@ type API struct {
 	Guard   func(roles ...string) func(http.Handler) http.Handler
 	Actor   func(r *http.Request) string
 	Now     func() time.Time
+	// Reports generates and keeps reports (日报/周报/月报/专报); nil: the
+	// report routes answer 503.
+	Reports *report.Service
 	// Who names an actor for people ("发言人李四"); nil shows the account.
 	Who func(actor string) string
 	// Segmenter is the loaded segmenter for the evidence's entities, nil
@@ -101,6 +105,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("POST /api/v1/feedback/relevance", duty, a.relevanceFeedback)
 	a.registerStatements(route)
 	a.registerEvidence(route)
+	a.registerReports(route)
 	route("GET /api/v1/openapi.json", Anyone, func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusOK, a.spec.document()) })
 }
 

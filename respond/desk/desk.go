@@ -140,6 +140,9 @@ func (d *Desk) Board() *incident.Board { return d.board }
 // Statements is the facts and drafts of every incident.
 func (d *Desk) Statements() *statement.Book { return d.book }
 
+// Calendar is the working-day calendar the desk's clocks use.
+func (d *Desk) Calendar() *calendar.Calendar { return d.cfg.Calendar }
+
 // Checker is what checks drafts (citations, personal data).
 func (d *Desk) Checker() statement.Checker { return d.cfg.Checker }
 

@@ -134,7 +134,29 @@ try {
     await fail('no effect panel after publication');
   }
   await shot(spokes, 'published');
-  console.log('ok: workbench — facts, template, citation and privacy checks, return, fix, approve, sign, publish; statement clock stopped');
+
+  // A leader makes a weekly report (drill data included) from the 报表 page:
+  // Word, PDF and HTML, previewed in the page.
+  current = leader;
+  await leader.goto(url + '/#/reports');
+  await leader.waitForSelector('#reports form', { timeout: T });
+  await leader.selectOption('#reports select[name=kind]', 'weekly');
+  await leader.check('#reports input[name=drill]');
+  await leader.click('#reports form button');
+  await leader.waitForSelector('#report-list tr[data-report] a.dl', { timeout: 120000 });
+  const formats = await leader.$$eval('#report-list tr[data-report]:first-of-type a.dl, #report-list tr[data-report] a.dl', (as) => [...new Set(as.map((a) => a.textContent))]);
+  if (!['Word', 'PDF', '网页'].every((f) => formats.includes(f))) await fail('report formats: ' + JSON.stringify(formats));
+  const docx = await leader.$eval('#report-list a.dl[href$="/docx"]', (a) => a.href);
+  const got = await leader.evaluate(async (u) => { const r = await fetch(u); return { status: r.status, type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength }; }, docx);
+  if (got.status !== 200 || !/wordprocessingml/.test(got.type) || got.size < 5000) await fail('the Word file: ' + JSON.stringify(got));
+  await leader.waitForSelector('#report-preview', { timeout: T });
+  await leader.waitForTimeout(1500); // the preview draws its charts
+  await shot(leader, 'report');
+  await leader.setViewportSize({ width: 390, height: 844 });
+  await leader.goto(url + '/#/incident/' + encodeURIComponent(incident));
+  await leader.waitForSelector('#drafts', { timeout: T });
+  await shot(leader, 'phone-incident');
+  console.log('ok: workbench — facts, template, citation and privacy checks, return, fix, approve, sign, publish; statement clock stopped; weekly report in Word, PDF and HTML');
   await browser.close();
 } catch (e) {
   await fail(e.message);

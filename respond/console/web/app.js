@@ -138,7 +138,7 @@ function render() {
   renderedHash = location.hash;
   v.replaceChildren(({alerts: () => viewAlerts(decodeURIComponent(id || '')), topics: viewTopics, topic: () => viewTopic(decodeURIComponent(id || '')),
     incidents: viewIncidents, incident: () => viewIncident(decodeURIComponent(id || '')), workorders: viewWorkOrders,
-    sources: viewSources, schemes: viewSchemes}[view] || viewAlerts)());
+    sources: viewSources, schemes: viewSchemes, reports: viewReports}[view] || viewAlerts)());
   const forms = v.querySelectorAll('form');
   for (const [i, name, value] of saved) {
     const el = forms[i] && forms[i].elements[name];
@@ -328,7 +328,7 @@ function viewTopic(id) {
     const a = [...S.alerts.values()].find(x => x.topic_id === id || x.id === 'a-' + id);
     const name = alertTitle(a);
     root.append(h('div', {class: 'card muted'}, into ? ['该话题已并入「', h('a', {href: '#/topic/' + encodeURIComponent(into.id)}, titleOf(into) || '未命名话题'), '」。']
-      : ['话题', name ? '「' + name + '」' : '', '已不在活跃窗口，历史数据见报表。']));
+      : ['话题', name ? '「' + name + '」' : '', '已不在活跃窗口，历史数据见', h('a', {href: '#/reports'}, '报表'), '。']));
     return root;
   }
   const stream = h('div', {id: 'stream'});
