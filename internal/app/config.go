@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"yuqing/respond/llm"
 	"yuqing/respond/report"
 
 	"gopkg.in/yaml.v3"
@@ -56,6 +57,9 @@ type Config struct {
 
 	// Reports made on schedule (日报, 周报, 月报) and sent to the leaders.
 	Reports report.Schedule `yaml:"reports"`
+	// LLM is the optional writing assistant (an OpenAI-compatible API);
+	// its key comes from YUQING_LLM_KEY only.
+	LLM llm.Config `yaml:"llm"`
 }
 
 // Defaults is the embedded configuration: nothing to install.
@@ -119,6 +123,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.DrillSpeed, "drill-speed", c.DrillSpeed, "drill speed: 60 = one simulated minute each second")
 	fs.StringVar(&c.SentimentModel, "sentiment-model", c.SentimentModel, "sentiment model from `yuqing train sentiment` (default: the built-in model)")
 	c.Reports.RegisterFlags(fs)
+	c.LLM.RegisterFlags(fs)
 }
 
 // Load builds the config for one subcommand from args and the environment.
@@ -164,6 +169,7 @@ func Load(name string, args []string, getenv func(string) string, extra func(*fl
 	if envErr != nil {
 		return cfg, fs, envErr
 	}
+	cfg.LLM.ReadEnv(getenv)
 	// No subcommand that loads its config here takes positional arguments.
 	if err := ParseFlags(fs, args); err != nil {
 		return cfg, fs, err
@@ -219,6 +225,9 @@ func (c Config) Validate() error {
 	if err := c.Reports.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.LLM.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("addr is empty"))
 	}
@@ -265,7 +274,7 @@ func secret(s string) string {
 // String prints the config with secrets hidden, for logs.
 func (c Config) String() string {
 	return fmt.Sprintf("data=%s addr=%s log=%s brokers=%v partitions=%d store=%s clickhouse=%s ch_database=%s ch_user=%s ch_password=%s ingest_token=%s secure_cookie=%v allowed_origins=%v user_dicts=%v sentiment_model=%s",
-		c.Data, c.Addr, c.Log, c.Brokers, c.Partitions, c.Store, c.ClickHouse, c.CHDatabase, c.CHUser, secret(c.CHPassword), secret(c.IngestToken), c.SecureCookie, c.AllowedOrigins, c.UserDicts, c.SentimentModel)
+		c.Data, c.Addr, c.Log, c.Brokers, c.Partitions, c.Store, c.ClickHouse, c.CHDatabase, c.CHUser, secret(c.CHPassword), secret(c.IngestToken), c.SecureCookie, c.AllowedOrigins, c.UserDicts, c.SentimentModel) + " llm=" + c.LLM.String()
 }
 
 // ParseFlags parses a subcommand's flags and refuses a stray argument: the

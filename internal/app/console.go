@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"yuqing/respond/llm"
 	"yuqing/respond/report"
 	"yuqing/respond/report/browser"
 
@@ -68,6 +69,14 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 		}
 		return auth.Title(u)
 	}}
+	if cfg.LLM.Enabled() {
+		cl, err := llm.New(cfg.LLM, &http.Client{Timeout: 2 * time.Minute})
+		if err != nil {
+			return nil, fmt.Errorf("writing assistant: %w", err)
+		}
+		a.Assistant = cl
+		logger.Info("writing assistant on", "llm", cfg.LLM.String())
+	}
 	a.Reports = report.NewService(log, store, filepath.Join(cfg.Data, "reports"), browser.Config{}, now, logger)
 	a.Register(mux)
 

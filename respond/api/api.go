@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"yuqing/respond/llm"
 
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
@@ -52,6 +54,11 @@ type API struct {
 	// Reports generates and keeps reports (日报/周报/月报/专报); nil: the
 	// report routes answer 503.
 	Reports *report.Service
+	// Assistant proposes draft wording from verified facts (an
+	// OpenAI-compatible model, --llm-url); nil: off.
+	Assistant interface {
+		Propose(ctx context.Context, req llm.Request) (string, error)
+	}
 	// Who names an actor for people ("发言人李四"); nil shows the account.
 	Who func(actor string) string
 	// Segmenter is the loaded segmenter for the evidence's entities, nil

@@ -54,6 +54,11 @@ func newAPI(t *testing.T) (*httptest.Server, *desk.Desk) {
 }
 
 func newAPIWithLog(t *testing.T) (*httptest.Server, *desk.Desk, eventlog.Log, analytics.Store) {
+	return newAPIWith(t, nil)
+}
+
+// newAPIWith is newAPIWithLog with set changing the API before it serves.
+func newAPIWith(t *testing.T, set func(*API)) (*httptest.Server, *desk.Desk, eventlog.Log, analytics.Store) {
 	t.Helper()
 	dir := t.TempDir()
 	l, err := sqlitelog.Open(t.Context(), sqlitelog.Config{Path: filepath.Join(dir, "log.db")}, nil)
@@ -74,6 +79,9 @@ func newAPIWithLog(t *testing.T) (*httptest.Server, *desk.Desk, eventlog.Log, an
 	d.Load(t.Context())
 	a := &API{Desk: d, Store: st, Schemes: scheme.NewRegistry(), Log: l, Guard: testGuard, Now: now,
 		Actor: func(r *http.Request) string { return "user:" + r.Header.Get("X-User") }}
+	if set != nil {
+		set(a)
+	}
 	mux := http.NewServeMux()
 	a.Register(mux)
 	srv := httptest.NewServer(mux)

@@ -43,6 +43,8 @@ var summaries = map[string]string{
 	"post /api/v1/incidents/{id}/publish":                "记录权威信息发布（时间、渠道、链接）",
 	"get /api/v1/incidents/{id}/evidence":                "舆情证据：话题、关键帖子、网传说法、公众提问、逐小时声量与情感",
 	"get /api/v1/incidents/{id}/effect":                  "回应效果：首次发布前后 6 小时、24 小时的声量、负面占比与新话题",
+	"post /api/v1/incidents/{id}/drafts/{draft}/assist":  "写作助手：仅据已核实事实起草，返回正文与检查结果（不保存）",
+	"get /api/v1/assistant":                              "写作助手是否启用",
 	"get /api/v1/incidents/{id}/statements":              "发言人工作台：事实、稿件（含检查结果、版本差异、流转记录）",
 	"post /api/v1/incidents/{id}/facts":                  "记录事实（责任单位提供或网传，含出处）",
 	"post /api/v1/incidents/{id}/facts/{fact}/verify":    "核实事实（已核实、不实或待核实）",

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"yuqing/respond/llm"
 	"yuqing/respond/statement"
 )
 
@@ -26,6 +28,10 @@ func (a *API) registerStatements(route func(string, []string, http.HandlerFunc))
 	route("POST "+base+"/drafts", writers, a.newDraft)
 	route("PUT "+base+"/drafts/{draft}", writers, statementCmd(a, func(r *http.Request) any { return &statement.Edit{Draft: r.PathValue("draft")} }))
 	route("POST "+base+"/drafts/{draft}/check", Anyone, a.checkDraft)
+	route("POST "+base+"/drafts/{draft}/assist", writers, a.assist)
+	route("GET /api/v1/assistant", Anyone, func(w http.ResponseWriter, r *http.Request) {
+		reply(w, http.StatusOK, map[string]any{"enabled": a.Assistant != nil})
+	})
 	route("POST "+base+"/drafts/{draft}/submit", writers, statementCmd(a, func(r *http.Request) any { return &statement.Submit{Draft: r.PathValue("draft")} }))
 	route("POST "+base+"/drafts/{draft}/approve", approvers, statementCmd(a, func(r *http.Request) any { return &statement.Approve{Draft: r.PathValue("draft")} }))
 	route("POST "+base+"/drafts/{draft}/return", returners, statementCmd(a, func(r *http.Request) any { return &statement.Return{Draft: r.PathValue("draft")} }))
@@ -245,4 +251,43 @@ func (a *API) draftLine(id string) map[string]any {
 		return nil
 	}
 	return map[string]any{"id": d.ID, "kind": d.Kind, "status": d.Status, "since": d.Since, "version": d.Current().N}
+}
+
+// assist asks the writing assistant for wording of a draft from the
+// incident's verified facts only. Nothing is saved: the proposal comes back
+// with the same citation and privacy check as any text, for the
+// spokesperson to edit and save.
+func (a *API) assist(w http.ResponseWriter, r *http.Request) {
+	if a.Assistant == nil {
+		reply(w, http.StatusServiceUnavailable, errBody(errors.New("写作助手未启用（--llm-url）")))
+		return
+	}
+	id := r.PathValue("id")
+	inc, ok := a.Desk.Board().State(id)
+	if !ok {
+		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有事件 %s", id)))
+		return
+	}
+	st := a.Desk.Statements().State(id)
+	d, ok := st.Draft(r.PathValue("draft"))
+	if !ok {
+		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有稿件 %s", r.PathValue("draft"))))
+		return
+	}
+	req := llm.Request{Kind: d.Kind, Title: inc.Title}
+	for _, f := range st.Facts {
+		if f.Kind == statement.KindUnit && f.Status == statement.Verified {
+			req.Facts = append(req.Facts, llm.Fact{ID: f.ID, Text: f.Text})
+		}
+	}
+	if len(req.Facts) == 0 {
+		reply(w, http.StatusConflict, errBody(errors.New("没有已核实的事实，写作助手无从起草")))
+		return
+	}
+	text, err := a.Assistant.Propose(r.Context(), req)
+	if err != nil {
+		reply(w, http.StatusBadGateway, errBody(fmt.Errorf("写作助手未能起草：%w", err)))
+		return
+	}
+	reply(w, http.StatusOK, map[string]any{"text": text, "check": a.Desk.Checker().CheckText(&st, text, d.Allowed)})
 }

@@ -2,12 +2,15 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"yuqing/respond/llm"
 )
 
 func callAs(t *testing.T, srv *httptest.Server, method, path, roles, user string, body any) (int, map[string]any) {
@@ -89,5 +92,39 @@ func TestWorkbenchThroughTheAPI(t *testing.T) {
 	}
 	if dr := out["incident"].(map[string]any)["draft"].(map[string]any); dr["status"] != "草稿" || dr["kind"] != "情况通报" {
 		t.Errorf("the incident's draft line: %v", dr)
+	}
+}
+
+type fakeAssistant struct{ got llm.Request }
+
+func (f *fakeAssistant) Propose(_ context.Context, req llm.Request) (string, error) {
+	f.got = req
+	return "关于化工厂泄漏的情况通报\n东港化工厂一储罐泄漏，造成3人受伤。[F1]\n另有5人送医观察。\n", nil
+}
+
+// The writing assistant sees verified facts only, and what it proposes
+// goes through the same citation check as anything typed.
+func TestAssistantSeesVerifiedFactsOnly(t *testing.T) {
+	fa := &fakeAssistant{}
+	srv, _, _, _ := newAPIWith(t, func(a *API) { a.Assistant = fa })
+	_, out := callAs(t, srv, "POST", "/api/v1/incidents", "duty_officer", "duty", map[string]any{"title": "化工厂泄漏", "detected_at": t0.Add(-time.Hour)})
+	inc := "/api/v1/incidents/" + out["id"].(string)
+	callAs(t, srv, "POST", inc+"/facts", "spokesperson", "li", map[string]any{"kind": "unit", "text": "东港化工厂一储罐泄漏，造成3人受伤。", "source": "区政府"})
+	callAs(t, srv, "POST", inc+"/facts", "spokesperson", "li", map[string]any{"kind": "unit", "text": "厂长已被控制。", "source": "网友"})
+	callAs(t, srv, "POST", inc+"/facts/F1/verify", "spokesperson", "li", map[string]any{"status": "已核实"})
+	callAs(t, srv, "POST", inc+"/drafts", "spokesperson", "li", map[string]any{"kind": "情况通报"})
+	code, out := callAs(t, srv, "POST", inc+"/drafts/D1/assist", "spokesperson", "li", nil)
+	if code != 200 {
+		t.Fatalf("assist: %d %v", code, out)
+	}
+	if len(fa.got.Facts) != 1 || fa.got.Facts[0].ID != "F1" || fa.got.Kind != "情况通报" {
+		t.Fatalf("the assistant was given %+v", fa.got)
+	}
+	issues := out["check"].(map[string]any)["issues"].([]any)
+	if len(issues) != 1 || issues[0].(map[string]any)["text"] != "5人" {
+		t.Fatalf("the proposal's check: %v", out["check"])
+	}
+	if code, _ := callAs(t, srv, "POST", inc+"/drafts/D1/assist", "approver", "wang", nil); code != 403 {
+		t.Fatalf("an approver asking the assistant: %d", code)
 	}
 }

@@ -4,7 +4,8 @@
 // three-step review (起草 → 审核 → 签发) and publication. Uses app.js's h,
 // api, fmt and S. Forms a user's roles cannot use are not shown.
 
-const WB = {data: new Map(), loading: new Set(), sel: new Map(), msg: new Map()};
+const WB = {data: new Map(), loading: new Set(), sel: new Map(), msg: new Map(), assistant: false};
+api('GET', '/api/v1/assistant').then(o => { WB.assistant = !!o.enabled; }).catch(() => {});
 const can = (...roles) => !!(S.me && (S.me.roles || []).some(r => roles.includes(r) || r === 'admin'));
 const WRITERS = ['spokesperson'], APPROVERS = ['approver'], SIGNERS = ['leader'], FACTS = ['spokesperson', 'duty_officer', 'approver'];
 const FACT_KIND = {unit: '责任单位', claim: '网传'};
@@ -111,6 +112,17 @@ function draftView(inc, d, post) {
     });
     editor = actionForm('保存为第 ' + (cur.n + 1) + ' 稿', [ta], () => post('PUT', path, {base: cur.n, text: ta.value}));
     editor.classList.add('editor');
+    // The optional writing assistant writes from the verified facts only;
+    // its text lands in the editor, checked like anything typed, unsaved.
+    if (WB.assistant) editor.append(h('button', {class: 'act quiet', id: 'assist', type: 'button', onclick: async (ev) => {
+      ev.target.disabled = true; ev.target.textContent = '写作助手起草中…';
+      try {
+        const out = await api('POST', '/api/v1/incidents/' + encodeURIComponent(inc.id) + path + '/assist', {});
+        ta.value = out.text; ta.focus();
+        checkBox.replaceChildren(checkView(out.check, d, post, true));
+      } catch (x) { WB.msg.set(inc.id, {text: x.message, cls: 'error'}); scheduleRender(); }
+      finally { ev.target.disabled = false; ev.target.textContent = '写作助手起草（仅用已核实事实）'; }
+    }}, '写作助手起草（仅用已核实事实）'));
   } else {
     editor = h('pre', {class: 'draft-text', id: 'draft-text-ro'}, cur.text);
   }
