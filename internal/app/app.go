@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 	"yuqing/respond/report"
+	"yuqing/respond/wording"
 
 	"yuqing/analyze"
 	"yuqing/analyze/scheme"
@@ -161,7 +162,12 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		}
 		// Drafts are checked for the places and organisations they name
 		// once a segmenter is loaded (the analyser's, or one of its own).
-		checker := statement.Checker{Names: names.Names}
+		lib := wording.NewService(log, opts.Now)
+		if err := lib.Load(ctx); err != nil {
+			workers.stop()
+			return err
+		}
+		checker := statement.Checker{Names: names.Names, Wording: lib.Cite}
 		if !opts.has(RoleAnalyze) {
 			go func() {
 				if seg, err := segment.New(segment.Config{UserDicts: cfg.UserDicts}, logger); err == nil {
@@ -185,7 +191,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		followIntake(wctx, workers, log, dk, logger)
 		followBlindSources(wctx, workers, log, dk, cfg.ConsoleURL, opts.Now, logger)
 		followAlerts(wctx, workers, log, dk, cfg.ConsoleURL, opts.Now, logger)
-		con, err = startConsole(wctx, workers, mux, cfg, log, store, reg, dk, names, opts.Now, logger)
+		con, err = startConsole(wctx, workers, mux, cfg, log, store, reg, dk, names, lib, opts.Now, logger)
 		if err != nil {
 			workers.stop()
 			return err

@@ -12,6 +12,7 @@ import (
 	"yuqing/respond/llm"
 	"yuqing/respond/report"
 	"yuqing/respond/report/browser"
+	"yuqing/respond/wording"
 
 	"yuqing/analyze/scheme"
 	"yuqing/internal/analytics"
@@ -33,7 +34,7 @@ type consoleParts struct {
 // and the REST API, every route behind a role. The hub and the account
 // directory follow the log in workers.
 func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg Config, log eventlog.Log, store analytics.Store,
-	reg *scheme.Registry, dk *desk.Desk, names *entityNames, now func() time.Time, logger *slog.Logger) (*consoleParts, error) {
+	reg *scheme.Registry, dk *desk.Desk, names *entityNames, lib *wording.Service, now func() time.Time, logger *slog.Logger) (*consoleParts, error) {
 	au, err := auth.New(ctx, auth.Config{SecureCookie: cfg.SecureCookie}, log, now, logger)
 	if err != nil {
 		return nil, fmt.Errorf("sign-in: %w", err)
@@ -58,7 +59,7 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 	a := &api.API{Desk: dk, Store: store, Schemes: reg, Log: log, Guard: guard, Now: now, Actor: func(r *http.Request) string {
 		u, _ := auth.UserFrom(r.Context())
 		return u.Actor()
-	}, Segmenter: names.Segmenter, Who: func(actor string) string {
+	}, Segmenter: names.Segmenter, Wording: lib, Who: func(actor string) string {
 		name, ok := strings.CutPrefix(actor, "user:")
 		if !ok {
 			return ""

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 	"yuqing/respond/llm"
+	"yuqing/respond/wording"
 
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
@@ -59,6 +60,8 @@ type API struct {
 	Assistant interface {
 		Propose(ctx context.Context, req llm.Request) (string, error)
 	}
+	// Wording is the 口径 library; nil: its routes answer 503.
+	Wording *wording.Service
 	// Who names an actor for people ("发言人李四"); nil shows the account.
 	Who func(actor string) string
 	// Segmenter is the loaded segmenter for the evidence's entities, nil
@@ -112,6 +115,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("POST /api/v1/feedback/relevance", duty, a.relevanceFeedback)
 	a.registerStatements(route)
 	a.registerEvidence(route)
+	a.registerWording(route)
 	a.registerReports(route)
 	route("GET /api/v1/openapi.json", Anyone, func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusOK, a.spec.document()) })
 }

@@ -48,6 +48,19 @@ const fixed = '关于城东区化工厂异味的情况通报\n' + fact1 + '[F1]\
 try {
   // The spokesperson records two facts and verifies one.
   const spokes = await signIn('spokes');
+  // … and, first, proposes a 口径 for the 口径库 (approved by someone else below).
+  await spokes.goto(url + '/#/wording');
+  await spokes.waitForSelector('#wording form', { timeout: T });
+  await spokes.selectOption('#wording select[name=category]', '安全生产');
+  await spokes.fill('#wording input[name=unit]', '城东区应急管理局');
+  await spokes.fill('#wording input[name=title]', '化工企业异味处置口径');
+  await spokes.fill('#wording input[name=doc]', '国办发〔2016〕61号');
+  await spokes.fill('#wording textarea[name=text]', '接到群众反映后，属地政府第一时间组织环境监测，监测结果将及时向社会公布。');
+  await spokes.click('#wording form button');
+  await spokes.waitForSelector('#wording-list tr[data-wording]', { timeout: T });
+  if (await spokes.$('#wording-list button:has-text("批准")')) await fail('a spokesperson is offered to approve 口径');
+  await spokes.goto(url + '/#/incident/' + encodeURIComponent(incident));
+  await spokes.waitForSelector('#facts form', { timeout: T });
   if (await spokes.$('#actions form:has(select[name=grade])')) await fail('a spokesperson is shown the grading form');
   await spokes.selectOption('#facts select[name=kind]', 'unit');
   await spokes.fill('#facts input[name=text]', fact1);
@@ -81,8 +94,13 @@ try {
   await spokes.waitForSelector('#drafts .draft[data-status=待审核]', { timeout: T });
   await spokes.waitForSelector('#clocks [data-draft-status=待审核]', { timeout: T });
 
-  // The approver cannot approve it and returns it with a reason.
+  // The approver approves the 口径, cannot approve the draft, and returns it with a reason.
   const approver = await signIn('reviewer');
+  await approver.goto(url + '/#/wording');
+  await approver.click('#wording-list button:has-text("批准")');
+  await approver.waitForSelector('#wording-list tr[data-wording] .tag:has-text("已批准")', { timeout: T });
+  await shot(approver, 'wording');
+  await approver.goto(url + '/#/incident/' + encodeURIComponent(incident));
   await approver.waitForSelector('#drafts .draft[data-status=待审核]', { timeout: T });
   if (await approver.$('#drafts form:has(button:has-text("按模板起草"))')) await fail('an approver is shown the drafting form');
   await clickIn(approver, '审核通过');

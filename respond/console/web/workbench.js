@@ -112,6 +112,7 @@ function draftView(inc, d, post) {
     });
     editor = actionForm('保存为第 ' + (cur.n + 1) + ' 稿', [ta], () => post('PUT', path, {base: cur.n, text: ta.value}));
     editor.classList.add('editor');
+    editor.append(wordingPicker());
     // The optional writing assistant writes from the verified facts only;
     // its text lands in the editor, checked like anything typed, unsaved.
     if (WB.assistant) editor.append(h('button', {class: 'act quiet', id: 'assist', type: 'button', onclick: async (ev) => {
@@ -256,4 +257,76 @@ function effectCard(inc) {
         side(w.before, 'before'), side(w.after, 'after'), h('td', {}, w.verdict || '—')))),
     (ef.new_topics || []).length ? h('div', {}, h('b', {}, '发布后出现的相关话题（疑似次生舆情）：'), h('ul', {}, ef.new_topics.map(t => h('li', {}, h('a', {href: '#/topic/' + encodeURIComponent(t.id)}, (t.label || []).slice(0, 4).join(' · ')), h('span', {class: 'muted'}, ' ', t.mentions, ' 条 · 相同词：', (t.matched_by || []).join('、')))))) : null].filter(Boolean));
   return card;
+}
+
+// ---- 口径库 ----
+// Approved wording by category and unit, versioned, valid for a period,
+// with an owner; spokespeople propose, someone else approves. A draft
+// inserts an entry's text with its citation [口径:ID@版本].
+const WD = {list: null, at: 0, q: ''};
+function loadWording(force) {
+  if (!force && Date.now() - WD.at < 15e3) return;
+  WD.at = Date.now();
+  api('GET', '/api/v1/wording?all=1').then(o => { WD.list = o; }, x => { WD.list = {error: x.message}; }).finally(scheduleRender);
+}
+function viewWording() {
+  loadWording(false);
+  const root = h('div', {id: 'wording'});
+  const cats = (WD.list && WD.list.categories) || ['其他'];
+  if (can(...WRITERS)) {
+    const cat = h('select', {name: 'category'}, cats.map(c => h('option', {value: c}, c)));
+    const unit = h('input', {name: 'unit', placeholder: '市应急管理局', required: true});
+    const title = h('input', {name: 'title', placeholder: '危化品泄漏处置口径', required: true, size: 24});
+    const text = h('textarea', {name: 'text', placeholder: '经批准可对外使用的表述', required: true});
+    const doc = h('input', {name: 'doc', placeholder: '依据文件号或链接（如 国办发〔2016〕61号）', size: 30});
+    const until = h('input', {name: 'until', type: 'date', lang: 'zh-CN'});
+    root.append(h('div', {class: 'card'}, h('h3', {}, '新建口径'),
+      actionForm('提交审批', [field('类别', cat), field('责任单位', unit), field('标题', title), field('有效期至（可空）', until), field('依据', doc), field('正文', text)], async () => {
+        const body = {category: cat.value, unit: unit.value, title: title.value, text: text.value, citations: []};
+        if (doc.value.trim()) body.citations.push(/^https?:/.test(doc.value) ? {kind: 'url', ref: doc.value.trim()} : {kind: 'document', ref: doc.value.trim()});
+        if (until.value) body.valid_until = new Date(until.value + 'T00:00:00+08:00').toISOString();
+        await api('POST', '/api/v1/wording', body); loadWording(true);
+      })));
+  }
+  const card = h('div', {class: 'card'}, h('h3', {}, '口径库'));
+  const l = WD.list;
+  if (!l) card.append(h('div', {class: 'muted'}, '加载中…'));
+  else if (l.error) card.append(h('div', {class: 'error'}, l.error));
+  else if (!(l.entries || []).length) card.append(h('div', {class: 'muted'}, '口径库为空。'));
+  else card.append(h('table', {id: 'wording-list'}, h('tr', {}, ['标题', '类别 · 单位', '状态', '有效期', '正文', ''].map(x => h('th', {}, x))),
+    l.entries.map(e => {
+      const v = e.versions[e.versions.length - 1];
+      const approved = e.versions.find(x => x.status === '已批准');
+      return h('tr', {'data-wording': e.id}, h('td', {}, h('b', {}, v.title), h('div', {class: 'muted'}, '第 ', v.number, ' 版 · ', (l.names || {})[v.owner] || v.owner, v.approved_by ? ' · ' + ((l.names || {})[v.approved_by] || v.approved_by) + '批准' : '')),
+        h('td', {}, v.category, ' · ', v.unit), h('td', {}, h('span', {class: 'tag'}, v.status), approved && approved !== v ? h('div', {class: 'muted'}, '生效：第 ' + approved.number + ' 版') : null),
+        h('td', {class: 'muted'}, v.valid_from ? fmt(v.valid_from) : '批准起', ' 至 ', v.valid_until ? fmt(v.valid_until) : '停用'),
+        h('td', {class: 'rep'}, clip(v.text, 80)),
+        h('td', {}, v.status === '草稿' && can(...APPROVERS, ...SIGNERS) ? h('button', {class: 'act', onclick: () => api('POST', '/api/v1/wording/' + encodeURIComponent(e.id) + '/approve', {version: v.number}).then(() => loadWording(true), x => flash(x.message))}, '批准') : null,
+          approved && can(...APPROVERS, ...SIGNERS) ? h('button', {class: 'act quiet', onclick: () => { const why = prompt('停用理由'); if (why) api('POST', '/api/v1/wording/' + encodeURIComponent(e.id) + '/retire', {reason: why}).then(() => loadWording(true), x => flash(x.message)); }}, '停用') : null));
+    })));
+  root.append(card);
+  return root;
+}
+
+// wordingPicker searches approved 口径 and inserts one into the editor.
+function wordingPicker() {
+  const q = h('input', {placeholder: '检索口径（如：泄漏 疏散）', size: 24, name: 'wq'});
+  const out = h('div', {class: 'wording-hits'});
+  const go = async () => {
+    try {
+      const r = await api('GET', '/api/v1/wording?q=' + encodeURIComponent(q.value));
+      out.replaceChildren(...((r.hits || []).length ? r.hits.slice(0, 5).map(x => h('div', {class: 'hit'}, h('b', {}, x.version.title), ' ', h('span', {class: 'muted'}, x.version.unit, ' · 第 ', x.version.number, ' 版'),
+        h('div', {class: 'muted'}, clip(x.insert, 60)), h('button', {class: 'act quiet', type: 'button', onclick: () => insertText(x.insert.replace(/[。\s]*$/, '') + '。[口径:' + x.id + '@' + x.version.number + ']')}, '插入'))) : [h('span', {class: 'muted'}, '没有匹配的已批准口径。')]));
+    } catch (x) { out.replaceChildren(h('span', {class: 'error'}, x.message)); }
+  };
+  q.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); go(); } });
+  return h('details', {class: 'picker'}, h('summary', {}, '插入口径'), q, h('button', {class: 'act quiet', type: 'button', onclick: go}, '检索'), out);
+}
+function insertText(t) {
+  const ed = document.getElementById('draft-text');
+  if (!ed) return;
+  const at = ed.selectionEnd ?? ed.value.length;
+  ed.value = ed.value.slice(0, at) + t + ed.value.slice(at);
+  ed.focus(); ed.selectionStart = ed.selectionEnd = at + t.length;
+  ed.dispatchEvent(new Event('input'));
 }
