@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"yuqing/respond/chart"
 	"yuqing/respond/llm"
 	"yuqing/respond/report"
 	"yuqing/respond/report/browser"
@@ -98,6 +99,13 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 	}}
 	mux.Handle("GET /api/v1/console", ws)
 	mux.Handle("GET /assets/", console.Assets())
+	// Apache ECharts (vendored from its npm package, respond/chart) for the
+	// console's charts: served from here, nothing from a CDN.
+	mux.Handle("GET /assets/echarts.min.js", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Write(chart.Script())
+	}))
 	mux.Handle("GET /login", console.Page("login.html"))
 	mux.Handle("GET /{$}", au.Require(api.Anyone...)(console.Page("index.html")))
 	return &consoleParts{auth: au, hub: hub, reports: a.Reports}, nil

@@ -88,6 +88,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("GET /api/v1/mentions/{id}", Anyone, a.mention)
 	route("GET /api/v1/clocks", Anyone, a.clocks)
 	route("GET /api/v1/reports/ontime", Anyone, a.onTime)
+	route("GET /api/v1/overview", Anyone, a.overview)
 	route("GET /api/v1/incidents", Anyone, a.incidents)
 	route("GET /api/v1/incidents/{id}", Anyone, a.incidentByID)
 	route("POST /api/v1/incidents", duty, a.openIncident)

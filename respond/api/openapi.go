@@ -45,6 +45,7 @@ var summaries = map[string]string{
 	"get /api/v1/incidents/{id}/effect":                  "回应效果：首次发布前后 6 小时、24 小时的声量、负面占比与新话题",
 	"post /api/v1/incidents/{id}/drafts/{draft}/assist":  "写作助手：仅据已核实事实起草，返回正文与检查结果（不保存）",
 	"get /api/v1/assistant":                              "写作助手是否启用",
+	"get /api/v1/overview":                               "态势总览：近 N 小时声量（按小时、平台）、情感、平台占比、热点话题、时限完成情况",
 	"get /api/v1/wording":                                "口径库检索（q、category、unit；all=1 列出全部）",
 	"get /api/v1/wording/{wid}":                          "口径条目及其全部版本",
 	"post /api/v1/wording":                               "新建口径（草稿）",

@@ -3,11 +3,13 @@ package report_test
 import (
 	"context"
 	"fmt"
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"os"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
+	"yuqing/internal/analytics/chstore"
 
 	"yuqing/analyze"
 	"yuqing/internal/analytics"
@@ -32,7 +34,28 @@ func BenchmarkWeekly(b *testing.B) {
 		}
 	}
 	ctx := context.Background()
-	f := openFixture(b, nil)
+	// REPORT_BENCH_STORE=clickhouse runs it on the ClickHouse at CLICKHOUSE_ADDR.
+	var store analytics.Store
+	if os.Getenv("REPORT_BENCH_STORE") == "clickhouse" {
+		addr := os.Getenv("CLICKHOUSE_ADDR")
+		if addr == "" {
+			b.Skip("REPORT_BENCH_STORE=clickhouse needs CLICKHOUSE_ADDR")
+		}
+		db := fmt.Sprintf("report_bench_%d", time.Now().UnixNano())
+		ch, err := chstore.New(ctx, chstore.Config{Addr: addr, Database: db}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() {
+			ch.Close()
+			if conn, err := clickhouse.Open(&clickhouse.Options{Protocol: clickhouse.Native, Addr: []string{addr}}); err == nil {
+				conn.Exec(context.Background(), "DROP DATABASE IF EXISTS `"+db+"`")
+				conn.Close()
+			}
+		})
+		store = ch
+	}
+	f := openFixture(b, store)
 	start := time.Now()
 	const topics = 50
 	var harmonic float64

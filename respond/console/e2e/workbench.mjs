@@ -153,6 +153,15 @@ try {
   }
   await shot(spokes, 'published');
 
+  // The leader's 态势总览: ECharts from yuqing itself, live figures.
+  current = leader;
+  await leader.goto(url + '/#/overview');
+  await leader.waitForSelector('#ov-volume canvas', { timeout: T });
+  await leader.waitForSelector('#ov-topics table', { timeout: T });
+  if (!/\d/.test(await textOf(leader, '#ov-kpis'))) await fail('overview figures: ' + await textOf(leader, '#ov-kpis'));
+  await leader.waitForTimeout(800); // the charts' entry animation
+  await shot(leader, 'overview');
+
   // A leader makes a weekly report (drill data included) from the 报表 page:
   // Word, PDF and HTML, previewed in the page.
   current = leader;

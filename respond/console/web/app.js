@@ -138,7 +138,7 @@ function render() {
   renderedHash = location.hash;
   v.replaceChildren(({alerts: () => viewAlerts(decodeURIComponent(id || '')), topics: viewTopics, topic: () => viewTopic(decodeURIComponent(id || '')),
     incidents: viewIncidents, incident: () => viewIncident(decodeURIComponent(id || '')), workorders: viewWorkOrders,
-    sources: viewSources, schemes: viewSchemes, reports: viewReports, wording: viewWording}[view] || viewAlerts)());
+    sources: viewSources, schemes: viewSchemes, reports: viewReports, wording: viewWording, overview: viewOverview}[view] || viewAlerts)());
   const forms = v.querySelectorAll('form');
   for (const [i, name, value] of saved) {
     const el = forms[i] && forms[i].elements[name];

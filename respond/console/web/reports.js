@@ -56,3 +56,74 @@ function viewReports() {
   }
   return root;
 }
+
+// ---- 态势总览 ----
+// The same charts as the reports, live (refreshed every 30 s): volume by
+// hour and platform, sentiment, platform share, top topics, deadlines —
+// readable on a wall screen. Apache ECharts is served by yuqing itself.
+const OV = {root: null, charts: {}, data: null, at: 0, hours: 24};
+function loadOverview(force) {
+  if (!force && Date.now() - OV.at < 30e3) return;
+  OV.at = Date.now();
+  api('GET', '/api/v1/overview?hours=' + OV.hours).then(o => { OV.data = o; drawOverview(); }, x => { OV.data = {error: x.message}; drawOverview(); });
+}
+const hourLabel = (t) => new Date(t).toLocaleString('zh-CN', {timeZone: 'Asia/Shanghai', hour12: false, month: 'numeric', day: 'numeric', hour: '2-digit'}).replace(/\s/, ' ');
+function viewOverview() {
+  if (!OV.root) {
+    const span = h('select', {id: 'ov-hours', onchange: (e) => { OV.hours = +e.target.value; loadOverview(true); }},
+      [[24, '近 24 小时'], [72, '近 3 天'], [168, '近 7 天']].map(([v, t]) => h('option', {value: v}, t)));
+    OV.root = h('div', {id: 'overview'},
+      h('div', {class: 'ov-head'}, h('h2', {}, '态势总览'), span, h('span', {class: 'muted', id: 'ov-at'})),
+      h('div', {class: 'ov-kpis', id: 'ov-kpis'}),
+      h('div', {class: 'ov-grid'},
+        h('div', {class: 'card ov-wide'}, h('div', {class: 'ov-chart', id: 'ov-volume'})),
+        h('div', {class: 'card'}, h('div', {class: 'ov-chart', id: 'ov-platforms'})),
+        h('div', {class: 'card'}, h('div', {class: 'ov-chart', id: 'ov-sentiment'})),
+        h('div', {class: 'card ov-wide'}, h('h3', {}, '热点话题'), h('div', {id: 'ov-topics'})),
+        h('div', {class: 'card'}, h('h3', {}, '回应时限完成情况（近 30 日）'), h('div', {id: 'ov-ontime'}))));
+  }
+  loadOverview(false);
+  requestAnimationFrame(drawOverview);
+  return OV.root;
+}
+function chartIn(id) {
+  const el = document.getElementById(id);
+  if (!el || typeof echarts === 'undefined') return null;
+  if (!OV.charts[id] || OV.charts[id].getDom() !== el) OV.charts[id] = echarts.init(el);
+  return OV.charts[id];
+}
+const PLAT_COLORS = ['#c62828', '#1565c0', '#2e7d32', '#ef6c00', '#6a1b9a', '#00838f', '#5d4037', '#546e7a'];
+function drawOverview() {
+  const o = OV.data;
+  if (!o || !document.getElementById('ov-kpis')) return;
+  if (o.error) { document.getElementById('ov-kpis').replaceChildren(h('div', {class: 'error'}, o.error)); return; }
+  document.getElementById('ov-at').textContent = '更新于 ' + fmt(new Date());
+  const s = o.sentiment || {}, scored = (s.neg || 0) + (s.neu || 0) + (s.pos || 0);
+  const kpi = (label, value, cls) => h('div', {class: 'ov-kpi ' + (cls || '')}, h('div', {class: 'v'}, value), h('div', {class: 'l'}, label));
+  document.getElementById('ov-kpis').replaceChildren(
+    kpi('信息总量', String(o.total)), kpi('负面占比（热点话题）', scored ? Math.round(100 * s.neg / scored) + '%' : '—', scored && s.neg / scored > 0.5 ? 'bad' : ''),
+    kpi('处置中事件', String(o.open)), kpi('计时中的时限', String(o.running)), kpi('已超时', String(o.overdue), o.overdue ? 'bad' : 'good'));
+  const plats = Object.keys(o.volume || {}).sort((a, b) => (o.platforms[b] || 0) - (o.platforms[a] || 0));
+  const vol = chartIn('ov-volume');
+  if (vol) vol.setOption({title: {text: '声量走势（按小时、平台）', left: 'center', top: 0, textStyle: {fontSize: 15}}, color: PLAT_COLORS, tooltip: {trigger: 'axis'},
+    legend: {top: 30, data: plats.map(p => PLATFORMS[p] || p)}, grid: {left: 50, right: 20, top: 76, bottom: 40},
+    xAxis: {type: 'category', data: (o.hours || []).map(hourLabel), axisLabel: {hideOverlap: true}}, yAxis: {type: 'value', name: '条'},
+    series: plats.map(p => ({name: PLATFORMS[p] || p, type: 'line', stack: 'all', areaStyle: {opacity: 0.25}, symbol: 'none', data: o.volume[p]}))}, true);
+  const pie = chartIn('ov-platforms');
+  if (pie) pie.setOption({title: {text: '平台占比', left: 'center', textStyle: {fontSize: 15}}, color: PLAT_COLORS, tooltip: {trigger: 'item', formatter: '{b}：{c} 条（{d}%）'},
+    series: [{type: 'pie', radius: ['35%', '65%'], top: 24, label: {formatter: '{b} {d}%'}, data: plats.map(p => ({name: PLATFORMS[p] || p, value: o.platforms[p]}))}]}, true);
+  const sen = chartIn('ov-sentiment');
+  if (sen) sen.setOption({title: {text: '情感分布（热点话题）', left: 'center', textStyle: {fontSize: 15}}, tooltip: {trigger: 'item'}, grid: {left: 50, right: 20, top: 40, bottom: 30},
+    xAxis: {type: 'category', data: ['负面', '中性', '正面']}, yAxis: {type: 'value', name: '条'},
+    series: [{type: 'bar', data: [{value: s.neg || 0, itemStyle: {color: '#c62828'}}, {value: s.neu || 0, itemStyle: {color: '#90a4ae'}}, {value: s.pos || 0, itemStyle: {color: '#2e7d32'}}], label: {show: true, position: 'top'}}]}, true);
+  document.getElementById('ov-topics').replaceChildren((o.topics || []).length ? h('table', {class: 'ov-topics'}, h('tr', {}, ['话题', '信息量', '负面', '平台', '最近'].map(x => h('th', {}, x))),
+    o.topics.map(t => { const n = (t.Neg || 0) + (t.Neu || 0) + (t.Pos || 0); return h('tr', {}, h('td', {}, t.Drill ? h('span', {class: 'drill'}, '演练') : null, ' ', h('a', {href: '#/topic/' + encodeURIComponent(t.ID)}, (t.Label || []).slice(0, 4).join(' · ') || t.ID)),
+      h('td', {}, String(t.Mentions)), h('td', {}, n ? Math.round(100 * t.Neg / n) + '%' : '—'), h('td', {}, (t.Platforms || []).map(p => PLATFORMS[p] || p).join('、')), h('td', {class: 'muted'}, fmt(t.LastTime))); }))
+    : h('div', {class: 'muted'}, '该时段没有热点话题。'));
+  document.getElementById('ov-ontime').replaceChildren((o.on_time || []).length ? h('table', {}, h('tr', {}, ['责任单位', '按时', '超时', '按时率'].map(x => h('th', {}, x))),
+    o.on_time.map(u => h('tr', {}, h('td', {}, u.unit), h('td', {}, u.met), h('td', {class: u.missed ? 'error' : ''}, u.missed), h('td', {}, Math.round(100 * u.rate) + '%'))))
+    : h('div', {class: 'muted'}, '近 30 日没有计时完成的事件。'));
+  for (const c of Object.values(OV.charts)) c.resize();
+}
+window.addEventListener('resize', () => { for (const c of Object.values(OV.charts)) c.resize(); });
+setInterval(() => { if ((location.hash || '').startsWith('#/overview')) loadOverview(false); }, 5000);
