@@ -699,6 +699,19 @@ func (b *builder) incidents(ctx context.Context, r *Report) error {
 			in.Overdue = append(in.Overdue, clockItem(st, cl, b.p.AsOf))
 		}
 	}
+	// 次生舆情 raised in the period, whenever its incident was opened.
+	for _, id := range b.f.board.IDs() {
+		st, _ := b.f.board.State(id)
+		if st.Drill && !b.p.Drill {
+			continue
+		}
+		for _, x := range st.Secondary {
+			if !x.At.Before(b.p.From) && x.At.Before(b.p.To) && !x.At.After(b.p.AsOf) {
+				in.Secondary = append(in.Secondary, SecondaryItem{Title: guard(st.Title), At: x.At.UTC(), Reason: guard(x.Reason), Drill: st.Drill})
+			}
+		}
+	}
+	sort.SliceStable(in.Secondary, func(i, j int) bool { return in.Secondary[i].At.Before(in.Secondary[j].At) })
 	r.Incidents = in
 	return nil
 }

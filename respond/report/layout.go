@@ -278,6 +278,15 @@ func (r *Report) layoutPeriod(o *outline, charts map[string]*Chart) {
 			}
 			o.table("超时未完成", []string{"事件", "时限", "截止时间"}, rows)
 		}
+		if len(in.Secondary) > 0 {
+			o.h2text("次生舆情")
+			o.para("统计时段内，事件发布信息后出现次生舆情迹象 %d 次（质疑回应或声量反弹），需持续关注。", len(in.Secondary))
+			var rows [][]string
+			for _, x := range in.Secondary {
+				rows = append(rows, []string{drillMark(x.Drill, x.Title), r.at(x.At), x.Reason})
+			}
+			o.table("次生舆情", []string{"事件", "发现时间", "情况"}, rows)
+		}
 	}
 	if w := r.WorkOrders; w != nil {
 		o.h1text("12345 工单办理")

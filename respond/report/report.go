@@ -399,6 +399,16 @@ type Incidents struct {
 	Items     []IncidentItem `json:"items"`
 	OnTime    []UnitRate     `json:"on_time"` // = incident.Board.OnTimeRates(From, To, AsOf)
 	Overdue   []ClockItem    `json:"overdue,omitempty"`
+	// Secondary is the 次生舆情 raised after statements in the period.
+	Secondary []SecondaryItem `json:"secondary,omitempty"`
+}
+
+// SecondaryItem is one sign of 次生舆情 an incident raised.
+type SecondaryItem struct {
+	Title  string    `json:"title"` // the incident's
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+	Drill  bool      `json:"drill,omitempty"`
 }
 
 // UnitRate is a unit's clocks met and missed (incident.UnitRate).

@@ -374,3 +374,31 @@ func TestParams(t *testing.T) {
 		t.Errorf("weekly period %s – %s", from, to)
 	}
 }
+
+// 次生舆情 an incident raised in the period is in the report, masked like
+// everything else that leaves.
+func TestSecondaryInTheWeeklyReport(t *testing.T) {
+	f := seed(t)
+	var id string
+	for _, x := range f.desk.Board().IDs() {
+		if st, _ := f.desk.Board().State(x); st.Status == "open" && !st.Drill {
+			id = x
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("the fixture has no open incident")
+	}
+	at := weekFrom.Add(3 * 24 * time.Hour)
+	cmd := incident.RaiseSecondary{SecondaryRaised: incident.SecondaryRaised{Kind: "questioning", Reason: "5 条信息质疑通报，联系人13812345678", At: at}}
+	if _, err := f.desk.Handle(context.Background(), id, "system:secondary", cmd); err != nil {
+		t.Fatal(err)
+	}
+	r := build(t, f, weekly())
+	if r.Incidents == nil || len(r.Incidents.Secondary) != 1 {
+		t.Fatalf("次生舆情 in the report: %+v", r.Incidents)
+	}
+	if x := r.Incidents.Secondary[0]; !x.At.Equal(at) || strings.Contains(x.Reason, "13812345678") || !strings.Contains(x.Reason, "质疑通报") {
+		t.Fatalf("the item: %+v", x)
+	}
+}
