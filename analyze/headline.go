@@ -2,8 +2,8 @@ package analyze
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
+	"yuqing/internal/hanzi"
 )
 
 // headlineRunes is the longest headline shown; longer ones are cut at a
@@ -42,47 +42,9 @@ func headline(text string) (string, int) {
 }
 
 // tidy drops links, @names, emoticon codes and the # of hashtags, and
-// squeezes spaces.
+// squeezes spaces and the separators left at the ends.
 func tidy(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		rest := s[i:]
-		switch {
-		case strings.HasPrefix(rest, "http://") || strings.HasPrefix(rest, "https://"):
-			j := strings.IndexFunc(rest, func(r rune) bool { return unicode.IsSpace(r) || r > unicode.MaxASCII })
-			if j < 0 {
-				j = len(rest)
-			}
-			i += j
-			continue
-		case rest[0] == '@':
-			j := strings.IndexFunc(rest[1:], func(r rune) bool {
-				return unicode.IsSpace(r) || unicode.IsPunct(r) && r != '_' && r != '-'
-			})
-			if j < 0 {
-				j = len(rest) - 1
-			}
-			i += 1 + j
-			continue
-		case rest[0] == '[':
-			if j := strings.IndexByte(rest, ']'); j > 0 && utf8.RuneCountInString(rest[1:j]) <= 8 {
-				i += j + 1
-				continue
-			}
-		case rest[0] == '#':
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(rest)
-		if unicode.IsSpace(r) {
-			r = ' '
-		}
-		if r != ' ' || (b.Len() > 0 && !strings.HasSuffix(b.String(), " ")) {
-			b.WriteRune(r)
-		}
-		i += size
-	}
-	return strings.TrimSpace(strings.Trim(strings.TrimSpace(b.String()), "：:，,"))
+	return strings.TrimSpace(strings.Trim(hanzi.Plain(s, false), "：:，,"))
 }
 
 // sentences splits text at sentence ends, keeping the mark.

@@ -109,3 +109,57 @@ func HasPrefix(rs []rune, p string) bool {
 	}
 	return true
 }
+
+// Plain is the words of a post without what is not its own prose: links,
+// @names and emoticon codes ([怒], up to 8 characters) are dropped, and so
+// are #话题# (up to 30 characters) when dropTags, else only their # marks;
+// runs of white space become one space; the ends are trimmed. It does not
+// fold.
+func Plain(s string, dropTags bool) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		rest := s[i:]
+		switch {
+		case strings.HasPrefix(rest, "http://") || strings.HasPrefix(rest, "https://"):
+			j := strings.IndexFunc(rest, func(r rune) bool { return unicode.IsSpace(r) || r > unicode.MaxASCII })
+			if j < 0 {
+				j = len(rest)
+			}
+			i += j
+			continue
+		case rest[0] == '@':
+			j := strings.IndexFunc(rest[1:], func(r rune) bool {
+				return unicode.IsSpace(r) || unicode.IsPunct(r) && r != '_' && r != '-'
+			})
+			if j < 0 {
+				j = len(rest) - 1
+			}
+			i += 1 + j
+			continue
+		case rest[0] == '[':
+			if j := strings.IndexByte(rest, ']'); j > 0 && utf8.RuneCountInString(rest[1:j]) <= 8 {
+				i += j + 1
+				continue
+			}
+		case rest[0] == '#':
+			if !dropTags {
+				i++
+				continue
+			}
+			if j := strings.IndexByte(rest[1:], '#'); j >= 0 && utf8.RuneCountInString(rest[1:1+j]) <= 30 {
+				i += j + 2
+				continue
+			}
+		}
+		r, size := utf8.DecodeRuneInString(rest)
+		if unicode.IsSpace(r) {
+			if b.Len() > 0 && !strings.HasSuffix(b.String(), " ") {
+				b.WriteByte(' ')
+			}
+		} else {
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return strings.TrimSpace(b.String())
+}

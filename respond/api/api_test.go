@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -91,24 +90,7 @@ func newAPIWith(t *testing.T, set func(*API)) (*httptest.Server, *desk.Desk, eve
 
 func call(t *testing.T, srv *httptest.Server, method, path, roles string, body any) (int, map[string]any) {
 	t.Helper()
-	var rd *bytes.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
-	}
-	req, _ := http.NewRequest(method, srv.URL+path, rd)
-	req.Header.Set("X-Roles", roles)
-	req.Header.Set("X-User", "zhang")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return callAs(t, srv, method, path, roles, "zhang", body)
 }
 
 func TestIncidentFlowThroughTheAPI(t *testing.T) {

@@ -15,7 +15,10 @@ import (
 
 func callAs(t *testing.T, srv *httptest.Server, method, path, roles, user string, body any) (int, map[string]any) {
 	t.Helper()
-	b, _ := json.Marshal(body)
+	var b []byte // nil: no body, as a command without one
+	if body != nil {
+		b, _ = json.Marshal(body)
+	}
 	req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(b))
 	req.Header.Set("X-Roles", roles)
 	req.Header.Set("X-User", user)

@@ -152,50 +152,7 @@ func fullText(m analytics.Mention) string {
 
 // plain drops links, @names, emoticon codes ([怒]) and #话题# from s and
 // squeezes white space; it does not fold.
-func plain(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		rest := s[i:]
-		switch {
-		case strings.HasPrefix(rest, "http://") || strings.HasPrefix(rest, "https://"):
-			j := strings.IndexFunc(rest, func(r rune) bool { return unicode.IsSpace(r) || r > unicode.MaxASCII })
-			if j < 0 {
-				j = len(rest)
-			}
-			i += j
-			continue
-		case rest[0] == '@':
-			j := strings.IndexFunc(rest[1:], func(r rune) bool {
-				return unicode.IsSpace(r) || unicode.IsPunct(r) && r != '_' && r != '-'
-			})
-			if j < 0 {
-				j = len(rest) - 1
-			}
-			i += 1 + j
-			continue
-		case rest[0] == '[':
-			if j := strings.IndexByte(rest, ']'); j > 0 && utf8.RuneCountInString(rest[1:j]) <= 8 {
-				i += j + 1
-				continue
-			}
-		case rest[0] == '#':
-			if j := strings.IndexByte(rest[1:], '#'); j >= 0 && utf8.RuneCountInString(rest[1:1+j]) <= 30 {
-				i += j + 2
-				continue
-			}
-		}
-		r, size := utf8.DecodeRuneInString(rest)
-		if unicode.IsSpace(r) {
-			if b.Len() > 0 && !strings.HasSuffix(b.String(), " ") {
-				b.WriteByte(' ')
-			}
-		} else {
-			b.WriteRune(r)
-		}
-		i += size
-	}
-	return strings.TrimSpace(b.String())
-}
+func plain(s string) string { return hanzi.Plain(s, true) }
 
 // compact folds s and keeps its letters and digits only: the form in which
 // one text is looked for inside another, whatever the punctuation.
