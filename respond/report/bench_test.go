@@ -102,6 +102,11 @@ func BenchmarkWeekly(b *testing.B) {
 	flush()
 	b.Logf("seeded %d mentions in %s", n, time.Since(start).Round(time.Millisecond))
 	p := report.Params{Kind: report.Weekly, From: weekFrom, To: weekTo}
+	ts := &timingStore{Store: f.store, d: map[string]time.Duration{}, n: map[string]int{}}
+	if _, err := report.Build(ctx, f.log, ts, p); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("store time: %v calls %v", ts.d, ts.n)
 	b.ResetTimer()
 	var r *report.Report
 	for b.Loop() {
