@@ -149,8 +149,22 @@ type Store interface {
 	// topic (as the analyser assigned it), optionally of one platform and
 	// one sentiment, published in [From, To), at most Limit of them.
 	Mentions(ctx context.Context, q MentionQuery) ([]Mention, error)
+	// Breakdown counts the distinct mentions of one topic (q.Topic) in
+	// [From, To) by hour, platform and sentiment label ("" when not
+	// scored), ordered by Start, Platform, Sentiment; empty cells are
+	// omitted. q.Platform, q.Sentiment and q.Limit are ignored. It is what
+	// a report needs of a topic without reading its mentions back.
+	Breakdown(ctx context.Context, q MentionQuery) ([]Cell, error)
 	// Close releases the store.
 	Close() error
+}
+
+// Cell is the distinct mentions of one hour, platform and sentiment.
+type Cell struct {
+	Start     time.Time // UTC, on the hour
+	Platform  string
+	Sentiment string
+	Count     int64
 }
 
 // MentionQuery selects mentions for a listing.

@@ -353,52 +353,73 @@ func (b *builder) topic(ctx context.Context, t analytics.Topic, from, to time.Ti
 			want[s.ID] = i
 		}
 	}
-	var (
-		chosen            = map[int]analytics.Mention{}
-		earliest, negMost analytics.Mention
-		plats             = map[string]int64{}
-	)
-	err := eachMention(ctx, b.store, t.ID, from, to, func(m analytics.Mention) {
-		out.Mentions++
-		plats[m.Platform]++
+	// Counts by hour, platform and sentiment come from the store in one
+	// query; only the posts shown are read.
+	cells, err := b.store.Breakdown(ctx, analytics.MentionQuery{Topic: t.ID, From: from, To: to})
+	if err != nil {
+		return out, fmt.Errorf("counting the mentions of topic %s: %w", t.ID, err)
+	}
+	plats := map[string]int64{}
+	for _, c := range cells {
+		out.Mentions += c.Count
+		plats[c.Platform] += c.Count
 		var mix *Mix
 		if mixes != nil {
-			if i := b.bucketOf(m.PublishedAt); i >= 0 && i < len(mixes) {
+			if i := b.bucketOf(c.Start); i >= 0 && i < len(mixes) {
 				mix = &mixes[i]
 			}
 		}
-		switch m.Sentiment {
+		switch c.Sentiment {
 		case "neg":
-			out.Sentiment.Neg++
+			out.Sentiment.Neg += c.Count
 			if mix != nil {
-				mix.Neg++
+				mix.Neg += c.Count
 			}
 		case "pos":
-			out.Sentiment.Pos++
+			out.Sentiment.Pos += c.Count
 			if mix != nil {
-				mix.Pos++
+				mix.Pos += c.Count
 			}
 		default:
-			out.Sentiment.Neu++
+			out.Sentiment.Neu += c.Count
 			if mix != nil {
-				mix.Neu++
+				mix.Neu += c.Count
 			}
 		}
-		if !posts {
-			return
+	}
+	var (
+		chosen            = map[int]analytics.Mention{}
+		earliest, negMost analytics.Mention
+	)
+	if posts && out.Mentions > 0 {
+		in := func(m analytics.Mention) bool {
+			return !m.PublishedAt.Before(from) && m.PublishedAt.Before(to) && m.Topic == t.ID
 		}
-		if i, ok := want[m.ID]; ok {
-			chosen[i] = m
+		for id, i := range want {
+			if m, err := b.store.Get(ctx, id); err == nil && in(m) {
+				chosen[i] = m
+			}
 		}
-		if earliest.ID == "" || m.PublishedAt.Before(earliest.PublishedAt) || m.PublishedAt.Equal(earliest.PublishedAt) && m.ID < earliest.ID {
-			earliest = m
+		if t.FirstID != "" {
+			if m, err := b.store.Get(ctx, t.FirstID); err == nil && in(m) {
+				earliest = m
+			}
 		}
-		if m.Sentiment == "neg" && (negMost.ID == "" || m.SentimentScore < negMost.SentimentScore || m.SentimentScore == negMost.SentimentScore && m.ID < negMost.ID) {
-			negMost = m
+		if earliest.ID == "" {
+			// The topic began before the period: its earliest post in it.
+			if ms, err := oldestOf(ctx, b.store, t.ID, from, to); err == nil && len(ms) > 0 {
+				earliest = ms[0]
+			}
 		}
-	})
-	if err != nil {
-		return out, err
+		negs, err := b.store.Mentions(ctx, analytics.MentionQuery{Topic: t.ID, From: from, To: to, Sentiment: "neg", Limit: analytics.MaxMentions})
+		if err != nil {
+			return out, fmt.Errorf("reading the negative mentions of topic %s: %w", t.ID, err)
+		}
+		for _, m := range negs {
+			if negMost.ID == "" || m.SentimentScore < negMost.SentimentScore || m.SentimentScore == negMost.SentimentScore && m.ID < negMost.ID {
+				negMost = m
+			}
+		}
 	}
 	out.Platforms = shares(plats, out.Mentions)
 	if posts {
@@ -434,6 +455,35 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// oldestOf returns the earliest stored mention of a topic in [from, to):
+// the listing is newest first, so it narrows the window to the first
+// hour that has one.
+func oldestOf(ctx context.Context, store analytics.Store, topic string, from, to time.Time) ([]analytics.Mention, error) {
+	cells, err := store.Breakdown(ctx, analytics.MentionQuery{Topic: topic, From: from, To: to})
+	if err != nil || len(cells) == 0 {
+		return nil, err
+	}
+	lo := cells[0].Start
+	if lo.Before(from) {
+		lo = from
+	}
+	hi := cells[0].Start.Add(time.Hour)
+	if hi.After(to) {
+		hi = to
+	}
+	ms, err := store.Mentions(ctx, analytics.MentionQuery{Topic: topic, From: lo, To: hi, Limit: analytics.MaxMentions})
+	if err != nil || len(ms) == 0 {
+		return nil, err
+	}
+	oldest := ms[len(ms)-1]
+	for _, m := range ms {
+		if m.PublishedAt.Equal(oldest.PublishedAt) && m.ID < oldest.ID {
+			oldest = m
+		}
+	}
+	return []analytics.Mention{oldest}, nil
 }
 
 // eachMention calls fn with every stored mention of a topic in [from, to),

@@ -623,6 +623,37 @@ LIMIT `+strconv.Itoa(q.Limit), args...)
 	return out, rows.Err()
 }
 
+// Breakdown implements analytics.Store: each mention's latest version of
+// the topic counted once.
+func (s *Store) Breakdown(ctx context.Context, q analytics.MentionQuery) ([]analytics.Cell, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	where, args := rangeWhere(q.From, q.To)
+	where += " AND topic = ?"
+	args = append(args, q.Topic)
+	rows, err := s.conn.Query(ctx, `SELECT toStartOfHour(at) AS b, p, sen, count() FROM (
+    SELECT id, argMax(published_at, ver) AS at, argMax(platform, ver) AS p, argMax(sentiment, ver) AS sen
+    FROM mentions WHERE `+where+` GROUP BY id)
+GROUP BY b, p, sen ORDER BY b, p, sen`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("chstore: counting the mentions of %s: %w", q.Topic, err)
+	}
+	defer rows.Close()
+	var out []analytics.Cell
+	for rows.Next() {
+		var c analytics.Cell
+		var n uint64
+		if err := rows.Scan(&c.Start, &c.Platform, &c.Sentiment, &n); err != nil {
+			return nil, fmt.Errorf("chstore: reading the counts of %s: %w", q.Topic, err)
+		}
+		c.Start, c.Count = c.Start.UTC(), int64(n)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // finish completes a mention read from its columns.
 func finish(m *analytics.Mention, pub time.Time, pubNanos uint32, ing time.Time, ingNanos uint32, drill uint8) {
 	m.PublishedAt = fromDateTime(pub, pubNanos)

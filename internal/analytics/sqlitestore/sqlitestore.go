@@ -258,6 +258,33 @@ ORDER BY published_ns DESC, id LIMIT ?`, q.Topic, q.From.UnixNano(), q.To.UnixNa
 	return out, rows.Err()
 }
 
+// Breakdown implements analytics.Store.
+func (s *Store) Breakdown(ctx context.Context, q analytics.MentionQuery) ([]analytics.Cell, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	const hour = int64(time.Hour)
+	rows, err := s.db.QueryContext(ctx, `SELECT (published_ns / ?) * ? AS b, platform, sentiment, COUNT(*) FROM mentions
+WHERE topic = ? AND published_ns >= ? AND published_ns < ? GROUP BY b, platform, sentiment ORDER BY b, platform, sentiment`,
+		hour, hour, q.Topic, q.From.UnixNano(), q.To.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("counting the mentions of %s: %w", q.Topic, err)
+	}
+	defer rows.Close()
+	var out []analytics.Cell
+	for rows.Next() {
+		var c analytics.Cell
+		var ns int64
+		if err := rows.Scan(&ns, &c.Platform, &c.Sentiment, &c.Count); err != nil {
+			return nil, err
+		}
+		c.Start = time.Unix(0, ns).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // scanMention reads the columns Get and Mentions select.
 func scanMention(r interface{ Scan(...any) error }) (analytics.Mention, error) {
 	var (

@@ -30,6 +30,7 @@ func Run(t *testing.T, fresh func(t *testing.T) analytics.Store) {
 		{"RollupByTopicAndScheme", testRollup},
 		{"TopicsLatestVersionWins", testTopics},
 		{"MentionsOfATopic", testMentions},
+		{"BreakdownOfATopic", testBreakdown},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -439,5 +440,43 @@ func testMentions(t *testing.T, s analytics.Store) {
 	}
 	if _, err := s.Mentions(ctx(t), analytics.MentionQuery{From: t0, To: t0.Add(time.Hour)}); err == nil {
 		t.Fatal("a listing without a topic was accepted")
+	}
+}
+
+// testBreakdown: a topic's mentions by hour, platform and sentiment, each
+// mention once however often it was written, other topics and times out.
+func testBreakdown(t *testing.T, s analytics.Store) {
+	pos := analysed("4", "weibo", t0.Add(20*time.Minute), "t1")
+	pos.Sentiment = "pos"
+	unscored := analysed("5", "news", t0.Add(90*time.Minute), "t1")
+	unscored.Sentiment, unscored.SentimentScore = "", 0
+	in := []analytics.Mention{
+		analysed("1", "weibo", t0, "t1"), analysed("2", "weibo", t0.Add(10*time.Minute), "t1"), pos,
+		analysed("3", "wechat", t0.Add(70*time.Minute), "t1"), unscored,
+		analysed("6", "weibo", t0, "t2"),                   // another topic
+		analysed("7", "weibo", t0.Add(-2*time.Hour), "t1"), // before the range
+	}
+	put(t, s, in...)
+	put(t, s, in[0], in[1]) // written again: counted once
+	got, err := s.Breakdown(ctx(t), analytics.MentionQuery{Topic: "t1", From: t0.Add(-time.Hour), To: t0.Add(3 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []analytics.Cell{
+		{Start: t0, Platform: "weibo", Sentiment: "neg", Count: 2},
+		{Start: t0, Platform: "weibo", Sentiment: "pos", Count: 1},
+		{Start: t0.Add(time.Hour), Platform: "news", Sentiment: "", Count: 1},
+		{Start: t0.Add(time.Hour), Platform: "wechat", Sentiment: "neg", Count: 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Breakdown = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if !got[i].Start.Equal(want[i].Start) || got[i].Platform != want[i].Platform || got[i].Sentiment != want[i].Sentiment || got[i].Count != want[i].Count {
+			t.Fatalf("Breakdown[%d] = %+v, want %+v (all: %+v)", i, got[i], want[i], got)
+		}
+	}
+	if _, err := s.Breakdown(ctx(t), analytics.MentionQuery{From: t0, To: t0.Add(time.Hour)}); err == nil {
+		t.Fatal("a breakdown without a topic was answered")
 	}
 }
