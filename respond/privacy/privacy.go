@@ -270,7 +270,10 @@ func maskPhone(r []rune) {
 		}
 		end++
 	}
-	for k := area; k < end-4; k++ {
+	// Without an area code the first digit stays too: a mask always sits
+	// between digits, so no shorter number shows in what is left.
+	from := max(area, 1)
+	for k := from; k < end-4; k++ {
 		r[idx[k]] = '*'
 	}
 }
