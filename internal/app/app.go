@@ -197,7 +197,9 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			return err
 		}
 		if len(cfg.Reports.Kinds) > 0 {
-			sched := &report.Scheduler{Schedule: cfg.Reports, Calendar: dk.Calendar(), Reports: con.reports, Send: dk, Now: opts.Now, Logger: logger}
+			rs := cfg.Reports
+			rs.ConsoleURL = cfg.ConsoleURL
+			sched := &report.Scheduler{Schedule: rs, Calendar: dk.Calendar(), Reports: con.reports, Send: dk, Now: opts.Now, Logger: logger}
 			// Reports missed while the server was down are made once the
 			// analyser has had time to catch up with the log's tail, and a
 			// start stays light.

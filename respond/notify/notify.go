@@ -53,6 +53,17 @@ type Message struct {
 	Role       string    `json:"role,omitempty"` // duty_officer, section_chief, leader, spokesperson
 	At         time.Time `json:"at"`
 	Drill      bool      `json:"drill,omitempty"` // 演练: rendered with a 【演练】 prefix everywhere
+	// Attachments are files the channels that can carry them (e-mail)
+	// attach, read when the message is sent; the others send the URL.
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is a file on this machine a message carries: the log keeps
+// its path, not its bytes.
+type Attachment struct {
+	Name string `json:"name"` // the file name the receiver sees: 舆情周报（2026年第47周）.pdf
+	Path string `json:"path"`
+	Type string `json:"type"` // MIME type
 }
 
 // Validate checks what every channel relies on.

@@ -392,9 +392,29 @@ func (s *Scheduler) make(ctx context.Context, d Due) {
 	if s.Send == nil {
 		return
 	}
-	if err := s.Send.Notify(ctx, s.Schedule.Message(g)); err != nil {
+	m := s.Schedule.Message(g)
+	// E-mail carries the Word and PDF files; the other channels the link.
+	if f, ok := s.Reports.(interface {
+		Path(ctx context.Context, id, format string) (string, Generated, error)
+	}); ok {
+		for _, x := range g.Files {
+			if x.Format != DOCX && x.Format != PDF {
+				continue
+			}
+			if p, _, err := f.Path(ctx, g.ID, x.Format); err == nil {
+				m.Attachments = append(m.Attachments, notify.Attachment{Name: x.Name, Path: p, Type: mimeTypes[x.Format]})
+			}
+		}
+	}
+	if err := s.Send.Notify(ctx, m); err != nil {
 		s.logger().Error("scheduled report not sent", "id", g.ID, "err", err)
 	}
+}
+
+// mimeTypes are the attachments' types.
+var mimeTypes = map[string]string{
+	DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	PDF:  "application/pdf",
 }
 
 // Message is the notification of a generated report: its title, its

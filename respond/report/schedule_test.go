@@ -106,9 +106,14 @@ func (f *fakeReports) Generate(_ context.Context, p report.Params, actor string)
 	defer f.mu.Unlock()
 	p = p.Normalize()
 	f.made = append(f.made, p)
-	g := report.Generated{ID: p.ID(), Title: string(p.Kind), Params: p, Actor: actor, Complete: true, Files: []report.File{{Format: "docx"}}, SHA256: "abcdef0123456789abcdef"}
+	g := report.Generated{ID: p.ID(), Title: string(p.Kind), Params: p, Actor: actor, Complete: true, Files: []report.File{{Format: "docx", Name: p.ID() + ".docx"}, {Format: "html"}}, SHA256: "abcdef0123456789abcdef"}
 	f.have = append(f.have, g)
 	return g, nil
+}
+
+// Path is where a report's file lies: the scheduler attaches Word and PDF.
+func (f *fakeReports) Path(_ context.Context, id, format string) (string, report.Generated, error) {
+	return "/data/reports/" + id + "/report." + format, report.Generated{}, nil
 }
 
 func (f *fakeReports) List(context.Context) ([]report.Generated, error) {
@@ -173,6 +178,9 @@ func TestSchedulerRun(t *testing.T) {
 		m := box.got[2]
 		if m.ID != "report:daily-20000101-20000101" || m.URL != "https://yuqing.example.gov.cn/reports/daily-20000101-20000101" || m.Kind != notify.KindInfo || !strings.Contains(m.Text, "统计时段：2000年1月1日") {
 			t.Errorf("message %+v", m)
+		}
+		if len(m.Attachments) != 1 || m.Attachments[0].Path != "/data/reports/daily-20000101-20000101/report.docx" || m.Attachments[0].Name != "daily-20000101-20000101.docx" {
+			t.Errorf("attachments %+v", m.Attachments)
 		}
 	})
 }

@@ -18,6 +18,8 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
+	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -110,6 +112,39 @@ func New(cfg Config) (*Notifier, error) {
 // Compose returns the RFC 5322 message for msg, CRLF line endings, without
 // the SMTP dot-stuffing (the DATA writer does that).
 func (c Config) Compose(msg notify.Message, now time.Time) []byte {
+	return c.compose(msg, now, nil)
+}
+
+// file is an attachment read for sending.
+type file struct {
+	notify.Attachment
+	data []byte
+}
+
+// maxAttachments bounds what one message attaches; past it the message
+// goes without the rest, and its text says so.
+const maxAttachments = 20 << 20
+
+// readAttachments reads msg's attachments; one missing or over the bound is
+// left out and named in notes.
+func readAttachments(msg notify.Message) (files []file, notes []string) {
+	total := 0
+	for _, a := range msg.Attachments {
+		b, err := os.ReadFile(a.Path)
+		switch {
+		case err != nil:
+			notes = append(notes, "附件"+a.Name+"未能读取，请在控制台下载")
+		case total+len(b) > maxAttachments:
+			notes = append(notes, "附件"+a.Name+"过大，请在控制台下载")
+		default:
+			total += len(b)
+			files = append(files, file{a, b})
+		}
+	}
+	return files, notes
+}
+
+func (c Config) compose(msg notify.Message, now time.Time, files []file) []byte {
 	var b strings.Builder
 	h := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	h("From", c.From)
@@ -119,22 +154,49 @@ func (c Config) Compose(msg notify.Message, now time.Time) []byte {
 	sum := sha256.Sum256([]byte(msg.ID))
 	h("Message-ID", "<"+hex.EncodeToString(sum[:12])+"@yuqing.notify>") // same ID, same Message-ID: clients dedupe resends
 	h("MIME-Version", "1.0")
-	h("Content-Type", "text/plain; charset=UTF-8")
-	h("Content-Transfer-Encoding", "base64")
 	h("Auto-Submitted", "auto-generated")
 	if msg.Grade == 1 || msg.Grade == 2 {
 		h("Importance", "high")
 		h("X-Priority", "1")
 	}
-	b.WriteString("\r\n")
 	body := strings.ReplaceAll(notify.PlainText(msg), "\n", "\r\n")
-	enc := base64.StdEncoding.EncodeToString([]byte(body))
+	if len(files) == 0 {
+		h("Content-Type", "text/plain; charset=UTF-8")
+		h("Content-Transfer-Encoding", "base64")
+		b.WriteString("\r\n")
+		writeBase64(&b, []byte(body))
+		return []byte(b.String())
+	}
+	sum2 := sha256.Sum256([]byte("boundary" + msg.ID))
+	boundary := "yuqing-" + hex.EncodeToString(sum2[:12])
+	h("Content-Type", `multipart/mixed; boundary="`+boundary+`"`)
+	b.WriteString("\r\n--" + boundary + "\r\n")
+	b.WriteString("Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+	writeBase64(&b, []byte(body))
+	for _, f := range files {
+		typ := f.Type
+		if typ == "" {
+			typ = "application/octet-stream"
+		}
+		name := mime.BEncoding.Encode("UTF-8", f.Name)
+		b.WriteString("--" + boundary + "\r\n")
+		b.WriteString("Content-Type: " + mime.FormatMediaType(typ, nil) + `; name="` + name + `"` + "\r\n")
+		b.WriteString("Content-Transfer-Encoding: base64\r\n")
+		b.WriteString(`Content-Disposition: attachment; filename="` + name + `"; ` + "filename*=UTF-8''" + url.PathEscape(f.Name) + "\r\n\r\n")
+		writeBase64(&b, f.data)
+	}
+	b.WriteString("--" + boundary + "--\r\n")
+	return []byte(b.String())
+}
+
+// writeBase64 writes data base64-encoded in lines of 76.
+func writeBase64(b *strings.Builder, data []byte) {
+	enc := base64.StdEncoding.EncodeToString(data)
 	for len(enc) > 76 {
 		b.WriteString(enc[:76] + "\r\n")
 		enc = enc[76:]
 	}
 	b.WriteString(enc + "\r\n")
-	return []byte(b.String())
 }
 
 // Notify sends msg. SMTP 4xx replies and network errors are retried; 5xx
@@ -145,7 +207,11 @@ func (n *Notifier) Notify(ctx context.Context, msg notify.Message) (bool, error)
 	if n.Now != nil {
 		now = n.Now
 	}
-	retry, err := n.send(ctx, n.cfg.Compose(msg, now()))
+	files, notes := readAttachments(msg)
+	if len(notes) > 0 {
+		msg.Text += "\n" + strings.Join(notes, "；")
+	}
+	retry, err := n.send(ctx, n.cfg.compose(msg, now(), files))
 	if err != nil {
 		return retry, fmt.Errorf("email: %w", err)
 	}

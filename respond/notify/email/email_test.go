@@ -13,9 +13,11 @@ import (
 	"io"
 	"math/big"
 	"mime"
+	"mime/multipart"
 	"net"
 	"net/mail"
 	"net/textproto"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -358,5 +360,63 @@ func TestSubjectCannotInjectHeaders(t *testing.T) {
 	head, _, _ := strings.Cut(data, "\r\n\r\n")
 	if strings.Contains(head, "\r\nBcc:") {
 		t.Errorf("header injected:\n%s", head)
+	}
+}
+
+// A report goes as an attachment the mail client opens under its Chinese
+// name; a missing file is named in the text instead of failing the mail.
+func TestAttachments(t *testing.T) {
+	dir := t.TempDir()
+	pdf := []byte("%PDF-1.7 一份报表")
+	path := dir + "/report.pdf"
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := startSMTP(t, &fakeSMTP{user: "duty", pass: "p@ss-w0rd"})
+	c := config(f)
+	c.AllowPlaintext = true
+	n, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := msg
+	m.Attachments = []notify.Attachment{{Name: "舆情周报（2026年第47周）.pdf", Path: path, Type: "application/pdf"}, {Name: "缺失.docx", Path: dir + "/none.docx"}}
+	if _, err := n.Notify(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := f.received()
+	if len(got) != 1 {
+		t.Fatalf("%d messages", len(got))
+	}
+	mm, err := mail.ReadMessage(strings.NewReader(got[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, params, err := mime.ParseMediaType(mm.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/mixed" {
+		t.Fatalf("content type %q: %v", mm.Header.Get("Content-Type"), err)
+	}
+	r := multipart.NewReader(mm.Body, params["boundary"])
+	text, err := r.NextPart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(base64.NewDecoder(base64.StdEncoding, text))
+	if !strings.Contains(string(body), "缺失.docx") {
+		t.Fatalf("the text does not say the missing attachment: %s", body)
+	}
+	att, err := r.NextPart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(base64.NewDecoder(base64.StdEncoding, att))
+	dec := new(mime.WordDecoder)
+	_, dp, _ := mime.ParseMediaType(att.Header.Get("Content-Disposition"))
+	name, _ := dec.DecodeHeader(dp["filename"])
+	if !bytes.Equal(data, pdf) || name != "舆情周报（2026年第47周）.pdf" || att.Header.Get("Content-Type") == "" {
+		t.Fatalf("attachment %q (%d bytes): %v", name, len(data), att.Header)
+	}
+	if _, err := r.NextPart(); err != io.EOF {
+		t.Fatalf("a third part: %v", err)
 	}
 }
