@@ -17,11 +17,11 @@ import (
 	"yuqing/respond/auth"
 )
 
-// runUser is `yuqing user add|list|roles|disable|passwd`: console accounts,
+// runUser is `yuqing user add|list|roles|disable|passwd|unlock`: console accounts,
 // kept as events in the log. Passwords come from standard input only, never
 // from flags (they would show in ps and shell history).
 func runUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
-	const use = "usage: yuqing user add --username NAME --role admin[,duty_officer…] [--name 显示名] --password-stdin | list | roles --username NAME --role R[,R] | disable --username NAME | passwd --username NAME --password-stdin"
+	const use = "usage: yuqing user add --username NAME --role admin[,duty_officer…] [--name 显示名] --password-stdin | list | roles --username NAME --role R[,R] | disable --username NAME | passwd --username NAME --password-stdin | unlock --username NAME"
 	if len(args) == 0 {
 		return errors.New(use)
 	}
@@ -118,7 +118,16 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		if err := d.ChangePassword(ctx, actor, username, pw); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "password of %s changed; their sessions end\n", username)
+		fmt.Fprintf(stdout, "password of %s changed; their sessions end and their login limits are cleared\n", username)
+	case "unlock":
+		d, err := dir()
+		if err != nil {
+			return err
+		}
+		if err := d.Unlock(ctx, actor, username); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "login limits of %s cleared (a running server follows)\n", username)
 	default:
 		return errors.New(use)
 	}

@@ -257,6 +257,15 @@ func TestLoadPrecedence(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--brokers") || !strings.Contains(err.Error(), "mysql") {
 		t.Fatalf("Validate = %v", err)
 	}
+	proxied := Defaults()
+	proxied.TrustedProxies = []string{"127.0.0.1", "10.0.0.0/8", "proxy.local"}
+	if err := proxied.Validate(); err == nil || !strings.Contains(err.Error(), "proxy.local") {
+		t.Fatalf("a trusted proxy that is no address: %v", err)
+	}
+	proxied.TrustedProxies = proxied.TrustedProxies[:2]
+	if ps, err := proxied.proxies(); err != nil || len(ps) != 2 || ps[0].String() != "127.0.0.1/32" {
+		t.Fatalf("proxies = %v, %v", ps, err)
+	}
 }
 
 // The example respond config in deploy/ stays valid.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 	"yuqing/respond/llm"
@@ -36,6 +37,7 @@ type Config struct {
 	IngestToken    string   `yaml:"ingest_token"`  // secret: bearer token for POST /api/v1/mentions
 	SecureCookie   bool     `yaml:"secure_cookie"` // mark the session cookie Secure behind a TLS-terminating proxy
 	AllowedOrigins []string `yaml:"allowed_origins"`
+	TrustedProxies []string `yaml:"trusted_proxies"` // CIDRs of the reverse proxies whose X-Forwarded-For names the client
 	UserDicts      []string `yaml:"user_dicts"`      // segmentation user dictionaries
 	SentimentModel string   `yaml:"sentiment_model"` // a model from yuqing train sentiment; empty: the built-in model
 	RespondConfig  string   `yaml:"respond_config"`  // deadlines, work-order rules, calendar, notification receivers and routes
@@ -114,6 +116,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.IngestToken, "ingest-token", c.IngestToken, "bearer token for POST /api/v1/mentions (prefer YUQING_INGEST_TOKEN; generated into DATA/secrets when empty)")
 	fs.BoolVar(&c.SecureCookie, "secure-cookie", c.SecureCookie, "mark the session cookie Secure (when TLS ends at a proxy in front of yuqing)")
 	fs.Var(listFlag{&c.AllowedOrigins}, "allowed-origins", "extra browser origins allowed to open the console websocket, comma-separated")
+	fs.Var(listFlag{&c.TrustedProxies}, "trusted-proxies", "addresses or CIDRs of the reverse proxies in front (e.g. 127.0.0.1/32): their X-Forwarded-For names the client for login limits and the audit trail")
 	fs.Var(listFlag{&c.UserDicts}, "user-dicts", "segmentation user dictionaries, comma-separated files")
 	fs.StringVar(&c.RespondConfig, "respond-config", c.RespondConfig, "YAML: deadline policy, work-order rules, holiday calendar, notification receivers and routes (see deploy/respond.example.yaml)")
 	fs.StringVar(&c.ConsoleURL, "console-url", c.ConsoleURL, "public URL of the console, used in notification links")
@@ -228,6 +231,9 @@ func (c Config) Validate() error {
 	if err := c.LLM.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := c.proxies(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("addr is empty"))
 	}
@@ -288,4 +294,22 @@ func ParseFlags(fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("unexpected argument %q: %s takes flags only (and would have ignored every flag after it); run %q for them", fs.Arg(0), fs.Name(), fs.Name()+" -h")
 	}
 	return nil
+}
+
+// proxies parses TrustedProxies: CIDRs, or single addresses.
+func (c Config) proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, p := range c.TrustedProxies {
+		p = strings.TrimSpace(p)
+		if pr, err := netip.ParsePrefix(p); err == nil {
+			out = append(out, pr.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(p)
+		if err != nil {
+			return nil, fmt.Errorf("trusted-proxies: %q is not an address or a CIDR", p)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

@@ -36,7 +36,11 @@ type consoleParts struct {
 // directory follow the log in workers.
 func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg Config, log eventlog.Log, store analytics.Store,
 	reg *scheme.Registry, dk *desk.Desk, names *entityNames, lib *wording.Service, now func() time.Time, logger *slog.Logger) (*consoleParts, error) {
-	au, err := auth.New(ctx, auth.Config{SecureCookie: cfg.SecureCookie}, log, now, logger)
+	acfg := auth.Config{SecureCookie: cfg.SecureCookie}
+	if proxies, _ := cfg.proxies(); len(proxies) > 0 { // validated with the config
+		acfg.ClientIP = auth.ClientIPBehind(proxies)
+	}
+	au, err := auth.New(ctx, acfg, log, now, logger)
 	if err != nil {
 		return nil, fmt.Errorf("sign-in: %w", err)
 	}

@@ -21,6 +21,8 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -196,6 +198,7 @@ func New(ctx context.Context, cfg Config, log eventlog.Log, now func() time.Time
 	}
 	dir.onDisabled = func(ctx context.Context, u string) { a.endUserSessions(ctx, u, "user_disabled") }
 	dir.onPasswordChanged = func(ctx context.Context, u string) { a.endUserSessions(ctx, u, "password_changed") }
+	dir.onUnlocked = func(u string) { a.users.resetPrefix(userKey(u) + "|") }
 	return a, nil
 }
 
@@ -215,7 +218,7 @@ func (a *Auth) rebuild(ctx context.Context) error {
 					return err
 				}
 				a.sessions[p.Session] = &session{key: p.Session, username: p.Username, expires: p.ExpiresAt, lastSeen: e.Time, lastSaved: e.Time}
-				a.users.reset(userKey(p.Username))
+				a.users.reset(limitKey(userKey(p.Username), p.IP))
 			case SessionTouched:
 				var p sessionTouched
 				if err := e.Decode(&p); err != nil {
@@ -235,8 +238,8 @@ func (a *Auth) rebuild(ctx context.Context) error {
 				if err := e.Decode(&p); err != nil {
 					return err
 				}
-				if p.Reason == "bad_credentials" {
-					a.users.fail(p.UserKey, e.Time)
+				if p.Reason == "bad_credentials" && e.Time.After(a.dir.unlockedAt(p.UserKey)) {
+					a.users.fail(limitKey(p.UserKey, p.IP), e.Time)
 					if p.IP != "" {
 						a.ips.fail(p.IP, e.Time)
 					}
@@ -309,7 +312,7 @@ func (e *LockedError) Is(target error) bool { return target == ErrTooManyAttempt
 func (a *Auth) Login(ctx context.Context, username, password, ip, userAgent string) (u User, sessionID, csrf string, err error) {
 	now := a.now()
 	uk := userKey(username)
-	if a.users.locked(uk, now) || (ip != "" && a.ips.locked(ip, now)) {
+	if a.users.locked(limitKey(uk, ip), now) || (ip != "" && a.ips.locked(ip, now)) {
 		a.logger.Warn("auth: login refused while locked", "user_key", uk, "ip", ip)
 		return User{}, "", "", &LockedError{Lockout: a.cfg.Lockout}
 	}
@@ -317,7 +320,7 @@ func (a *Auth) Login(ctx context.Context, username, password, ip, userAgent stri
 	if err != nil {
 		return User{}, "", "", a.failed(ctx, now, username, uk, ip, err)
 	}
-	a.users.reset(uk)
+	a.users.reset(limitKey(uk, ip))
 
 	var raw [32]byte
 	_, _ = rand.Read(raw[:]) // crypto/rand.Read never fails (it crashes the program instead)
@@ -364,13 +367,30 @@ func (a *Auth) failed(ctx context.Context, now time.Time, typed, uk, ip string, 
 	if p.Reason != "bad_credentials" {
 		return authErr
 	}
-	lockedUser := a.users.fail(uk, now)
+	lockedUser := a.users.fail(limitKey(uk, ip), now)
 	lockedIP := ip != "" && a.ips.fail(ip, now)
 	if lockedUser || lockedIP {
-		return &LockedError{Lockout: a.cfg.Lockout}
+		until := a.users.until(limitKey(uk, ip), now)
+		if t := a.ips.until(ip, now); t.After(until) {
+			until = t
+		}
+		scope := "account_address"
+		if lockedIP && !lockedUser {
+			scope = "address"
+		}
+		details := map[string]any{"user_key": uk, "username": p.Username, "ip": ip, "scope": scope, "until": until}
+		if err := a.Audit(context.WithoutCancel(ctx), "auth:login", "login_locked", details); err != nil {
+			a.logger.Error("auth: recording a login lock", "user_key", uk, "ip", ip, "err", err)
+		}
+		return &LockedError{Lockout: until.Sub(now)}
 	}
 	return authErr
 }
+
+// limitKey is what the per-account limit counts: an account from one
+// address. Strangers elsewhere cannot lock its owner out; behind a proxy
+// the address is the client's (Config.ClientIP, --trusted-proxies).
+func limitKey(uk, ip string) string { return uk + "|" + ip }
 
 // sweepLocked drops sessions that are over by time. The caller holds a.mu.
 func (a *Auth) sweepLocked(now time.Time) {
@@ -537,4 +557,38 @@ func (a *Auth) Audit(ctx context.Context, actor, action string, details any) err
 		return fmt.Errorf("auth: appending audit record %s by %s: %w", action, actor, err)
 	}
 	return nil
+}
+
+// ClientIPBehind returns a Config.ClientIP for a server behind reverse
+// proxies: a request from one of trusted (a proxy) is from the rightmost
+// address of its X-Forwarded-For that is not itself a trusted proxy; any
+// other request is from its peer, whatever headers it sends (a client
+// cannot choose its address to dodge the limits or to lock out another's).
+func ClientIPBehind(trusted []netip.Prefix) func(r *http.Request) string {
+	isTrusted := func(a netip.Addr) bool {
+		for _, p := range trusted {
+			if p.Contains(a.Unmap()) {
+				return true
+			}
+		}
+		return false
+	}
+	return func(r *http.Request) string {
+		peer := remoteHost(r)
+		a, err := netip.ParseAddr(peer)
+		if err != nil || !isTrusted(a) {
+			return peer
+		}
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			h, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				return peer // a hop that is not an address: trust nothing before it
+			}
+			if !isTrusted(h) {
+				return h.Unmap().String()
+			}
+		}
+		return peer
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -564,8 +565,13 @@ func TestRateLimitUserLockoutAndReset(t *testing.T) {
 	if w.Header().Get("Retry-After") != "900" {
 		t.Fatalf("Retry-After %q", w.Header().Get("Retry-After"))
 	}
-	// Locked: even the right password, even from another IP, even after a restart.
-	if w := e.loginReq("alice", alicePass, "198.51.100.7:1"); w.Code != http.StatusTooManyRequests {
+	// The lock is this account from this address: from another address
+	// its owner still signs in (strangers cannot lock anyone out).
+	if w := e.loginReq("alice", alicePass, "198.51.100.7:1"); w.Code != http.StatusOK {
+		t.Fatalf("right password from another address: %d", w.Code)
+	}
+	// Locked here: even the right password, in any case, even after a restart.
+	if w := e.loginReq("alice", alicePass, ""); w.Code != http.StatusTooManyRequests {
 		t.Fatalf("locked, right password: %d", w.Code)
 	}
 	if w := e.loginReq("ALICE", alicePass, ""); w.Code != http.StatusTooManyRequests {
@@ -851,6 +857,78 @@ func TestCheckPasswordRefusesCommonAndTrivial(t *testing.T) {
 	} {
 		if err := CheckPassword("alice", pass); err != nil {
 			t.Errorf("CheckPassword(%q): %v", pass, err)
+		}
+	}
+}
+
+// A lock is cleared by an admin's unlock and by a new password, across a
+// restart; it is in the audit trail; a second lock lasts twice as long.
+func TestUnlockAndPasswdClearALock(t *testing.T) {
+	e := newEnv(t, Config{})
+	lock := func() {
+		t.Helper()
+		for i := 0; i < 5; i++ {
+			e.loginReq("alice", "wrong password "+string(rune('a'+i)), "")
+		}
+		if w := e.loginReq("alice", alicePass, ""); w.Code != http.StatusTooManyRequests {
+			t.Fatalf("not locked: %d", w.Code)
+		}
+	}
+	lock()
+	audited := 0
+	for _, ev := range e.events(TopicAudit) {
+		if strings.Contains(string(ev.Payload), "login_locked") && strings.Contains(string(ev.Payload), "192.0.2.1") {
+			audited++
+		}
+	}
+	if audited != 1 {
+		t.Fatalf("%d login_locked audit events", audited)
+	}
+	if err := e.a.Directory().Unlock(context.Background(), "cli:ops", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	e.restart() // the failures before the unlock no longer count
+	e.login("alice", alicePass)
+
+	lock()
+	w := e.loginReq("alice", "wrong password z", "")
+	if w.Header().Get("Retry-After") == "" {
+		t.Fatal("no Retry-After on a lock")
+	}
+	e.clock.Advance(16 * time.Minute)
+	for i := 0; i < 5; i++ {
+		e.loginReq("alice", "wrong password "+string(rune('k'+i)), "")
+	}
+	e.clock.Advance(16 * time.Minute) // the second lock lasts 30 minutes
+	if w := e.loginReq("alice", alicePass, ""); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("the second lock is over after 16 minutes: %d", w.Code)
+	}
+	if err := e.a.Directory().ChangePassword(context.Background(), "user:admin", "alice", "新的-足够长的密码-2026年"); err != nil {
+		t.Fatal(err)
+	}
+	if w := e.loginReq("alice", "新的-足够长的密码-2026年", ""); w.Code != http.StatusOK {
+		t.Fatalf("after passwd: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestClientIPBehindTrustedProxies(t *testing.T) {
+	f := ClientIPBehind([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")})
+	for _, tc := range []struct{ remote, xff, want string }{
+		{"203.0.113.9:1234", "", "203.0.113.9"},
+		{"203.0.113.9:1234", "1.2.3.4", "203.0.113.9"},                      // not from a proxy: the header is ignored
+		{"10.0.0.2:443", "198.51.100.7", "198.51.100.7"},                    // from the proxy
+		{"10.0.0.2:443", "1.2.3.4, 198.51.100.7, 10.0.0.3", "198.51.100.7"}, // a spoofed first hop is not taken
+		{"10.0.0.2:443", "", "10.0.0.2"},
+		{"10.0.0.2:443", "garbage", "10.0.0.2"},
+		{"[::1]:80", "2001:db8::5", "2001:db8::5"},
+	} {
+		r := httptest.NewRequest("POST", "/api/v1/login", nil)
+		r.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			r.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if got := f(r); got != tc.want {
+			t.Errorf("%s, X-Forwarded-For %q: %s, want %s", tc.remote, tc.xff, got, tc.want)
 		}
 	}
 }

@@ -103,11 +103,15 @@ type Directory struct {
 	tokens   map[string]*apiToken // by hex SHA-256 of the token
 	tokenIDs map[string]*apiToken
 	seen     map[string]struct{} // applied event IDs: Follow redelivers what this process appended
+	// unlocked is when each user's login limits were last cleared (by
+	// userKey): failures before it no longer count.
+	unlocked map[string]time.Time
 
 	// Called (outside locks) after a user is disabled or their password
 	// changes, whether by this process or, through Follow, by another.
 	onDisabled        func(ctx context.Context, username string)
 	onPasswordChanged func(ctx context.Context, username string)
+	onUnlocked        func(username string)
 }
 
 // NewDirectory returns an empty directory; call Load before use. cost is the
@@ -135,7 +139,7 @@ func NewDirectory(log eventlog.Log, now func() time.Time, cost int, logger *slog
 	return &Directory{
 		log: log, now: now, cost: cost, logger: logger, dummy: dummy,
 		users: map[string]*account{}, tokens: map[string]*apiToken{}, tokenIDs: map[string]*apiToken{},
-		seen: map[string]struct{}{},
+		seen: map[string]struct{}{}, unlocked: map[string]time.Time{},
 	}, nil
 }
 
@@ -206,6 +210,13 @@ func (d *Directory) apply(e event.Envelope) error {
 		if a := d.users[p.Username]; a != nil {
 			a.hash = []byte(p.PasswordHash)
 		}
+		d.unlocked[userKey(p.Username)] = e.Time // a new password clears the limits
+	case UserUnlocked:
+		var p userDisabled
+		if err := e.Decode(&p); err != nil {
+			return err
+		}
+		d.unlocked[userKey(p.Username)] = e.Time
 	case UserRolesChanged:
 		var p rolesChanged
 		if err := e.Decode(&p); err != nil {
@@ -256,6 +267,13 @@ func (d *Directory) after(ctx context.Context, e event.Envelope) {
 	case UserPasswordChanged:
 		if d.onPasswordChanged != nil && e.Decode(&p) == nil {
 			d.onPasswordChanged(ctx, p.Username)
+		}
+		if d.onUnlocked != nil && e.Decode(&p) == nil {
+			d.onUnlocked(p.Username)
+		}
+	case UserUnlocked:
+		if d.onUnlocked != nil && e.Decode(&p) == nil {
+			d.onUnlocked(p.Username)
 		}
 	}
 }
@@ -420,6 +438,35 @@ func (d *Directory) ChangePassword(ctx context.Context, actor, username, passwor
 	d.logger.Info("auth: password changed", "username", username, "actor", actor)
 	d.after(ctx, e)
 	return nil
+}
+
+// Unlock clears a user's login limits (failures and locks from every
+// address), as an event other processes follow; the audit trail has it.
+func (d *Directory) Unlock(ctx context.Context, actor, username string) error {
+	if actor == "" {
+		return ErrInvalidActor
+	}
+	username = NormalizeUsername(username)
+	if _, ok := d.Lookup(username); !ok {
+		return fmt.Errorf("%w：%s", ErrUnknownUser, username)
+	}
+	d.wmu.Lock()
+	e, err := d.record(ctx, UserUnlocked, username, actor, userDisabled{Username: username})
+	d.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+	d.logger.Info("auth: login limits cleared", "username", username, "actor", actor)
+	d.after(ctx, e)
+	return nil
+}
+
+// unlockedAt is when the login limits of the user with key uk were last
+// cleared (zero: never).
+func (d *Directory) unlockedAt(uk string) time.Time {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.unlocked[uk]
 }
 
 // activeAdmins counts enabled admins. The caller holds d.wmu.

@@ -1,13 +1,15 @@
 package auth
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
 
 // limiter counts login failures per key in a sliding window. When a key
-// reaches max failures within window it is locked for lockout; a lock refuses
-// every attempt, right password or not. Safe for concurrent use.
+// reaches max failures within window it is locked for lockout, doubled for
+// each lock since the key's last reset (at most 16×): a lock refuses every
+// attempt of that key, right password or not. Safe for concurrent use.
 type limiter struct {
 	max     int
 	window  time.Duration
@@ -20,6 +22,7 @@ type limiter struct {
 type failures struct {
 	at          []time.Time
 	lockedUntil time.Time
+	locks       int // locks since the last reset: each one lasts twice as long
 }
 
 func newLimiter(max int, window, lockout time.Duration) *limiter {
@@ -49,7 +52,8 @@ func (l *limiter) fail(key string, t time.Time) bool {
 	f.prune(t, l.window)
 	f.at = append(f.at, t)
 	if len(f.at) >= l.max {
-		f.lockedUntil = t.Add(l.lockout)
+		f.lockedUntil = t.Add(l.lockout << min(f.locks, 4))
+		f.locks++
 		f.at = nil
 	}
 	return t.Before(f.lockedUntil)
@@ -60,6 +64,28 @@ func (l *limiter) reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.keys, key)
+}
+
+// resetPrefix forgets every key that starts with prefix (a user's limits
+// from every address).
+func (l *limiter) resetPrefix(prefix string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k := range l.keys {
+		if strings.HasPrefix(k, prefix) {
+			delete(l.keys, k)
+		}
+	}
+}
+
+// until is when key's lock ends (zero: not locked at now).
+func (l *limiter) until(key string, now time.Time) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if f := l.keys[key]; f != nil && now.Before(f.lockedUntil) {
+		return f.lockedUntil
+	}
+	return time.Time{}
 }
 
 func (f *failures) prune(now time.Time, window time.Duration) {
@@ -74,7 +100,7 @@ func (f *failures) prune(now time.Time, window time.Duration) {
 func (l *limiter) sweep(now time.Time) {
 	for k, f := range l.keys {
 		f.prune(now, l.window)
-		if len(f.at) == 0 && !now.Before(f.lockedUntil) {
+		if len(f.at) == 0 && now.After(f.lockedUntil.Add(24*time.Hour)) { // a day after its last lock, a key starts afresh
 			delete(l.keys, k)
 		}
 	}

@@ -23,6 +23,7 @@ const (
 	UserPasswordChanged = "user.password_changed.v1"
 	UserRolesChanged    = "user.roles_changed.v1"
 	UserDisabled        = "user.disabled.v1"
+	UserUnlocked        = "user.unlocked.v1" // an admin cleared a user's login limits
 	APITokenCreated     = "apitoken.created.v1"
 	APITokenRevoked     = "apitoken.revoked.v1"
 	SessionStarted      = "session.started.v1"
