@@ -1,9 +1,11 @@
 package ingest
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,8 +15,13 @@ import (
 	"yuqing/internal/mention"
 )
 
-// MaxBody is the largest request body the HTTP endpoint reads.
-const MaxBody = 16 << 20
+// Bounds on one request: the cost of a request is bounded whatever its
+// body holds.
+const (
+	MaxBody     = 16 << 20 // the largest request body the endpoint reads
+	MaxItems    = 10000    // mentions in one request; more is refused before any is parsed
+	MaxRejected = 100      // dead letters, one per item, kept from one request; past it one summary
+)
 
 // Handler serves POST /api/v1/mentions: one JSON mention or an array, with
 // "Authorization: Bearer <ingest token>". It answers only after the log holds
@@ -36,7 +43,11 @@ type Handler struct {
 type Response struct {
 	Accepted []string        `json:"accepted"`
 	Rejected []RejectedReply `json:"rejected,omitempty"`
-	Error    string          `json:"error,omitempty"`
+	// RejectedMore counts the rejected items past MaxRejected: they are
+	// neither listed here nor kept one by one (a summary dead letter says
+	// how many, and why the first of them was refused).
+	RejectedMore int    `json:"rejected_more,omitempty"`
+	Error        string `json:"error,omitempty"`
 }
 
 // RejectedReply says which item of the request was refused and why.
@@ -66,6 +77,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, Response{Error: "reading body: " + err.Error()})
 		return
 	}
+	if n := countItems(body); n > MaxItems {
+		reply(w, http.StatusRequestEntityTooLarge, Response{Error: fmt.Sprintf("%d items in one request: send batches of at most %d; nothing was accepted", n, MaxItems)})
+		return
+	}
 	now := h.Now()
 	good, at, bad, err := mention.ParseItems(body, now)
 	if err != nil {
@@ -73,6 +88,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		bad = []mention.Rejected{{Index: 0, Reason: err.Error(), Raw: string(body)}}
 	}
 	good, bad = Clean(good, at, bad, now)
+	bad, more := capRejected(bad)
 	if err := Write(r.Context(), h.Log, good, bad, "http", "ingest:http", now); err != nil {
 		h.Logger.Error("ingest write failed", "err", err, "mentions", len(good), "rejected", len(bad))
 		reply(w, http.StatusServiceUnavailable, Response{Accepted: []string{}, Error: "the log did not accept the batch; nothing was accepted, retry"})
@@ -82,9 +98,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, m := range good {
 		resp.Accepted = append(resp.Accepted, m.ID)
 	}
-	for _, b := range bad {
+	for _, b := range bad[:min(len(bad), MaxRejected)] {
 		resp.Rejected = append(resp.Rejected, RejectedReply{Index: b.Index, Reason: b.Reason})
 	}
+	resp.RejectedMore = more
 	status := http.StatusOK
 	if len(good) == 0 {
 		status = http.StatusUnprocessableEntity
@@ -104,4 +121,40 @@ func reply(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// countItems counts the elements of a JSON array body without keeping
+// them (one for anything else); a body that is not an array of well-formed
+// values counts as what was read before the error.
+func countItems(body []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+		return 1
+	}
+	n := 0
+	for dec.More() {
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// capRejected keeps the first MaxRejected dead letters and folds the rest
+// into one summary dead letter; more is how many were folded.
+func capRejected(bad []mention.Rejected) (kept []mention.Rejected, more int) {
+	if len(bad) <= MaxRejected {
+		return bad, 0
+	}
+	more = len(bad) - MaxRejected
+	first := bad[MaxRejected]
+	raw := first.Raw
+	if len(raw) > 1024 {
+		raw = raw[:1024]
+	}
+	sum := mention.Rejected{Index: first.Index, Source: first.Source, Raw: raw,
+		Reason: fmt.Sprintf("%d more items of this request rejected and not kept one by one (the first, item %d: %s)", more, first.Index, first.Reason)}
+	return append(bad[:MaxRejected:MaxRejected], sum), more
 }

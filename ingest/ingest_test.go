@@ -221,3 +221,30 @@ func TestPostControlCharacterInIDIsRejected(t *testing.T) {
 		}
 	}
 }
+
+// The cost of one request is bounded: too many items are refused before
+// any is parsed or written; many bad items keep MaxRejected dead letters
+// and one summary, and the answer lists MaxRejected of them.
+func TestPostCostIsBounded(t *testing.T) {
+	l := newLog(t)
+	many := "[" + strings.Repeat("0,", MaxItems) + "0]"
+	rec, resp := post(t, handler(l), "s3cret", many)
+	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(resp.Error, "at most") {
+		t.Fatalf("%d items: %d %+v", MaxItems+1, rec.Code, resp)
+	}
+	if dl := topic(t, l, eventlog.TopicDeadLetter); len(dl) != 0 {
+		t.Fatalf("a refused request left %d dead letters", len(dl))
+	}
+	bad := "[" + strings.Repeat(`{"id":"x"},`, 499) + `{"id":"x"}]`
+	rec, resp = post(t, handler(l), "s3cret", bad)
+	if rec.Code != http.StatusUnprocessableEntity || len(resp.Rejected) != MaxRejected || resp.RejectedMore != 500-MaxRejected {
+		t.Fatalf("500 bad items: %d, %d listed, %d more", rec.Code, len(resp.Rejected), resp.RejectedMore)
+	}
+	dl := topic(t, l, eventlog.TopicDeadLetter)
+	if len(dl) != MaxRejected+1 || !strings.Contains(string(dl[MaxRejected].Payload), "400 more items") {
+		t.Fatalf("%d dead letters; last %s", len(dl), dl[len(dl)-1].Payload)
+	}
+	if rec.Body.Len() > 64<<10 {
+		t.Fatalf("answer of %d bytes", rec.Body.Len())
+	}
+}
