@@ -47,23 +47,8 @@ func tidy(s string) string {
 	return strings.TrimSpace(strings.Trim(hanzi.Plain(s, false), "：:，,"))
 }
 
-// sentences splits text at sentence ends, keeping the mark.
-func sentences(t string) []string {
-	var out []string
-	start := 0
-	for i, r := range t {
-		if strings.ContainsRune("。！？!?\n；;", r) {
-			if s := strings.TrimSpace(t[start : i+utf8.RuneLen(r)]); s != "" {
-				out = append(out, s)
-			}
-			start = i + utf8.RuneLen(r)
-		}
-	}
-	if s := strings.TrimSpace(t[start:]); s != "" {
-		out = append(out, s)
-	}
-	return out
-}
+// sentences splits text after each sentence end, keeping the mark.
+func sentences(t string) []string { return hanzi.Sentences(t) }
 
 // clipRunes cuts s to at most n runes, at the last clause mark (，、：) in
 // its second half if there is one, else with an ellipsis.

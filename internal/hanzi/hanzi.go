@@ -163,3 +163,22 @@ func Plain(s string, dropTags bool) string {
 	}
 	return strings.TrimSpace(b.String())
 }
+
+// Sentences splits t after each sentence end (。！？!?；; and line breaks),
+// keeping the mark; empty pieces are dropped.
+func Sentences(t string) []string {
+	var out []string
+	start := 0
+	for i, r := range t {
+		if strings.ContainsRune("。！？!?；;\n", r) {
+			if s := strings.TrimSpace(t[start : i+utf8.RuneLen(r)]); s != "" {
+				out = append(out, s)
+			}
+			start = i + utf8.RuneLen(r)
+		}
+	}
+	if s := strings.TrimSpace(t[start:]); s != "" {
+		out = append(out, s)
+	}
+	return out
+}

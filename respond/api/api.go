@@ -199,7 +199,7 @@ func orderCmd(a *API, body func() any) http.HandlerFunc {
 
 func (a *API) answerCommand(w http.ResponseWriter, id string, envs []event.Envelope, err error) {
 	switch {
-	case errors.Is(err, incident.ErrRule), errors.Is(err, workorder.ErrRule), errors.Is(err, statement.ErrRule):
+	case errors.Is(err, incident.ErrRule), errors.Is(err, workorder.ErrRule), errors.Is(err, statement.ErrRule), errors.Is(err, wording.ErrRule):
 		reply(w, http.StatusConflict, errBody(err))
 	case err != nil:
 		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))

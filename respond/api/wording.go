@@ -115,17 +115,6 @@ func (a *API) wordingCmd(body func() any) http.HandlerFunc {
 			cmd = wording.Retire{Reason: c.Reason}
 		}
 		id, envs, err := a.Wording.Handle(r.Context(), r.PathValue("wid"), a.Actor(r), cmd)
-		switch {
-		case errors.Is(err, wording.ErrRule):
-			reply(w, http.StatusConflict, errBody(err))
-		case err != nil:
-			reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))
-		default:
-			types := make([]string, len(envs))
-			for i, e := range envs {
-				types[i] = e.Type
-			}
-			reply(w, http.StatusOK, map[string]any{"id": id, "events": types})
-		}
+		a.answerCommand(w, id, envs, err)
 	}
 }

@@ -166,24 +166,8 @@ func compact(s string) []rune {
 	return out
 }
 
-// sentences splits text after each sentence end (。！？!?；;… and line
-// breaks), keeping the mark.
-func sentences(t string) []string {
-	var out []string
-	start := 0
-	for i, r := range t {
-		if strings.ContainsRune("。！？!?；;\n", r) {
-			if s := strings.TrimSpace(t[start : i+utf8.RuneLen(r)]); s != "" {
-				out = append(out, s)
-			}
-			start = i + utf8.RuneLen(r)
-		}
-	}
-	if s := strings.TrimSpace(t[start:]); s != "" {
-		out = append(out, s)
-	}
-	return out
-}
+// sentences splits text after each sentence end, keeping the mark.
+func sentences(t string) []string { return hanzi.Sentences(t) }
 
 // clip cuts s to at most n runes, with an ellipsis when it cut.
 func clip(s string, n int) string {
