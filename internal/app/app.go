@@ -110,7 +110,19 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	defer log.Close()
 
 	var store analytics.Store
-	if opts.has(RoleAnalyze) || opts.has(RoleRespond) {
+	var notReady func() string // why the store cannot be used yet ("" when it can)
+	switch {
+	case !opts.has(RoleAnalyze) && !opts.has(RoleRespond):
+	case cfg.Store == "clickhouse":
+		// A ClickHouse that is down at start stops nothing but analysis:
+		// the log takes mentions, the store connects when it can.
+		if store, err = OpenStore(ctx, cfg, logger); err != nil {
+			logger.Warn("analytics store not reachable at start; serving ingest, connecting in the background", "err", err)
+			ls := connectLater(ctx, func(ctx context.Context) (analytics.Store, error) { return OpenStore(ctx, cfg, logger) }, time.Second, logger)
+			store, notReady = ls, ls.NotReady
+		}
+		defer store.Close()
+	default:
 		store, err = OpenStore(ctx, cfg, logger)
 		if err != nil {
 			return err
@@ -127,6 +139,12 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		if !ready.Load() {
 			http.Error(w, "starting", http.StatusServiceUnavailable)
 			return
+		}
+		if notReady != nil {
+			if why := notReady(); why != "" {
+				http.Error(w, "not ready: "+why+" (ingest is running; analysis waits for the store)", http.StatusServiceUnavailable)
+				return
+			}
 		}
 		w.Write([]byte("ready\n"))
 	})

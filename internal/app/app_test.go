@@ -756,3 +756,36 @@ func TestAlertPagesDutyOfficerOnce(t *testing.T) {
 		t.Errorf("page title %q does not name the story", title)
 	}
 }
+
+// With ClickHouse down at start, serve still takes mentions into the log;
+// /readyz says the store is what is missing.
+func TestClickHouseDownAtStart(t *testing.T) {
+	cfg := Defaults()
+	cfg.Data = t.TempDir()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Store = "clickhouse"
+	cfg.ClickHouse = "127.0.0.1:1" // nothing listens there
+	cfg.IngestToken = "ingest-token-for-the-test"
+	addr, stop := startApp(t, cfg)
+	defer stop()
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/mentions", strings.NewReader(`{"id":"1","platform":"weibo","text":"城东化工厂附近有异味","published_at":"2026-11-23T07:00:00Z"}`))
+	req.Header.Set("Authorization", "Bearer "+cfg.IngestToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "weibo:1") {
+		t.Fatalf("ingest with the store down: %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "analytics store") {
+		t.Fatalf("readyz with the store down: %d %s", resp.StatusCode, body)
+	}
+}
