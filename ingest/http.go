@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -37,6 +38,8 @@ type Handler struct {
 	Token  string // the ingest token; compared in constant time
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Timeout bounds the wait for the log (a hung broker); default 30 s.
+	Timeout time.Duration
 }
 
 // Response is the body of an answer.
@@ -89,9 +92,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	good, bad = Clean(good, at, bad, now)
 	bad, more := capRejected(bad)
-	if err := Write(r.Context(), h.Log, good, bad, "http", "ingest:http", now); err != nil {
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	if err := Write(ctx, h.Log, good, bad, "http", "ingest:http", now); err != nil {
 		h.Logger.Error("ingest write failed", "err", err, "mentions", len(good), "rejected", len(bad))
-		reply(w, http.StatusServiceUnavailable, Response{Accepted: []string{}, Error: "the log did not accept the batch; nothing was accepted, retry"})
+		// A write the log did not confirm may still land (a slow broker
+		// takes it later): say so, and how to be safe.
+		msg := "the log did not confirm the batch: some of it may have been written; re-send it with the same ids (ids are idempotent, nothing is counted twice)"
+		if errors.Is(err, context.DeadlineExceeded) {
+			msg = fmt.Sprintf("the log did not answer within %s: the batch may have been written; re-send it with the same ids (ids are idempotent, nothing is counted twice)", timeout)
+		}
+		reply(w, http.StatusServiceUnavailable, Response{Accepted: []string{}, Error: msg})
 		return
 	}
 	resp := Response{Accepted: make([]string, 0, len(good))}

@@ -248,3 +248,26 @@ func TestPostCostIsBounded(t *testing.T) {
 		t.Fatalf("answer of %d bytes", rec.Body.Len())
 	}
 }
+
+// hung is a log that never answers: a broker paused.
+type hung struct{}
+
+func (hung) Append(ctx context.Context, _ string, _ ...event.Envelope) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A hung log holds a request no longer than the handler's timeout, and the
+// answer says the truth: the batch may have been written, re-send it.
+func TestPostHungLogIsBoundedAndTruthful(t *testing.T) {
+	h := handler(hung{})
+	h.Timeout = 20 * time.Millisecond
+	rec, resp := post(t, h, "s3cret", one)
+	if rec.Code != http.StatusServiceUnavailable || len(resp.Accepted) != 0 || !strings.Contains(resp.Error, "may have been written") || !strings.Contains(resp.Error, "same ids") {
+		t.Fatalf("status %d resp %+v", rec.Code, resp)
+	}
+	rec, resp = post(t, handler(failing{}), "s3cret", one)
+	if strings.Contains(resp.Error, "nothing was accepted") || !strings.Contains(resp.Error, "same ids") {
+		t.Fatalf("a failed write's answer: %d %+v", rec.Code, resp)
+	}
+}

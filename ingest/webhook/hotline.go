@@ -112,7 +112,7 @@ func (h *HotlineHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := ingest.Write(r.Context(), h.Log, good, bad, actor, actor, now); err != nil {
 		g.logger.Error("webhook work orders: write failed", "endpoint", ep.Name, "err", err, "orders", len(good), "rejected", len(bad))
-		unavailable("日志未能写入，本批均未接收，请重试 / the log did not accept the batch; nothing was accepted, retry")
+		unavailable("日志未确认写入，本批可能已部分写入：请用相同 id 重发（id 幂等，不会重复计数） / the log did not confirm the batch: some of it may have been written; re-send it with the same ids (ids are idempotent)")
 		return
 	}
 	resp := ingest.Response{Accepted: make([]string, 0, len(orders))}

@@ -434,7 +434,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := ingest.Write(r.Context(), h.Log, good, bad, ep.Actor(), ep.Actor(), now); err != nil {
 		g.logger.Error("webhook write failed", "endpoint", ep.Name, "err", err, "mentions", len(good), "rejected", len(bad))
 		w.Header().Set("Retry-After", "5")
-		reply(w, http.StatusServiceUnavailable, ingest.Response{Accepted: []string{}, Error: "日志未能写入，本批均未接收，请重试 / the log did not accept the batch; nothing was accepted, retry"})
+		reply(w, http.StatusServiceUnavailable, ingest.Response{Accepted: []string{}, Error: "日志未确认写入，本批可能已部分写入：请用相同 id 重发（id 幂等，不会重复计数） / the log did not confirm the batch: some of it may have been written; re-send it with the same ids (ids are idempotent)"})
 		return
 	}
 	resp := ingest.Response{Accepted: make([]string, 0, len(good))}
