@@ -16,9 +16,12 @@ import (
 // Platforms yuqing knows. A mention on any other platform is rejected.
 var Platforms = []string{"weibo", "wechat", "forum", "news", "hotline", "web", "douyin", "video", "messageboard", "other"}
 
-// Limits that keep one bad record from hurting everyone else.
+// Limits that keep one bad record from hurting everyone else: a mention
+// within them makes an analysed event (text, title, tokens, raw) well under
+// a Kafka broker's default message.max.bytes (1 MB).
 const (
-	MaxTextBytes = 256 << 10
+	MaxTextBytes = 256 << 10 // text and title together
+	MaxRawBytes  = 64 << 10  // the source's payload kept for audit
 	maxIDBytes   = 256
 )
 
@@ -136,6 +139,9 @@ func (m Mention) Validate(now time.Time) error {
 	}
 	if len(m.Raw) > 0 && !json.Valid(m.Raw) {
 		errs = append(errs, errors.New("raw is not valid JSON"))
+	}
+	if len(m.Raw) > MaxRawBytes {
+		errs = append(errs, fmt.Errorf("raw is %d bytes, more than %d: keep the source's payload smaller", len(m.Raw), MaxRawBytes))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid mention %q: %w", m.ID, errors.Join(errs...))

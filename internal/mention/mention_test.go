@@ -50,6 +50,8 @@ func TestValidateErrors(t *testing.T) {
 		{"negative", `{"id":"1","platform":"weibo","text":"x","published_at":"2026-11-23T00:00:00Z","metrics":{"likes":-1}}`, "negative"},
 		{"not json", `{"id":`, "not a JSON mention"},
 		{"bad time", `{"id":"1","platform":"weibo","text":"x","published_at":"yesterday"}`, "not a JSON mention"},
+		{"raw too big", `{"id":"1","platform":"weibo","text":"x","published_at":"2026-11-23T00:00:00Z","raw":"` + strings.Repeat("a", MaxRawBytes) + `"}`, "raw is"},
+		{"text too big", `{"id":"1","platform":"weibo","text":"` + strings.Repeat("长", MaxTextBytes/3+1) + `","published_at":"2026-11-23T00:00:00Z"}`, "text is"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
