@@ -20,12 +20,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"yuqing/respond/notify"
 )
 
 // KeyEnv is the environment variable the API key is read from.
@@ -35,43 +35,9 @@ const KeyEnv = "YUQING_LLM_KEY"
 // no place for invention.
 const Temperature = 0.2
 
-// Secret is a string that never prints: fmt, log/slog and encoding/json
-// all show <secret>. Reveal returns the value for the request header.
-type Secret string
-
-const redacted = "<secret>"
-
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return string(s) }
-
-// String returns <secret>, or "" when empty so a missing key shows.
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// GoString hides the value from %#v.
-func (s Secret) GoString() string { return fmt.Sprintf("llm.Secret(%q)", s.String()) }
-
-// Format hides the value from every fmt verb.
-func (s Secret) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, s.GoString())
-		return
-	}
-	_, _ = io.WriteString(f, s.String())
-}
-
-// LogValue hides the value from log/slog.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// MarshalJSON hides the value from encoding/json.
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
-
-// MarshalText hides the value from text encoders.
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+// Secret is the key: a string that never prints (fmt, log/slog and
+// encoding/json show <secret>), the one secret type the notifiers use too.
+type Secret = notify.Secret
 
 // Config is where the assistant is and which model it runs.
 type Config struct {
