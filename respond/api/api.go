@@ -272,9 +272,8 @@ func (a *API) incidents(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) incidentByID(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	st, ok := a.Desk.Board().State(id)
+	st, ok := a.incidentOf(w, r)
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有事件 %s", id)))
 		return
 	}
 	reply(w, http.StatusOK, map[string]any{"incident": incidentView{st, a.draftLine(id)}, "timeline": a.timeline(id)})

@@ -56,9 +56,8 @@ func (a *API) gather(ctx context.Context, inc incident.State) (evidence.Evidence
 }
 
 func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
-	inc, ok := a.Desk.Board().State(r.PathValue("id"))
+	inc, ok := a.incidentOf(w, r)
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有事件 %s", r.PathValue("id"))))
 		return
 	}
 	if len(inc.Topics) == 0 {
@@ -76,11 +75,19 @@ func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// effect measures the incident's first authoritative release on its topics.
-func (a *API) effect(w http.ResponseWriter, r *http.Request) {
-	inc, ok := a.Desk.Board().State(r.PathValue("id"))
+// incidentOf is the incident the path names ({id}), or a 404 answered.
+func (a *API) incidentOf(w http.ResponseWriter, r *http.Request) (incident.State, bool) {
+	st, ok := a.Desk.Board().State(r.PathValue("id"))
 	if !ok {
 		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有事件 %s", r.PathValue("id"))))
+	}
+	return st, ok
+}
+
+// effect measures the incident's first authoritative release on its topics.
+func (a *API) effect(w http.ResponseWriter, r *http.Request) {
+	inc, ok := a.incidentOf(w, r)
+	if !ok {
 		return
 	}
 	if len(inc.Releases) == 0 {

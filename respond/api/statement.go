@@ -91,9 +91,8 @@ func (a *API) newDraft(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	inc, ok := a.Desk.Board().State(id)
+	inc, ok := a.incidentOf(w, r)
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有事件 %s", id)))
 		return
 	}
 	if strings.TrimSpace(b.Title) == "" {
@@ -124,8 +123,7 @@ type DraftView struct {
 // statements answers the workbench of an incident.
 func (a *API) statements(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if _, ok := a.Desk.Board().State(id); !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有事件 %s", id)))
+	if _, ok := a.incidentOf(w, r); !ok {
 		return
 	}
 	st := a.Desk.Statements().State(id)
@@ -263,9 +261,8 @@ func (a *API) assist(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	inc, ok := a.Desk.Board().State(id)
+	inc, ok := a.incidentOf(w, r)
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有事件 %s", id)))
 		return
 	}
 	st := a.Desk.Statements().State(id)
