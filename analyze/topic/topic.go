@@ -195,7 +195,7 @@ func DefaultConfig() Config {
 		Background:    0.7,
 		MinOpenTokens: 10,
 		MinIntensity:  1e-4,
-		MergeSim:      0.4,
+		MergeSim:      0.2,
 		MergeEvery:    100,
 		MergeMinItems: 5,
 		SplitMin:      5,
