@@ -337,7 +337,15 @@ func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batc
 		if len(o.evs) == 0 {
 			continue
 		}
-		if err := tx.Append(ctx, o.topic, o.evs...); err != nil {
+		err := tx.Append(ctx, o.topic, o.evs...)
+		var big *eventlog.TooLargeError
+		if errors.As(err, &big) {
+			// The log refused these for their size and stored the rest:
+			// retrying cannot help, so they go to dead letters with the
+			// reason and the partition moves on.
+			err = a.refusedTooLarge(ctx, tx, big, o.evs, now)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -345,6 +353,30 @@ func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batc
 		a.Logger.Warn("undecodable mention events sent to dead letters", "count", len(dead))
 	}
 	return nil
+}
+
+// refusedTooLarge dead-letters the output events the log refused for their
+// size. The dead letter names the event and its key (the mention it came
+// from is still in the mentions topic) without its oversized payload.
+func (a *Analyzer) refusedTooLarge(ctx context.Context, tx eventlog.Tx, big *eventlog.TooLargeError, evs []event.Envelope, now time.Time) error {
+	keyOf := make(map[string]string, len(evs))
+	for _, e := range evs {
+		keyOf[e.ID] = e.Key
+	}
+	var dls []event.Envelope
+	for i, id := range big.IDs {
+		dl, err := event.New(event.MentionRejected, keyOf[id], "analyze", now, now, mention.Rejected{
+			Source: big.Topic + "/" + id,
+			Reason: fmt.Sprintf("%s event %s of %d bytes is larger than the log's %d-byte record limit: not stored (the mention %s stays in %s)",
+				big.Topic, id, big.Sizes[i], big.Limit, keyOf[id], eventlog.TopicMentions),
+		})
+		if err != nil {
+			return err
+		}
+		dls = append(dls, dl)
+	}
+	a.Logger.Error("events too large for the log sent to dead letters", "topic", big.Topic, "count", len(dls), "first", big.IDs[0], "bytes", big.Sizes[0], "limit", big.Limit)
+	return tx.Append(ctx, eventlog.TopicDeadLetter, dls...)
 }
 
 func deadLetter(r eventlog.Record, cause error, now time.Time) (event.Envelope, error) {

@@ -9,6 +9,7 @@ package eventlog
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"yuqing/internal/event"
 )
@@ -22,6 +23,22 @@ const (
 
 // ErrClosed is returned by every call on a closed log.
 var ErrClosed = errors.New("eventlog: log is closed")
+
+// TooLargeError is returned by Append when some events are larger than the
+// log accepts for one record: those (IDs) were not stored, every other event
+// of the call was. The caller dead-letters the refused ones with the reason
+// and goes on; sending them again cannot succeed.
+type TooLargeError struct {
+	Topic string
+	IDs   []string // the refused events, in call order
+	Sizes []int    // their encoded sizes in bytes
+	Limit int64    // the largest record the log takes, bytes
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("eventlog: %d events larger than the %d-byte record limit of %s not stored (first %s, %d bytes)",
+		len(e.IDs), e.Limit, e.Topic, e.IDs[0], e.Sizes[0])
+}
 
 // Record is one event as stored in a topic partition.
 type Record struct {
@@ -41,7 +58,9 @@ type Handler func(ctx context.Context, batch []Record) error
 // All methods are safe for concurrent use.
 type Log interface {
 	// Append stores events durably, in order per key, and returns only when
-	// the log has them: an event Append accepted survives a crash.
+	// the log has them: an event Append accepted survives a crash. A
+	// *TooLargeError names events refused for their size; the others are
+	// stored.
 	Append(ctx context.Context, topic string, events ...event.Envelope) error
 
 	// Consume delivers the topic to the named group from its committed

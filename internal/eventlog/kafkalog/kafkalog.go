@@ -340,7 +340,10 @@ func failed(cctx context.Context, op string, err error) error {
 //
 // If Append fails or ctx ends first, some of the events may have been stored
 // anyway (at-least-once): appending them again may store them twice, with the
-// same IDs.
+// same IDs. An event larger than BatchBytes (or the broker's message.max.bytes)
+// is not stored: Append stores the others and returns an
+// *eventlog.TooLargeError naming it. A topic the broker lost (its data wiped)
+// is created again and the write retried once.
 func (l *Log) Append(ctx context.Context, topic string, events ...event.Envelope) error {
 	op := fmt.Sprintf("append %d events to %s", len(events), topic)
 	cctx, end, err := l.begin(ctx)
@@ -365,19 +368,89 @@ func (l *Log) append(ctx context.Context, topic string, events []event.Envelope)
 	if err != nil {
 		return err
 	}
-	if err := l.ensureTopic(ctx, topic); err != nil {
-		return err
+	var big *eventlog.TooLargeError
+	refuse := func(m kafka.Message) {
+		if big == nil {
+			big = &eventlog.TooLargeError{Topic: topic, Limit: l.cfg.BatchBytes}
+		}
+		big.IDs = append(big.IDs, headerValue(m, HeaderID))
+		big.Sizes = append(big.Sizes, len(m.Key)+len(m.Value))
 	}
-	err = l.writer.WriteMessages(ctx, msgs...)
-	var werrs kafka.WriteErrors
-	if errors.As(err, &werrs) {
-		for _, e := range werrs {
-			if e != nil {
-				return fmt.Errorf("%d of %d messages not acknowledged, first: %w", werrs.Count(), len(msgs), e)
+	recreated := false
+	for len(msgs) > 0 {
+		if err := l.ensureTopic(ctx, topic); err != nil {
+			return err
+		}
+		err := l.writer.WriteMessages(ctx, msgs...)
+		// kafka-go refuses, one at a time, a message larger than one
+		// produce request may be; the others are not sent yet.
+		var one kafka.MessageTooLargeError
+		if errors.As(err, &one) {
+			refuse(one.Message)
+			msgs = one.Remaining
+			continue
+		}
+		var werrs kafka.WriteErrors
+		if errors.As(err, &werrs) {
+			// Per message: the acknowledged ones are stored; the broker
+			// refuses for size above its message.max.bytes.
+			var retry []kafka.Message
+			var first error
+			for i, e := range werrs {
+				switch {
+				case e == nil:
+				case errors.Is(e, kafka.MessageSizeTooLarge):
+					refuse(msgs[i])
+				default:
+					retry = append(retry, msgs[i])
+					if first == nil {
+						first = e
+					}
+				}
 			}
+			if first == nil {
+				break
+			}
+			if errors.Is(first, kafka.UnknownTopicOrPartition) && !recreated {
+				l.forget(topic)
+				recreated, msgs = true, retry
+				continue
+			}
+			return fmt.Errorf("%d of %d messages not acknowledged, first: %w", len(retry), len(msgs), first)
+		}
+		// A broker that lost its topics (a wiped data directory) answers
+		// UNKNOWN_TOPIC_OR_PARTITION: create the topic again, once per call.
+		if errors.Is(err, kafka.UnknownTopicOrPartition) && !recreated {
+			l.forget(topic)
+			recreated = true
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
+	}
+	if big != nil {
+		return big
+	}
+	return nil
+}
+
+// forget makes the next append check that topic exists again.
+func (l *Log) forget(topic string) {
+	l.mu.Lock()
+	delete(l.topics, topic)
+	l.mu.Unlock()
+	l.logger.Warn("topic missing at the broker; creating it again", "topic", topic)
+}
+
+func headerValue(m kafka.Message, key string) string {
+	for _, h := range m.Headers {
+		if h.Key == key {
+			return string(h.Value)
 		}
 	}
-	return err
+	return ""
 }
 
 // encode validates the events and turns them into messages.

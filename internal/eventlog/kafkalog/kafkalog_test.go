@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -387,4 +389,62 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(evs))/b.Elapsed().Seconds(), "events/s")
+}
+
+func TestAppendRefusesOversizedEventsAndStoresTheRest(t *testing.T) {
+	ctx := testCtx(t)
+	brokers := startCluster(t).ListenAddrs()
+	l, err := kafkalog.New(ctx, kafkalog.Config{Brokers: brokers, BatchBytes: 4096}, testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	at := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	mk := func(key string, n int) event.Envelope {
+		e, err := event.New("test.blob.v1", key, "kafkalog_test", at, at, map[string]string{"blob": strings.Repeat("舆", n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	small1, big, small2 := mk("a", 10), mk("b", 3000), mk("a", 20)
+	err = l.Append(ctx, "blobs", small1, big, small2)
+	var tl *eventlog.TooLargeError
+	if !errors.As(err, &tl) {
+		t.Fatalf("Append of an oversized event: %v, want a TooLargeError", err)
+	}
+	if len(tl.IDs) != 1 || tl.IDs[0] != big.ID || tl.Sizes[0] <= 4096 || tl.Limit != 4096 {
+		t.Fatalf("refused %v sizes %v limit %d, want only %s over 4096", tl.IDs, tl.Sizes, tl.Limit, big.ID)
+	}
+	got := replayIDs(t, ctx, l, "blobs")
+	if len(got) != 2 || !slices.Contains(got, small1.ID) || !slices.Contains(got, small2.ID) {
+		t.Fatalf("stored %v, want the two small events", got)
+	}
+	// Nothing about the refusal sticks: the next append works.
+	if err := l.Append(ctx, "blobs", mk("c", 5)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAppendRecreatesATopicTheBrokerLost(t *testing.T) {
+	ctx := testCtx(t)
+	brokers := startCluster(t).ListenAddrs()
+	l := open(t, brokers)
+	const topic = "mentions-lost"
+	if err := l.Append(ctx, topic, events(t, 2, 2)...); err != nil {
+		t.Fatal(err)
+	}
+	admin := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 5 * time.Second}
+	resp, err := admin.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: []string{topic}})
+	if err != nil || resp.Errors[topic] != nil {
+		t.Fatalf("deleting the topic: %v %v", err, resp)
+	}
+	after := events(t, 3, 1)
+	if err := l.Append(ctx, topic, after...); err != nil {
+		t.Fatalf("append after the broker lost the topic: %v", err)
+	}
+	got := replayIDs(t, ctx, l, topic)
+	if len(got) != len(after) {
+		t.Fatalf("replayed %d events after the topic came back, want %d", len(got), len(after))
+	}
 }
