@@ -6,6 +6,42 @@
 // Like incidents, Decide is pure and Apply folds events. Due times are
 // computed when decided and recorded in the events, so replay gives the same
 // clocks even after the holiday calendar file changes.
+//
+// # 依申请公开 (disclosure requests)
+//
+// Orders of CategoryDisclosure are requests for government information
+// under the 政府信息公开条例 (2019) and run its statutory clocks on top of the
+// same events:
+//
+//   - Answer within 20 working days of receipt (第三十三条第一款; the receipt
+//     day is not counted, see calendar.Deadline). The sign clock is the
+//     ordinary 1 working day to register the application; it is internal,
+//     not statutory.
+//   - At most one extension, of at most 20 working days, approved by the
+//     head of the disclosure office (ApprovedBy) and notified to the
+//     applicant (NotifiedAt) before the period runs out (第三十三条第一款).
+//   - Every pause names its Kind. PauseThirdParty and PauseOtherAgency give
+//     the paused time back (第三十三条第二款: 征求第三方和其他机关意见所需
+//     时间不计算在期限内). PauseSupplement (补正) must be asked once, within 7
+//     working days of receipt, with a period for the applicant (Until); on
+//     Resume — the receipt of the supplemented application — the answer
+//     period is counted afresh from that day (第三十条: 答复期限自行政机关
+//     收到补正的申请之日起计算), which gives back the paused time and the
+//     days before the request as well.
+//   - Every answer records its Result (第三十六条 to 第三十九条, with a Basis
+//     where the annual report distinguishes cases). ResultWithdrawn closes
+//     an application not supplemented within the period (视为放弃申请,
+//     第三十条): only while paused for 补正 and once Until has passed; the
+//     pause ends without restarting the period, the order's status becomes
+//     StatusWithdrawn and its answer clock counts as met.
+//   - Answering while paused closes the pause at the answer time first
+//     (a Resumed event), so the paused time is given back before the answer
+//     is judged on time.
+//
+// Other categories keep their behaviour: free pauses (a Kind is an optional
+// label there), any number of approved extensions, an optional Result.
+// Refusals are Chinese text for the console; OnTime computes the on-time
+// rates per unit that reports show.
 package workorder
 
 import (
@@ -38,6 +74,13 @@ const (
 	defaultWarning = 4 * time.Hour
 )
 
+// Statuses of State.Status ("" before the order is received).
+const (
+	StatusOpen      = "open"
+	StatusAnswered  = "answered"
+	StatusWithdrawn = "withdrawn" // a disclosure request 视为放弃申请 (ResultWithdrawn)
+)
+
 // Rule is the clock of one category in one locality ("" matches any).
 type Rule struct {
 	Locality string `yaml:"locality" json:"locality"`
@@ -56,7 +99,9 @@ type Policy struct {
 
 // DefaultPolicy follows common practice (shared/docs/policy.md): sign within
 // 1 working day; answer enquiries within 2, help requests 5, complaints and
-// reports 13, online messages 3; anything else 5.
+// reports 13, online messages 3; anything else 5. Disclosure requests
+// (依申请公开) are answered within 20 (条例第三十三条), signed (registered)
+// within 1.
 func DefaultPolicy() Policy {
 	return Policy{
 		Rules: []Rule{
@@ -66,6 +111,7 @@ func DefaultPolicy() Policy {
 			{Category: "举报", Sign: 1, Answer: 13},
 			{Category: "建议", Sign: 1, Answer: 5},
 			{Category: "留言", Sign: 1, Answer: 3},
+			{Category: CategoryDisclosure, Sign: 1, Answer: DisclosureAnswerDays},
 		},
 		Default: Rule{Sign: 1, Answer: 5},
 		Warning: defaultWarning,
@@ -104,15 +150,21 @@ type (
 		Title      string    `json:"title"`
 		Text       string    `json:"text"`
 	}
+	// At is the payload of signed, answered, paused and resumed events.
 	At struct {
 		At     time.Time `json:"at"`
 		Text   string    `json:"text,omitempty"`
 		Reason string    `json:"reason,omitempty"`
+		Kind   string    `json:"kind,omitempty"`   // paused, resumed: the pause kind (PauseSupplement …)
+		Until  time.Time `json:"until,omitzero"`   // paused: the period given (补正期限)
+		Result string    `json:"result,omitempty"` // answered: ResultPublic …
+		Basis  string    `json:"basis,omitempty"`  // answered: the case of the result (Bases)
 	}
 	Extended struct {
-		Days       int    `json:"days"`
-		Reason     string `json:"reason"`
-		ApprovedBy string `json:"approved_by"`
+		Days       int       `json:"days"`
+		Reason     string    `json:"reason"`
+		ApprovedBy string    `json:"approved_by"`
+		NotifiedAt time.Time `json:"notified_at,omitzero"` // when the applicant was told (依申请公开)
 	}
 	DueSet struct {
 		Clock     string    `json:"clock"`
@@ -147,11 +199,18 @@ type Clock struct {
 type State struct {
 	ID         string            `json:"id"`
 	Received   Received          `json:"received"`
-	Status     string            `json:"status"` // "", open, answered
+	Status     string            `json:"status"` // "", open, answered, withdrawn
 	Pauses     []calendar.Pause  `json:"pauses,omitempty"`
 	PausedAt   time.Time         `json:"paused_at,omitzero"` // an open pause
+	PauseKind  string            `json:"pause_kind,omitempty"`
+	PauseUntil time.Time         `json:"pause_until,omitzero"`
 	Extensions []int             `json:"extensions,omitempty"`
 	Clocks     map[string]*Clock `json:"clocks"`
+	// Disclosure requests (依申请公开).
+	SupplementAt time.Time `json:"supplement_at,omitzero"` // 补正 asked (once)
+	CountFrom    time.Time `json:"count_from,omitzero"`    // answer period counted from here after 补正
+	Result       string    `json:"result,omitempty"`
+	Basis        string    `json:"basis,omitempty"`
 }
 
 // Commands.
@@ -159,18 +218,23 @@ type (
 	Receive struct{ Received }
 	Sign    struct{ At time.Time }
 	Answer  struct {
-		At   time.Time
-		Text string
+		At     time.Time
+		Text   string
+		Result string // ResultPublic …: required for disclosure requests
+		Basis  string // the case of the result, see Bases
 	}
 	Pause struct {
 		At     time.Time
 		Reason string
+		Kind   string    // PauseSupplement …: required for disclosure requests
+		Until  time.Time // the period given to the applicant; required for 补正
 	}
 	Resume struct{ At time.Time }
 	Extend struct {
 		Days       int
 		Reason     string
 		ApprovedBy string
+		NotifiedAt time.Time // when the applicant was told; required for disclosure requests
 	}
 	Tick struct{}
 )
@@ -215,8 +279,14 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 			if err != nil {
 				return nil, err
 			}
-			evs = append(evs, Event{Type: TypeDueSet, Data: DueSet{Clock: k.clock, Due: d.Due, Workdays: d.Workdays, Uncovered: d.Uncovered,
-				Reason: fmt.Sprintf("%s类工单：%d 个工作日", c.Category, k.n)}})
+			reason := fmt.Sprintf("%s类工单：%d 个工作日", c.Category, k.n)
+			if c.Category == CategoryDisclosure {
+				reason = fmt.Sprintf("依申请公开：%d 个工作日内登记", k.n)
+				if k.clock == ClockAnswer {
+					reason = fmt.Sprintf("依申请公开：自收到申请之日起 %d 个工作日内答复（条例第三十三条）", k.n)
+				}
+			}
+			evs = append(evs, Event{Type: TypeDueSet, Data: DueSet{Clock: k.clock, Due: d.Due, Workdays: d.Workdays, Uncovered: d.Uncovered, Reason: reason}})
 		}
 		return evs, nil
 	case Sign:
@@ -225,28 +295,47 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 		}
 		return []Event{{Type: TypeSigned, Data: At{At: orNow(c.At, now)}}}, nil
 	case Answer:
-		if s.Status == "answered" {
+		if s.Status == StatusWithdrawn {
+			return nil, refuse("申请已视为放弃，工单已办结")
+		}
+		if s.Status == StatusAnswered {
 			return nil, refuse("工单已答复")
 		}
 		if strings.TrimSpace(c.Text) == "" {
 			return nil, refuse("答复需要内容")
 		}
+		at := orNow(c.At, now)
+		if err := checkResult(s, cal, c, at); err != nil {
+			return nil, err
+		}
 		evs := []Event{}
 		if cl := s.Clocks[ClockSign]; cl != nil && !cl.Done {
-			evs = append(evs, Event{Type: TypeSigned, Data: At{At: orNow(c.At, now)}})
+			evs = append(evs, Event{Type: TypeSigned, Data: At{At: at}})
 		}
-		return append(evs, Event{Type: TypeAnswered, Data: At{At: orNow(c.At, now), Text: c.Text}}), nil
+		if s.Disclosure() && !s.PausedAt.IsZero() {
+			if at.Before(s.PausedAt) {
+				return nil, refuse("答复时间早于挂起时间")
+			}
+			if c.Result != ResultWithdrawn { // withdrawal closes the pause itself (Apply)
+				evs = append(evs, resume(s, p, cal, at)...)
+			}
+		}
+		return append(evs, Event{Type: TypeAnswered, Data: At{At: at, Text: c.Text, Result: c.Result, Basis: c.Basis}}), nil
 	case Pause:
 		if !s.PausedAt.IsZero() {
 			return nil, refuse("工单自 %s 起已挂起", s.PausedAt.Format("2006-01-02 15:04 MST"))
 		}
-		if s.Status == "answered" {
+		if s.closed() {
 			return nil, refuse("已答复的工单不能挂起")
 		}
 		if strings.TrimSpace(c.Reason) == "" {
 			return nil, refuse("挂起需要填写理由")
 		}
-		return []Event{{Type: TypePaused, Data: At{At: orNow(c.At, now), Reason: c.Reason}}}, nil
+		at := orNow(c.At, now)
+		if err := checkPause(s, cal, c, at); err != nil {
+			return nil, err
+		}
+		return []Event{{Type: TypePaused, Data: At{At: at, Reason: c.Reason, Kind: c.Kind, Until: c.Until}}}, nil
 	case Resume:
 		if s.PausedAt.IsZero() {
 			return nil, refuse("工单未挂起")
@@ -255,18 +344,29 @@ func Decide(s *State, p Policy, cal *calendar.Calendar, cmd any, now time.Time) 
 		if at.Before(s.PausedAt) {
 			return nil, refuse("恢复时间早于挂起时间")
 		}
-		pauses := append(append([]calendar.Pause(nil), s.Pauses...), calendar.Pause{From: s.PausedAt, To: at})
-		evs := []Event{{Type: TypeResumed, Data: At{At: at}}}
-		return append(evs, redue(s, p, cal, pauses, s.Extensions, "挂起后恢复")...), nil
+		return resume(s, p, cal, at), nil
 	case Extend:
+		if s.Disclosure() {
+			if s.closed() {
+				return nil, refuse("已答复的工单不能延期")
+			}
+			if err := checkExtend(s, cal, c, now); err != nil {
+				return nil, err
+			}
+		}
 		if c.Days <= 0 || strings.TrimSpace(c.Reason) == "" || strings.TrimSpace(c.ApprovedBy) == "" {
 			return nil, refuse("延期需要天数、理由和批准人")
 		}
-		if s.Status == "answered" {
+		if s.closed() {
 			return nil, refuse("已答复的工单不能延期")
 		}
+		reason := fmt.Sprintf("批准延期 %d 个工作日：%s", c.Days, c.Reason)
+		if s.Disclosure() {
+			reason = fmt.Sprintf("经 %s 同意延长 %d 个工作日，已于 %s 告知申请人（条例第三十三条）：%s",
+				c.ApprovedBy, c.Days, c.NotifiedAt.In(cal.Location()).Format("2006-01-02"), c.Reason)
+		}
 		evs := []Event{{Type: TypeExtended, Data: Extended(c)}}
-		return append(evs, redue(s, p, cal, s.Pauses, append(append([]int(nil), s.Extensions...), c.Days), fmt.Sprintf("批准延期 %d 个工作日：%s", c.Days, c.Reason))...), nil
+		return append(evs, redue(s, p, cal, s.countFrom(), s.Pauses, append(append([]int(nil), s.Extensions...), c.Days), reason)...), nil
 	case Tick:
 		return tick(s, p, now), nil
 	}
@@ -280,14 +380,15 @@ func orNow(t, now time.Time) time.Time {
 	return t
 }
 
-// redue recomputes the answer clock with pauses and extensions.
-func redue(s *State, p Policy, cal *calendar.Calendar, pauses []calendar.Pause, ext []int, reason string) []Event {
+// redue recomputes the answer clock counted from start, with pauses and
+// extensions.
+func redue(s *State, p Policy, cal *calendar.Calendar, start time.Time, pauses []calendar.Pause, ext []int, reason string) []Event {
 	cl := s.Clocks[ClockAnswer]
 	if cl == nil || cl.Done {
 		return nil
 	}
 	r := p.Rule(s.Received.Locality, s.Received.Category)
-	d, err := cal.Deadline(s.Received.ReceivedAt, r.Answer, pauses, ext...)
+	d, err := cal.Deadline(start, r.Answer, pauses, ext...)
 	if err != nil || d.Due.Equal(cl.Due) {
 		return nil
 	}
@@ -295,7 +396,7 @@ func redue(s *State, p Policy, cal *calendar.Calendar, pauses []calendar.Pause, 
 }
 
 func tick(s *State, p Policy, now time.Time) []Event {
-	if s.Status != "open" || !s.PausedAt.IsZero() {
+	if s.Status != StatusOpen || !s.PausedAt.IsZero() {
 		return nil
 	}
 	warn := p.Warning
@@ -334,7 +435,7 @@ func Apply(s *State, e event.Envelope) error {
 		if err := dec(&s.Received); err != nil {
 			return err
 		}
-		s.ID, s.Status = e.Key, "open"
+		s.ID, s.Status = e.Key, StatusOpen
 	case TypeDueSet:
 		var d DueSet
 		if err := dec(&d); err != nil {
@@ -354,24 +455,40 @@ func Apply(s *State, e event.Envelope) error {
 		}
 		name := ClockSign
 		if e.Type == TypeAnswered {
-			name, s.Status = ClockAnswer, "answered"
+			name, s.Status, s.Result, s.Basis = ClockAnswer, StatusAnswered, d.Result, d.Basis
+			if d.Result == ResultWithdrawn {
+				// 视为放弃申请 ends the 补正 pause without a supplemented
+				// application: the period is not counted afresh.
+				s.Status = StatusWithdrawn
+				if !s.PausedAt.IsZero() {
+					s.Pauses = append(s.Pauses, calendar.Pause{From: s.PausedAt, To: d.At})
+					s.PausedAt, s.PauseKind, s.PauseUntil = time.Time{}, "", time.Time{}
+				}
+			}
 		}
 		if cl := s.Clocks[name]; cl != nil {
-			cl.Done, cl.DoneAt, cl.Met = true, d.At, !d.At.After(cl.Due)
+			// A withdrawn application has no answer due: never late.
+			cl.Done, cl.DoneAt, cl.Met = true, d.At, !d.At.After(cl.Due) || name == ClockAnswer && d.Result == ResultWithdrawn
 		}
 	case TypePaused:
 		var d At
 		if err := dec(&d); err != nil {
 			return err
 		}
-		s.PausedAt = d.At
+		s.PausedAt, s.PauseKind, s.PauseUntil = d.At, d.Kind, d.Until
+		if d.Kind == PauseSupplement && s.Disclosure() && s.SupplementAt.IsZero() {
+			s.SupplementAt = d.At
+		}
 	case TypeResumed:
 		var d At
 		if err := dec(&d); err != nil {
 			return err
 		}
 		s.Pauses = append(s.Pauses, calendar.Pause{From: s.PausedAt, To: d.At})
-		s.PausedAt = time.Time{}
+		if s.PauseKind == PauseSupplement && s.Disclosure() {
+			s.CountFrom = d.At
+		}
+		s.PausedAt, s.PauseKind, s.PauseUntil = time.Time{}, "", time.Time{}
 	case TypeExtended:
 		var d Extended
 		if err := dec(&d); err != nil {
