@@ -102,6 +102,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("POST /api/v1/incidents/{id}/snooze", duty, incidentCmd(a, func() any { return &incident.Snooze{} }))
 	route("POST /api/v1/incidents/{id}/close", closing, incidentCmd(a, func() any { return &incident.Close{} }))
 	route("POST /api/v1/incidents/{id}/reopen", closing, incidentCmd(a, func() any { return &incident.Reopen{} }))
+	route("GET /api/v1/workorders/options", Anyone, a.workOrderOptions)
 	route("GET /api/v1/workorders/{id}", Anyone, a.workOrder)
 	route("POST /api/v1/workorders", duty, a.receiveWorkOrder)
 	route("POST /api/v1/workorders/{id}/sign", duty, orderCmd(a, func() any { return &workorder.Sign{} }))
@@ -286,6 +287,26 @@ func (a *API) workOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply(w, http.StatusOK, st)
+}
+
+// workOrderOptions lists what the work-order forms offer: the categories
+// with their clocks, and for disclosure requests (依申请公开) the pause kinds,
+// the results and the cases of each result, with their articles.
+func (a *API) workOrderOptions(w http.ResponseWriter, r *http.Request) {
+	bases := map[string][]workorder.Option{}
+	for _, o := range workorder.Results() {
+		if b := workorder.Bases(o.Code); len(b) > 0 {
+			bases[o.Code] = b
+		}
+	}
+	p := a.Desk.WorkOrderPolicy()
+	reply(w, http.StatusOK, map[string]any{
+		"disclosure":  workorder.CategoryDisclosure,
+		"categories":  p.Rules,
+		"pause_kinds": workorder.PauseKinds(),
+		"results":     workorder.Results(),
+		"bases":       bases,
+	})
 }
 
 func (a *API) clocks(w http.ResponseWriter, r *http.Request) {

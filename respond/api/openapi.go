@@ -71,6 +71,7 @@ var summaries = map[string]string{
 	"post /api/v1/incidents/{id}/snooze":                 "暂停提醒（须说明理由；重大事件超时不可暂停）",
 	"post /api/v1/incidents/{id}/close":                  "关闭事件并复盘",
 	"post /api/v1/incidents/{id}/reopen":                 "重新打开事件",
+	"get /api/v1/workorders/options":                     "工单表单选项：类别与时限、依申请公开的中止类型、答复结果及情形",
 	"get /api/v1/workorders/{id}":                        "工单详情与工作日时限",
 	"post /api/v1/workorders":                            "登记工单",
 	"post /api/v1/workorders/{id}/sign":                  "签收工单",

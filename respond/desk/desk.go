@@ -492,6 +492,9 @@ func (d *Desk) HandleWorkOrder(ctx context.Context, id, actor string, cmd any) (
 	return envs, nil
 }
 
+// WorkOrderPolicy is the clocks' table of the work orders.
+func (d *Desk) WorkOrderPolicy() workorder.Policy { return d.cfg.WorkOrders }
+
 // WorkOrder returns a copy of one work order.
 func (d *Desk) WorkOrder(id string) (workorder.State, bool) {
 	d.mu.Lock()

@@ -88,7 +88,7 @@ func Build(ctx context.Context, log eventlog.Log, store analytics.Store, p Param
 		}
 		return r, nil
 	}
-	for _, step := range []func(context.Context, *Report) error{b.volume, b.topics, b.sentiment, b.keywords, b.incidents, b.workOrders, b.regions, b.watch, b.headline} {
+	for _, step := range []func(context.Context, *Report) error{b.volume, b.topics, b.sentiment, b.keywords, b.incidents, b.workOrders, b.disclosure, b.regions, b.watch, b.headline} {
 		if err := step(ctx, r); err != nil {
 			return nil, err
 		}
@@ -780,8 +780,8 @@ func (b *builder) workOrders(ctx context.Context, r *Report) error {
 	units := map[string]*UnitOrder{}
 	for _, id := range sortedKeys(b.f.orders) {
 		st := b.f.orders[id]
-		if st.Status == "" {
-			continue
+		if st.Status == "" || st.Disclosure() {
+			continue // disclosure requests have their own section
 		}
 		unit := st.Received.Unit
 		if unit == "" {
@@ -842,6 +842,42 @@ func (b *builder) workOrders(ctx context.Context, r *Report) error {
 	})
 	w.Overdue = w.Overdue[:min(listRows, len(w.Overdue))]
 	r.WorkOrders = w
+	return nil
+}
+
+// disclosure counts the requests for government information received in
+// the period by unit (statutory answer clock) and by result.
+func (b *builder) disclosure(ctx context.Context, r *Report) error {
+	var orders []*workorder.State
+	for _, id := range sortedKeys(b.f.orders) {
+		orders = append(orders, b.f.orders[id])
+	}
+	units := workorder.OnTime(orders, workorder.CategoryDisclosure, b.p.From, b.p.To, b.p.AsOf)
+	if len(units) == 0 {
+		return nil
+	}
+	d := &Disclosure{ByUnit: units}
+	for _, u := range units {
+		d.Received += u.Received
+		d.Answered += u.Answered
+		d.OnTime += u.OnTime
+		d.Late += u.Late
+		d.Open += u.Open
+		d.Overdue += u.Overdue
+		d.Withdrawn += u.Withdrawn
+	}
+	counts := map[string]int{}
+	for _, st := range orders {
+		if st.Disclosure() && st.Result != "" && !st.Received.ReceivedAt.Before(b.p.From) && st.Received.ReceivedAt.Before(b.p.To) {
+			counts[st.Result]++
+		}
+	}
+	for _, o := range workorder.Results() {
+		if n := counts[o.Code]; n > 0 {
+			d.Results = append(d.Results, ResultCount{Result: o.Code, Label: o.Label, Count: n})
+		}
+	}
+	r.Disclosure = d
 	return nil
 }
 
@@ -965,7 +1001,7 @@ func (b *builder) watch(ctx context.Context, r *Report) error {
 }
 
 func (b *builder) headline(ctx context.Context, r *Report) error {
-	if r.Volume == nil && r.Incidents == nil && r.WorkOrders == nil {
+	if r.Volume == nil && r.Incidents == nil && r.WorkOrders == nil && r.Disclosure == nil {
 		return nil
 	}
 	h := &Headline{Topics: b.activeTopics}

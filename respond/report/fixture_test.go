@@ -235,6 +235,9 @@ func (f *fixture) seedIncidents(t testing.TB) {
 	received := func(at time.Time, category, unit, title string) workorder.Receive {
 		return workorder.Receive{Received: workorder.Received{ReceivedAt: at, Channel: "12345", Category: category, Unit: unit, Title: title, Text: title}}
 	}
+	disclosure := func(at time.Time, unit, title string) workorder.Receive {
+		return workorder.Receive{Received: workorder.Received{ReceivedAt: at, Channel: "网上申请", Category: workorder.CategoryDisclosure, Unit: unit, Title: title, Text: title}}
+	}
 	release := func(at time.Time) incident.Release {
 		return incident.Release{At: at, Channel: "政务微博", URL: "https://weibo.example.invalid/status/1", Text: "经检测，城东化工厂周边空气质量正常，异味来自设备检修。"}
 	}
@@ -248,6 +251,8 @@ func (f *fixture) seedIncidents(t testing.TB) {
 		{day(16, 8, 20), handle("inc-road", units("市交通运输局"))},
 		{day(16, 9, 0), order("WO-1601", received(day(16, 9, 0), "咨询", "市住建局", "咨询公积金提取"))},
 		{day(16, 10, 0), order("WO-1602", received(day(16, 10, 0), "咨询", "临江区人民政府", "咨询户籍迁入"))},
+		{day(16, 9, 30), order("DA-1601", disclosure(day(16, 9, 30), "市住建局", "申请公开2026年老旧小区改造项目清单"))},
+		{day(16, 11, 0), order("DA-1602", disclosure(day(16, 11, 0), "市自然资源局", "申请公开城东地块征收补偿方案"))},
 		{day(17, 9, 0), order("WO-1701", received(day(17, 9, 0), "咨询", "市交通运输局", "咨询公交线路调整"))},
 		{day(17, 10, 0), open("inc-chem", "城东化工厂异味", day(17, 9, 30), []string{"t-chem"}, false)},
 		{day(17, 10, 5), handle("inc-chem", incident.SetGrade{Grade: incident.GradeII, Reason: "涉及危化品，居民聚集"})},
@@ -265,6 +270,9 @@ func (f *fixture) seedIncidents(t testing.TB) {
 		{day(19, 10, 5), handle("inc-canteen", incident.SetGrade{Grade: incident.GradeIV, Reason: "局部影响"})},
 		{day(19, 10, 10), handle("inc-canteen", units("区教育局"))},
 		{day(19, 11, 0), handle("inc-chem", incident.Close{Review: "处置及时，发布会略晚"})},
+		{day(18, 16, 0), order("DA-1601", workorder.Answer{At: day(18, 16, 0), Text: "已公开，见门户网站", Result: workorder.ResultPublic})},
+		{day(19, 9, 0), order("DA-1901", disclosure(day(19, 9, 0), "市住建局", "申请公开某楼盘预售资金监管账户流水"))},
+		{day(20, 9, 0), order("DA-1901", workorder.Answer{At: day(20, 9, 0), Text: "涉及商业秘密，不予公开", Result: workorder.ResultWithheld, Basis: "third_party"})},
 		{day(20, 10, 0), order("WO-1602", workorder.Answer{At: day(20, 10, 0), Text: "已答复"})},
 		{day(21, 11, 0), handle("inc-canteen", incident.Publish{Release: incident.Release{At: day(21, 11, 0), Channel: "门户网站", URL: "https://edu.example.invalid/notice/1", Text: "区教育局通报调查结果。"}})},
 		{day(21, 20, 0), open("inc-new", "滨江路积水", day(21, 19, 50), nil, false)},

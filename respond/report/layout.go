@@ -144,6 +144,9 @@ func (r *Report) layoutPeriod(o *outline, charts map[string]*Chart) {
 		if r.WorkOrders != nil {
 			rows = append(rows, []string{"受理 12345 工单", fmt.Sprintf("%d 件", h.Orders)})
 		}
+		if d := r.Disclosure; d != nil {
+			rows = append(rows, []string{"受理政府信息公开申请", fmt.Sprintf("%d 件", d.Received)})
+		}
 		o.table("", []string{"指标", "数值"}, rows)
 	}
 	if v := r.Volume; v != nil {
@@ -307,6 +310,27 @@ func (r *Report) layoutPeriod(o *outline, charts map[string]*Chart) {
 				od = append(od, []string{x.ID, x.Title, x.Unit, x.Category, r.at(x.Received), x.Clock, fmt.Sprintf("%s（%d个工作日）", r.due(x.Due), x.Workdays)})
 			}
 			o.table("超期未办结工单", []string{"工单编号", "标题", "承办单位", "类别", "受理时间", "环节", "截止时间"}, od)
+		}
+	}
+	if d := r.Disclosure; d != nil {
+		o.h1text("政府信息公开申请办理")
+		o.para("统计时段内受理政府信息公开申请 %d 件，已答复 %d 件（按时 %d 件、超时 %d 件），视为放弃申请 %d 件，未办结 %d 件（其中已超期 %d 件）。答复期限为收到申请之日起 20 个工作日，经批准可延长一次、最长 20 个工作日；补正自收到补正申请之日起重新计算，征求第三方和其他机关意见的时间不计算在内（《政府信息公开条例》第三十条、第三十三条）。",
+			d.Received, d.Answered, d.OnTime, d.Late, d.Withdrawn, d.Open, d.Overdue)
+		var rows [][]string
+		for _, u := range d.ByUnit {
+			rate := "—"
+			if u.Answered > 0 {
+				rate = pct(u.Rate)
+			}
+			rows = append(rows, []string{u.Unit, fmt.Sprint(u.Received), fmt.Sprint(u.Answered), fmt.Sprint(u.OnTime), fmt.Sprint(u.Late), fmt.Sprint(u.Withdrawn), fmt.Sprint(u.Open), fmt.Sprint(u.Overdue), rate})
+		}
+		o.table("政府信息公开申请按时答复情况", []string{"承办单位", "受理", "已答复", "按时答复", "超时答复", "视为放弃", "未办结", "已超期", "按时率"}, rows)
+		if len(d.Results) > 0 {
+			var rr [][]string
+			for _, x := range d.Results {
+				rr = append(rr, []string{x.Label, fmt.Sprint(x.Count)})
+			}
+			o.table("答复结果", []string{"办理结果", "件数"}, rr)
 		}
 	}
 	if len(r.Regions) > 0 {

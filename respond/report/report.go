@@ -67,6 +67,7 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai on hosts without zoneinfo
+	"yuqing/respond/workorder"
 )
 
 // Kind is what a report covers.
@@ -297,6 +298,7 @@ type Report struct {
 	Topics     []Topic       `json:"topics,omitempty"`
 	Incidents  *Incidents    `json:"incidents,omitempty"`
 	WorkOrders *WorkOrders   `json:"work_orders,omitempty"`
+	Disclosure *Disclosure   `json:"disclosure,omitempty"`
 	Regions    []Count       `json:"regions,omitempty"`
 	Watch      *Watch        `json:"watch,omitempty"`
 	Case       *IncidentCase `json:"case,omitempty"` // kind incident
@@ -461,6 +463,27 @@ type WorkOrders struct {
 	Open     int         `json:"open"`
 	ByUnit   []UnitOrder `json:"by_unit"`
 	Overdue  []OrderItem `json:"overdue,omitempty"` // open past a due time at AsOf, any receipt date
+}
+
+// Disclosure is the period's requests for government information
+// (依申请公开): statutory answer clocks per unit and the results given.
+type Disclosure struct {
+	Received  int                  `json:"received"`
+	Answered  int                  `json:"answered"`
+	OnTime    int                  `json:"on_time"`
+	Late      int                  `json:"late"`
+	Open      int                  `json:"open"`
+	Overdue   int                  `json:"overdue"`
+	Withdrawn int                  `json:"withdrawn"`
+	ByUnit    []workorder.UnitRate `json:"by_unit"`
+	Results   []ResultCount        `json:"results,omitempty"` // in the order of workorder.Results
+}
+
+// ResultCount is how many requests got one result (予以公开 …).
+type ResultCount struct {
+	Result string `json:"result"`
+	Label  string `json:"label"`
+	Count  int    `json:"count"`
 }
 
 // UnitOrder is a unit's work orders.

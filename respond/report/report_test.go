@@ -162,6 +162,17 @@ func TestWeeklyFigures(t *testing.T) {
 	if !slices.Contains(overdue, "WO-0901") || !slices.Contains(overdue, "WO-1701") || slices.Contains(overdue, "WO-1601") {
 		t.Errorf("overdue %v", overdue)
 	}
+	// Disclosure requests: their own section, by unit and result.
+	d := r.Disclosure
+	if d == nil || d.Received != 3 || d.Answered != 2 || d.OnTime != 2 || d.Open != 1 || d.Overdue != 0 {
+		t.Fatalf("disclosure %+v", d)
+	}
+	if len(d.ByUnit) != 2 || d.ByUnit[0].Unit != "市住建局" || d.ByUnit[0].Answered != 2 || d.ByUnit[1].Open != 1 {
+		t.Errorf("disclosure by unit %+v", d.ByUnit)
+	}
+	if len(d.Results) != 2 || d.Results[0].Label != "予以公开" || d.Results[1].Label != "不予公开" {
+		t.Errorf("disclosure results %+v", d.Results)
+	}
 	// Watch list: the open incidents, the rising scheme.
 	// inc-canteen published but is not closed: it stays on the list,
 	// after those with a running clock.

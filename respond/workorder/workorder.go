@@ -216,25 +216,29 @@ type State struct {
 // Commands.
 type (
 	Receive struct{ Received }
-	Sign    struct{ At time.Time }
-	Answer  struct {
-		At     time.Time
-		Text   string
-		Result string // ResultPublic …: required for disclosure requests
-		Basis  string // the case of the result, see Bases
+	Sign    struct {
+		At time.Time `json:"at"`
+	}
+	Answer struct {
+		At     time.Time `json:"at"`
+		Text   string    `json:"text"`
+		Result string    `json:"result,omitempty"` // ResultPublic …: required for disclosure requests
+		Basis  string    `json:"basis,omitempty"`  // the case of the result, see Bases
 	}
 	Pause struct {
-		At     time.Time
-		Reason string
-		Kind   string    // PauseSupplement …: required for disclosure requests
-		Until  time.Time // the period given to the applicant; required for 补正
+		At     time.Time `json:"at"`
+		Reason string    `json:"reason"`
+		Kind   string    `json:"kind,omitempty"` // PauseSupplement …: required for disclosure requests
+		Until  time.Time `json:"until,omitzero"` // the period given to the applicant; required for 补正
 	}
-	Resume struct{ At time.Time }
+	Resume struct {
+		At time.Time `json:"at"`
+	}
 	Extend struct {
-		Days       int
-		Reason     string
-		ApprovedBy string
-		NotifiedAt time.Time // when the applicant was told; required for disclosure requests
+		Days       int       `json:"days"`
+		Reason     string    `json:"reason"`
+		ApprovedBy string    `json:"approved_by"`
+		NotifiedAt time.Time `json:"notified_at,omitzero"` // when the applicant was told; required for disclosure requests
 	}
 	Tick struct{}
 )

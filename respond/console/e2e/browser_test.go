@@ -172,6 +172,16 @@ func TestConsoleInChromium(t *testing.T) {
 	if !strings.Contains(string(out), "ok: workbench") {
 		t.Fatalf("workbench browser test did not finish: %s", out)
 	}
+	cmd = exec.CommandContext(ctx, node, "orders.mjs")
+	cmd.Env = append(os.Environ(), "URL="+base, "PASSWORD="+password, "SHOTS="+shots, "CHROMIUM="+chromium)
+	out, err = cmd.CombinedOutput()
+	t.Logf("orders.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("work-order browser test failed (screenshots in %s): %v", shots, err)
+	}
+	if !strings.Contains(string(out), "ok: orders") {
+		t.Fatalf("work-order browser test did not finish: %s", out)
+	}
 	entries, _ := os.ReadDir(shots)
 	if len(entries) < 5 {
 		t.Fatalf("expected screenshots of every step in %s, found %d", shots, len(entries))

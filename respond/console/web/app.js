@@ -382,7 +382,9 @@ function tick() {
     el.className = 'clock ' + u;
     const a = Math.abs(left), hh = Math.floor(a / 3600e3), mm = Math.floor(a % 3600e3 / 60e3), ss = Math.floor(a % 60e3 / 1e3);
     cd.className = 'countdown urgency-' + u;
-    cd.textContent = (left <= 0 ? '已超时 ' : '剩余 ') + hh + ':' + String(mm).padStart(2, '0') + ':' + String(ss).padStart(2, '0');
+    // Working-day clocks run for weeks: days and hours read better than 1344:27:20.
+    cd.textContent = (left <= 0 ? '已超时 ' : '剩余 ') + (a >= 48 * 3600e3 ? Math.floor(a / 86400e3) + ' 天 ' + Math.floor(a % 86400e3 / 3600e3) + ' 小时'
+      : hh + ':' + String(mm).padStart(2, '0') + ':' + String(ss).padStart(2, '0'));
   }
 }
 setInterval(tick, 1000);
@@ -453,17 +455,6 @@ function viewIncident(id) {
     if (ul) ul.replaceChildren(...(o.timeline || []).map(e => h('li', {}, h('span', {class: 'muted'}, fmt(e.at), ' ', e.actor_name || e.actor, '：'), e.summary)));
   }).catch(() => {});
   return root;
-}
-
-function viewWorkOrders() {
-  const list = [...S.workorders.values()];
-  if (!list.length) return h('div', {class: 'card muted'}, '暂无办理中的工单。');
-  return h('div', {class: 'grid'}, list.map(w => h('div', {class: 'card'},
-    h('b', {}, w.received.title || w.id), h('div', {class: 'muted'}, w.id, ' · ', w.received.channel, ' · ', w.received.category, ' · ', w.received.unit),
-    Object.entries(w.clocks || {}).map(([name, c]) => h('div', {class: 'clock', 'data-due': c.due, 'data-done': c.done ? '1' : ''},
-      h('div', {}, CLOCKS[name] || name, '（', c.workdays, ' 个工作日）', h('span', {class: 'muted'}, ' 截止 ', fmt(c.due)), (c.uncovered_years || []).length ? h('span', {class: 'error'}, ' 节假日未覆盖，时限为估算') : null),
-      h('div', {class: 'countdown'}, c.done ? (c.met ? '按时完成' : '超时完成') : ''))),
-    h('div', {}, w.paused_at ? h('span', {class: 'tag'}, '挂起中') : null))));
 }
 
 function viewSources() {
