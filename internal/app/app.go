@@ -32,6 +32,7 @@ import (
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/eventlog/sqlitelog"
+	"yuqing/internal/metrics"
 	"yuqing/respond/desk"
 	"yuqing/respond/statement"
 )
@@ -108,6 +109,9 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		return err
 	}
 	defer log.Close()
+	// Every append and consumer is measured for /metrics.
+	mtr := metrics.New()
+	log = mtr.Log(log)
 
 	var store analytics.Store
 	var notReady func() string // why the store cannot be used yet ("" when it can)
@@ -135,6 +139,9 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
+	if cfg.MetricsToken != "" {
+		mux.Handle("GET /metrics", mtr.Handler(cfg.MetricsToken))
+	}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !ready.Load() {
 			http.Error(w, "starting", http.StatusServiceUnavailable)
@@ -244,6 +251,33 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String())
+	mtr.GaugeFunc("ready", "1 when the process is ready (as /readyz), else 0.", func() float64 {
+		if ready.Load() && (notReady == nil || notReady() == "") {
+			return 1
+		}
+		return 0
+	})
+	if con != nil {
+		mtr.GaugeFunc("console_clients", "Consoles connected over the websocket.", func() float64 { return float64(con.hub.Clients()) })
+	}
+	if dk != nil {
+		mtr.GaugeFunc("clocks_running", "Incident deadline clocks running.", func() float64 { return float64(len(dk.Board().Running(opts.Now()))) })
+		mtr.GaugeFunc("clocks_overdue", "Incident deadline clocks running past their due time.", func() float64 { return float64(len(dk.Board().Overdue(opts.Now()))) })
+	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			srv.Close()
+			workers.stop()
+			return fmt.Errorf("listening for metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+		mmux := http.NewServeMux()
+		mmux.Handle("GET /metrics", mtr.Handler(""))
+		msrv := &http.Server{Handler: mmux, ReadHeaderTimeout: 10 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		logger.Info("serving metrics", "addr", mln.Addr().String())
+	}
 
 	if opts.has(RoleAnalyze) {
 		seg, err := segment.New(segment.Config{UserDicts: cfg.UserDicts}, logger)
@@ -272,7 +306,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		}
 		tracking := analyze.Tracking(seg)
 		tracking.Sensitive = reg.Sensitive
-		a := &analyze.Analyzer{Enricher: enr, Tracking: tracking, Store: store, Log: log, Now: opts.Now, Logger: logger,
+		a := &analyze.Analyzer{Enricher: enr, Tracking: tracking, Store: mtr.Store(store), Log: log, Now: opts.Now, Logger: logger,
 			SnapshotPath: filepath.Join(cfg.Data, "analyzer.snapshot")}
 		workers.loop(wctx, logger, "analyzer", a.Run)
 	}
@@ -414,8 +448,8 @@ func ensureTokens(cfg *Config, logger *slog.Logger) error {
 	for _, t := range []struct {
 		name string
 		p    *string
-	}{{"ingest.token", &cfg.IngestToken}} {
-		if *t.p != "" {
+	}{{"ingest.token", &cfg.IngestToken}, {"metrics.token", &cfg.MetricsToken}} {
+		if *t.p != "" || cfg.Data == "" {
 			continue
 		}
 		path := filepath.Join(cfg.Data, "secrets", t.name)

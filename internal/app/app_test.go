@@ -201,6 +201,7 @@ func postAndWatch(t *testing.T, cfg Config) {
 		}
 		break
 	}
+	checkMetrics(t, addr, cfg)
 	if err := stop(); err != nil {
 		t.Fatalf("graceful stop: %v", err)
 	}
@@ -229,6 +230,55 @@ func postAndWatch(t *testing.T, cfg Config) {
 	if _, err := store.Get(t.Context(), "weibo:other"); !errors.Is(err, analytics.ErrNotFound) {
 		t.Fatal(err)
 	}
+}
+
+// checkMetrics scrapes /metrics: refused without the token, and with it
+// the mention posted, its analysis and the console watching are counted.
+func checkMetrics(t *testing.T, addr string, cfg Config) {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("/metrics without the token: %d", resp.StatusCode)
+	}
+	token, err := os.ReadFile(filepath.Join(cfg.Data, "secrets", "metrics.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`yuqing_mentions_ingested_total{platform="weibo",source="ingest:http"} 1`,
+		`yuqing_events_appended_total{topic="analyzed",type="mention.analyzed.v1"} 1`,
+		`yuqing_consumed_records_total{group="analyze",topic="mentions"} 1`,
+		`yuqing_consumer_behind_seconds{group="analyze",partition=`,
+		`yuqing_store_write_seconds_count{op="put_mentions"} 1`,
+		"yuqing_console_clients 1",
+		"yuqing_ready 1",
+	} {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Fatalf("/metrics (%d) lacks %q:\n%s", resp.StatusCode, want, grepLines(string(body), "yuqing_"))
+		}
+	}
+}
+
+func grepLines(s, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func TestLoadPrecedence(t *testing.T) {

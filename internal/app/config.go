@@ -35,6 +35,8 @@ type Config struct {
 	CHPassword string `yaml:"ch_password"` // secret
 
 	IngestToken    string   `yaml:"ingest_token"`  // secret: bearer token for POST /api/v1/mentions
+	MetricsToken   string   `yaml:"metrics_token"` // secret: bearer token for GET /metrics on the main address
+	MetricsAddr    string   `yaml:"metrics_addr"`  // a second listener serving only /metrics, without a token (keep it private)
 	SecureCookie   bool     `yaml:"secure_cookie"` // mark the session cookie Secure behind a TLS-terminating proxy
 	AllowedOrigins []string `yaml:"allowed_origins"`
 	TrustedProxies []string `yaml:"trusted_proxies"` // CIDRs of the reverse proxies whose X-Forwarded-For names the client
@@ -114,6 +116,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.CHUser, "ch-user", c.CHUser, "ClickHouse user")
 	fs.StringVar(&c.CHPassword, "ch-password", c.CHPassword, "ClickHouse password (prefer YUQING_CH_PASSWORD)")
 	fs.StringVar(&c.IngestToken, "ingest-token", c.IngestToken, "bearer token for POST /api/v1/mentions (prefer YUQING_INGEST_TOKEN; generated into DATA/secrets when empty)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token for GET /metrics on --addr (prefer YUQING_METRICS_TOKEN; generated into DATA/secrets when empty)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "also serve /metrics, without a token, on this address (e.g. a private 10.0.0.5:9464 for Prometheus)")
 	fs.BoolVar(&c.SecureCookie, "secure-cookie", c.SecureCookie, "mark the session cookie Secure (when TLS ends at a proxy in front of yuqing)")
 	fs.Var(listFlag{&c.AllowedOrigins}, "allowed-origins", "extra browser origins allowed to open the console websocket, comma-separated")
 	fs.Var(listFlag{&c.TrustedProxies}, "trusted-proxies", "addresses or CIDRs of the reverse proxies in front (e.g. 127.0.0.1/32): their X-Forwarded-For names the client for login limits and the audit trail")
@@ -279,8 +283,8 @@ func secret(s string) string {
 
 // String prints the config with secrets hidden, for logs.
 func (c Config) String() string {
-	return fmt.Sprintf("data=%s addr=%s log=%s brokers=%v partitions=%d store=%s clickhouse=%s ch_database=%s ch_user=%s ch_password=%s ingest_token=%s secure_cookie=%v allowed_origins=%v user_dicts=%v sentiment_model=%s",
-		c.Data, c.Addr, c.Log, c.Brokers, c.Partitions, c.Store, c.ClickHouse, c.CHDatabase, c.CHUser, secret(c.CHPassword), secret(c.IngestToken), c.SecureCookie, c.AllowedOrigins, c.UserDicts, c.SentimentModel) + " llm=" + c.LLM.String()
+	return fmt.Sprintf("data=%s addr=%s log=%s brokers=%v partitions=%d store=%s clickhouse=%s ch_database=%s ch_user=%s ch_password=%s ingest_token=%s metrics_token=%s metrics_addr=%s secure_cookie=%v allowed_origins=%v user_dicts=%v sentiment_model=%s",
+		c.Data, c.Addr, c.Log, c.Brokers, c.Partitions, c.Store, c.ClickHouse, c.CHDatabase, c.CHUser, secret(c.CHPassword), secret(c.IngestToken), secret(c.MetricsToken), c.MetricsAddr, c.SecureCookie, c.AllowedOrigins, c.UserDicts, c.SentimentModel) + " llm=" + c.LLM.String()
 }
 
 // ParseFlags parses a subcommand's flags and refuses a stray argument: the
