@@ -379,6 +379,9 @@ func runTrain(ctx context.Context, args []string, stdout io.Writer, getenv func(
 // runBench is `yuqing bench analyze --in mentions.jsonl`: throughput of
 // each stage and of the whole, on one core and on all cores.
 func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	if len(args) > 0 && args[0] == "e2e" {
+		return runBenchE2E(ctx, args[1:], stdout, os.Stderr, os.Getenv)
+	}
 	if len(args) == 0 || args[0] != "analyze" {
 		return errors.New("usage: yuqing bench analyze --in mentions.jsonl [--schemes F] [--model F] [--repeat N]")
 	}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The end-to-end bench runs a whole server in process, posts every mention
+// and waits until the analyser has handled each one; its last line is the
+// figure. A small run here checks that it counts what it posted and that
+// one story posted fast enough reaches the console as an alert.
+func TestBenchE2ECountsEveryMention(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.jsonl")
+	var b strings.Builder
+	at := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	for i := range 120 {
+		fmt.Fprintf(&b, `{"id":"e2e-%d","platform":"weibo","time":%q,"text":"城东化工厂附近传出刺鼻异味，第%d位居民说晚上关窗也能闻到，担心泄漏"}`+"\n", i, at.Add(time.Duration(i)*10*time.Second).Format(time.RFC3339), i)
+	}
+	for i := range 30 {
+		fmt.Fprintf(&b, `{"id":"chat-%d","platform":"forum","time":%q,"text":"今天的火锅真好吃，推荐第%d家店"}`+"\n", i, at.Add(time.Duration(i)*time.Minute).Format(time.RFC3339), i)
+	}
+	os.WriteFile(in, []byte(b.String()), 0o600)
+	var out, errb bytes.Buffer
+	code := run(t.Context(), []string{"bench", "e2e", "--in", in, "--data", filepath.Join(dir, "data"), "--batch", "25"}, &out, &errb, func(string) string { return "" })
+	if code != 0 {
+		t.Fatalf("bench e2e: %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if !regexp.MustCompile(`^e2e_mentions_per_s=[1-9][0-9]*$`).MatchString(lines[len(lines)-1]) {
+		t.Fatalf("last line %q", lines[len(lines)-1])
+	}
+	if !strings.Contains(out.String(), "mentions=150 rejected=0") {
+		t.Fatalf("counts: %s", out.String())
+	}
+	m := regexp.MustCompile(`alerts=(\d+)`).FindStringSubmatch(out.String())
+	if m == nil || m[1] == "0" {
+		t.Fatalf("no alert reached the console: %s\n%s", out.String(), errb.String())
+	}
+}
