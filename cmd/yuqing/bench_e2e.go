@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	var repeat, batch, conc int
 	var timeout time.Duration
 	var verbose bool
+	var cpuprofile string
 	cfg, fs, err := app.Load("bench e2e", args, getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&in, "in", "", "JSONL mentions: the ingest API's fields, or {id, platform, time, text} as in the evaluation sets")
 		fs.IntVar(&repeat, "repeat", 1, "post the input this many times, IDs suffixed and times shifted after the previous copy")
@@ -46,6 +48,7 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		fs.IntVar(&conc, "concurrency", 4, "POSTs in flight")
 		fs.DurationVar(&timeout, "timeout", 30*time.Minute, "give up when analysis has not caught up by then")
 		fs.BoolVar(&verbose, "v", false, "show the server's log")
+		fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the run (server and client) here")
 	})
 	if err != nil {
 		return err
@@ -177,6 +180,18 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 			mu.Unlock()
 		}
 	}()
+
+	if cpuprofile != "" {
+		pf, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	// Post.
 	start := time.Now()

@@ -171,9 +171,12 @@ func (h *Hub) Publish(d Delta) {
 	h.proj.Apply(d)
 	keep := h.cfg.Topics[d.Topic]
 	if keep > 0 {
+		// Trim only when the ring holds twice what it keeps: copying the
+		// kept deltas at every publish cost more than the analysis itself
+		// (a third of the serve path's CPU).
 		ring := append(h.rings[k], d)
-		if len(ring) > keep {
-			ring = append([]Delta(nil), ring[len(ring)-keep:]...)
+		if len(ring) >= 2*keep {
+			ring = append(make([]Delta, 0, 2*keep), ring[len(ring)-keep:]...)
 		}
 		h.rings[k] = ring
 	}
