@@ -3,6 +3,7 @@
 package private
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,17 +12,24 @@ import (
 // File makes path mode 0600, creating it empty first when create is set,
 // and tightens a file that group or others could read or write (with a
 // warning naming what it holds).
+//
+// An existing file is changed by its path, never opened: SQLite keeps its
+// locks as POSIX record locks, which a process loses on every descriptor of
+// the file as soon as it closes any one of them. Opening and closing the
+// database, -wal or -shm file here while this process (or, through a lost
+// lock, another) has the database open let a second process think it was
+// alone and reset the shared memory under the first: "disk I/O error
+// (8714)" on commits of a serve beside a one-shot command.
 func File(path string, create bool, logger *slog.Logger, what string) error {
-	flag := os.O_RDONLY
-	if create {
-		flag |= os.O_CREATE
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) && create {
+		// A file that does not exist yet holds nobody's locks.
+		f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("creating %s: %w", path, err)
+		}
+		return f.Close()
 	}
-	f, err := os.OpenFile(path, flag, 0o600)
-	if err != nil {
-		return fmt.Errorf("opening %s: %w", path, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -29,7 +37,7 @@ func File(path string, create bool, logger *slog.Logger, what string) error {
 		if perm&0o077 != 0 && fi.Size() > 0 {
 			logger.Warn(what+" file was open to other users; restricting it to its owner (0600)", "file", path, "mode", perm.String())
 		}
-		if err := f.Chmod(0o600); err != nil {
+		if err := os.Chmod(path, 0o600); err != nil {
 			return fmt.Errorf("restricting %s to mode 0600: %w", path, err)
 		}
 	}
