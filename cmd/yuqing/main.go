@@ -51,6 +51,12 @@ Usage:
   yuqing feedback sentiment --mention ID --label neg   record a correction
   yuqing drill [--scenario NAME] [--speed 60] [--to URL]  play a scripted incident (舆情演练)
   yuqing bench analyze --in mentions.jsonl   throughput of each analysis stage
+  yuqing bench e2e --in mentions.jsonl [--repeat N] [--data DIR]   a whole server in process: posted → analysed rate, alert latency
+  yuqing bench load --to URL --acked FILE [--rate 1000] [--duration 1m] [--batch 100] [--concurrency 4]
+                            POST generated mentions to a server, retrying with the same ids,
+                            recording each acknowledged id (token: --token or YUQING_INGEST_TOKEN)
+  yuqing check --acked FILE [--data DIR, serve's log and store flags] [--wait 2m]
+                            verify that every acknowledged id was analysed and stored, and counted once
   yuqing user add --username NAME --role admin --password-stdin | list | roles | disable | passwd
                             console accounts (the first admin is created this way)
   yuqing privacy scan --in FILE|- [--mask] | score --cases cases.jsonl [--strict]   find personal data (个人信息) in a text
@@ -99,6 +105,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = runPrivacy(ctx, rest, stdin, stdout)
 	case "report":
 		err = runReport(ctx, rest, stdout, getenv, logger)
+	case "check":
+		err = runCheck(ctx, rest, stdout, getenv, logger)
 	case "policy":
 		err = runPolicy(ctx, rest, stdout, getenv, logger)
 	case "help", "-h", "--help":

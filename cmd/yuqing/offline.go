@@ -382,8 +382,11 @@ func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog
 	if len(args) > 0 && args[0] == "e2e" {
 		return runBenchE2E(ctx, args[1:], stdout, os.Stderr, os.Getenv)
 	}
+	if len(args) > 0 && args[0] == "load" {
+		return runBenchLoad(ctx, args[1:], stdout, os.Stderr, os.Getenv)
+	}
 	if len(args) == 0 || args[0] != "analyze" {
-		return errors.New("usage: yuqing bench analyze --in mentions.jsonl [--schemes F] [--model F] [--repeat N]")
+		return errors.New("usage: yuqing bench analyze --in mentions.jsonl [--schemes F] [--model F] [--repeat N] | e2e --in mentions.jsonl [--repeat N] | load --to URL --acked FILE [--rate N] [--duration D]")
 	}
 	fs := flag.NewFlagSet("yuqing bench analyze", flag.ContinueOnError)
 	in := fs.String("in", "", "JSONL mentions")
