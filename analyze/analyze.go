@@ -83,7 +83,7 @@ func (e *Enricher) Enrich(m mention.Mention) Analyzed {
 	}
 	a := Analyzed{Mention: m, Tokens: tokens, Entities: ents, Keywords: e.Seg.Keywords(tokens, n)}
 	if e.Schemes != nil {
-		a.Schemes = e.Schemes.Matcher().Match(scheme.Input{Text: text, Platform: m.Platform, Region: m.Region})
+		a.Schemes = e.Schemes.Matcher().Match(scheme.Input{Text: text, Platform: m.Platform, Region: m.Region, At: m.PublishedAt})
 	}
 	a.Sentiment = (*e.Sentiment.Load()).Score(text, tokens)
 	a.Facts = grade.Inspect(text)

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Scheme is one monitoring scheme, as configured.
@@ -26,6 +27,21 @@ type Scheme struct {
 	Platforms []string            `json:"platforms,omitempty" yaml:"platforms"` // empty: every platform
 	Regions   []string            `json:"regions,omitempty" yaml:"regions"`     // empty: everywhere
 	Sensitive bool                `json:"sensitive,omitempty" yaml:"sensitive"` // a hit weighs more in grading
+	// ActiveFrom and ActiveTo bound when the scheme watches: a mention
+	// published at or after ActiveFrom and before ActiveTo (a zero bound
+	// is open). A policy's release scheme watches its release window.
+	ActiveFrom time.Time `json:"active_from,omitzero" yaml:"active_from,omitempty"`
+	ActiveTo   time.Time `json:"active_to,omitzero" yaml:"active_to,omitempty"`
+}
+
+// ActiveAt reports whether the scheme watches mentions published at t: its
+// window holds t, or it has none. A zero t (a caller that does not know
+// when the text was published) counts as inside every window.
+func (s Scheme) ActiveAt(t time.Time) bool {
+	if t.IsZero() {
+		return true
+	}
+	return (s.ActiveFrom.IsZero() || !t.Before(s.ActiveFrom)) && (s.ActiveTo.IsZero() || t.Before(s.ActiveTo))
 }
 
 // Input is what a scheme looks at.
@@ -33,6 +49,7 @@ type Input struct {
 	Text     string // title and text
 	Platform string
 	Region   string
+	At       time.Time // when the text was published; zero: every scheme counts as active
 }
 
 // Match is one scheme that matched, with the terms that hit.
@@ -86,6 +103,11 @@ func Compile(schemes []Scheme) (*Matcher, error) {
 			continue
 		}
 		seen[s.ID] = true
+		if !s.ActiveFrom.IsZero() && !s.ActiveTo.IsZero() && !s.ActiveFrom.Before(s.ActiveTo) {
+			errs = append(errs, fmt.Errorf("scheme %s: active_to %s is not after active_from %s", s.ID,
+				s.ActiveTo.Format(time.RFC3339), s.ActiveFrom.Format(time.RFC3339)))
+			continue
+		}
 		rule, err := parseRule(s.Rule, s.Groups)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("scheme %s: %w", s.ID, err))
@@ -199,6 +221,9 @@ func (m *Matcher) Match(in Input) []Match {
 	var out []Match
 	for _, si := range candidates {
 		c := &m.schemes[si]
+		if !c.s.ActiveAt(in.At) {
+			continue
+		}
 		if len(c.s.Platforms) > 0 && !slices.Contains(c.s.Platforms, in.Platform) {
 			continue
 		}

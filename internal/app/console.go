@@ -11,6 +11,7 @@ import (
 	"time"
 	"yuqing/respond/chart"
 	"yuqing/respond/llm"
+	"yuqing/respond/policy"
 	"yuqing/respond/report"
 	"yuqing/respond/report/browser"
 	"yuqing/respond/wording"
@@ -84,6 +85,11 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 		logger.Info("writing assistant on", "llm", cfg.LLM.String())
 	}
 	a.Reports = report.NewService(log, store, filepath.Join(cfg.Data, "reports"), browser.Config{}, now, logger)
+	// Policy assessments (政策研判), rebuilt from the log like the 口径 library.
+	a.Policies = policy.NewService(log, now)
+	if err := a.Policies.Load(ctx); err != nil {
+		return nil, err
+	}
 	a.Register(mux)
 
 	ws := &console.Server{Hub: hub, AllowedOrigins: cfg.AllowedOrigins, Logger: logger, Authorize: func(r *http.Request) (string, error) {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 	"yuqing/respond/llm"
+	"yuqing/respond/policy"
 	"yuqing/respond/wording"
 
 	"yuqing/analyze/scheme"
@@ -62,6 +63,8 @@ type API struct {
 	}
 	// Wording is the 口径 library; nil: its routes answer 503.
 	Wording *wording.Service
+	// Policies keeps the policy assessments (政策研判); nil: its routes answer 503.
+	Policies *policy.Service
 	// Who names an actor for people ("发言人李四"); nil shows the account.
 	Who func(actor string) string
 	// Segmenter is the loaded segmenter for the evidence's entities, nil
@@ -119,6 +122,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerEvidence(route)
 	a.registerWording(route)
 	a.registerReports(route)
+	a.registerPolicies(route)
 	route("GET /api/v1/openapi.json", Anyone, func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusOK, a.spec.document()) })
 }
 

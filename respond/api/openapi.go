@@ -86,6 +86,11 @@ var summaries = map[string]string{
 	"get /api/v1/topics/{id}/mentions":                   "话题的信息流（最新在前），可按平台、情感筛选",
 	"post /api/v1/feedback/relevance":                    "标记信息与监测方案不相关（或相关），用于改进方案",
 	"get /api/v1/openapi.json":                           "本接口说明",
+	"get /api/v1/policies":                               "政策舆情风险研判列表（最新在前）：标题、发文单位、风险等级、研判时间、发布时间",
+	"post /api/v1/policies/assess":                       "研判政策草案：JSON {title, unit, release_at, text}，或 multipart 上传 file（.txt/.docx，不超过 5 MB）；返回研判结果及编号",
+	"get /api/v1/policies/{id}":                          "研判详情：等级与依据、涉及领域、历史舆情、往期同类政策、可能提问、解读要点、监测方案；已发布的含发布后情况（after）",
+	"get /api/v1/policies/{id}/export":                   "导出研判（format=md 或 json），含发布与发布后情况",
+	"post /api/v1/policies/{id}/release":                 "标记政策已发布 {released_at, window_days}：按发布日启用监测方案 policy-<id>，默认监测 14 天",
 }
 
 func (o *openAPI) document() map[string]any {
