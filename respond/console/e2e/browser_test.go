@@ -147,8 +147,12 @@ func TestConsoleInChromium(t *testing.T) {
 	if shots == "" {
 		shots = filepath.Join(dir, "screenshots")
 	}
+	ingestTok, err := os.ReadFile(filepath.Join(data, "secrets", "ingest.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.CommandContext(ctx, node, "console.mjs")
-	cmd.Env = append(os.Environ(), "URL="+base, "USERNAME=duty", "PASSWORD="+password, "SHOTS="+shots, "CHROMIUM="+chromium)
+	cmd.Env = append(os.Environ(), "URL="+base, "USERNAME=duty", "PASSWORD="+password, "SHOTS="+shots, "CHROMIUM="+chromium, "INGEST_TOKEN="+strings.TrimSpace(string(ingestTok)))
 	out, err := cmd.CombinedOutput()
 	t.Logf("console.mjs:\n%s", out)
 	if err != nil {
@@ -181,6 +185,17 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "ok: orders") {
 		t.Fatalf("work-order browser test did not finish: %s", out)
+	}
+	// The policy test ingests posts about the policy it releases.
+	cmd = exec.CommandContext(ctx, node, "policy.mjs")
+	cmd.Env = append(os.Environ(), "URL="+base, "PASSWORD="+password, "SHOTS="+shots, "CHROMIUM="+chromium, "INGEST_TOKEN="+strings.TrimSpace(string(ingestTok)))
+	out, err = cmd.CombinedOutput()
+	t.Logf("policy.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("policy browser test failed (screenshots in %s): %v", shots, err)
+	}
+	if !strings.Contains(string(out), "ok: policy") {
+		t.Fatalf("policy browser test did not finish: %s", out)
 	}
 	entries, _ := os.ReadDir(shots)
 	if len(entries) < 5 {

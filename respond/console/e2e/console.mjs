@@ -50,6 +50,18 @@ try {
   await page.waitForSelector('#alerts .alert', { timeout: 90000 });
   await shot('alert-live');
 
+  // A story posted now raises an alert while the alert page is open: the
+  // tab title and the menu count it until the officer acts on the page.
+  const burst = Array.from({ length: 14 }, (_, i) => ({ id: 'e2e-water-' + i, platform: 'weibo', published_at: new Date(Date.now() - (14 - i) * 20e3).toISOString(),
+    text: `城西水厂今天下午突然停水，第${i + 1}个小区居民反映自来水发黄有异味，物业说不清什么时候恢复` }));
+  const posted = await fetch(url + '/api/v1/mentions', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + process.env.INGEST_TOKEN }, body: JSON.stringify(burst) });
+  if (posted.status !== 200) await fail('posting the burst: ' + posted.status + ' ' + await posted.text());
+  await page.waitForFunction(() => /^(【超时】)?\(\d+\) /.test(document.title) && Number(document.querySelector('#nav a[data-view=alerts] .count')?.textContent || 0) > 0, null, { timeout: 90000 });
+  const counted = { title: await page.title(), menu: await page.textContent('#nav a[data-view=alerts]') };
+  await shot('alert-counted');
+  await page.click('#view');
+  if (await page.$('#nav a[data-view=alerts] .count')) await fail('acting on the alert page did not clear the count');
+
   // The hot-topic board and a topic page with its stored mention stream.
   await page.goto(url + '/#/topics');
   await page.waitForSelector('#topics tr td a', { timeout: T });
@@ -108,6 +120,21 @@ try {
   const alertTitles = await page.$$eval('#alerts .alert .headline', (els) => els.map((el) => el.textContent));
   if (!alertTitles.some((x) => x && !x.includes('·'))) await fail('alerts titled by keywords, not headlines: ' + JSON.stringify(alertTitles));
   await shot('alert-existing-incident');
+  // The board puts what falls due first on top: a second incident found
+  // 4.5 hours ago and graded II has 30 minutes left of its 5 hours.
+  const second2 = await page.evaluate(async () => {
+    const post = (path, body) => fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('yuqing-csrf') || '' }, body: JSON.stringify(body) }).then((r) => r.json());
+    const o = await post('/api/v1/incidents', { title: '城西水厂停水', detected_at: new Date(Date.now() - 4.5 * 3600e3).toISOString() });
+    await post('/api/v1/incidents/' + encodeURIComponent(o.id) + '/grade', { grade: 2, reason: '大面积停水' });
+    return o.id;
+  });
+  await page.goto(url + '/#/incidents');
+  await page.waitForFunction((id) => document.querySelector('#incidents .card')?.dataset.incident === id && /1 一小时内到期/.test(document.querySelector('#incident-summary')?.textContent || ''), second2, { timeout: T });
+  const order = await page.$$eval('#incidents .card', (els) => els.map((el) => el.dataset.incident));
+  if (order.indexOf(second2) !== 0 || order.indexOf(incidentId) < 1) await fail('board order ' + JSON.stringify(order));
+  await shot('incident-board-urgency');
+  await page.goto(url + '/#/alerts');
+  await page.waitForSelector(`${card} a.existing`, { timeout: T });
   await page.click(`${card} a.existing`);
   await page.waitForURL((u) => decodeURIComponent(u.hash) === '#/incident/' + incidentId, { timeout: T });
 
@@ -119,7 +146,7 @@ try {
   await page.goto(url + '/#/alerts');
   await page.waitForSelector('#alerts .alert .headline', { timeout: T });
   await shot('phone-alerts');
-  console.log(`ok: countdown ${first} → ${second}, alert shows 已有事件; ${step} screenshots in ${shots}`);
+  console.log(`ok: countdown ${first} → ${second}, alert shows 已有事件, a live alert counted in the title (${counted.title}) and menu (${counted.menu}), board most urgent first; ${step} screenshots in ${shots}`);
   console.log('incident=' + incidentId);
   await browser.close();
 } catch (e) {

@@ -71,8 +71,8 @@ function connect() {
   ws.onopen = () => { backoff = 500; setConn('已连接', 'ok'); };
   ws.onmessage = (ev) => {
     const m = JSON.parse(ev.data);
-    if (m.type === 'snapshot') { applySnapshot(m); }
-    else if (m.type === 'delta') { applyDelta(m.delta); }
+    if (m.type === 'snapshot') { applySnapshot(m); ATT.live = true; }
+    else if (m.type === 'delta') { applyDelta(m.delta); noticeDelta(m.delta); }
     else if (m.type === 'resumed') { S.cursor = m.cursor || S.cursor; }
     scheduleRender();
   };
@@ -82,7 +82,10 @@ function connect() {
     backoff = Math.min(backoff * 2, 15000);
   };
 }
-function setConn(text, cls) { const c = document.getElementById('conn'); c.textContent = text; c.className = cls; }
+function setConn(text, cls) {
+  const c = document.getElementById('conn'); c.textContent = text; c.className = cls;
+  document.body.classList.toggle('offline', cls === 'error'); // the page says its countdowns may be stale
+}
 
 function applySnapshot(m) {
   const st = m.state || {};
@@ -138,7 +141,8 @@ function render() {
   renderedHash = location.hash;
   v.replaceChildren(({alerts: () => viewAlerts(decodeURIComponent(id || '')), topics: viewTopics, topic: () => viewTopic(decodeURIComponent(id || '')),
     incidents: viewIncidents, incident: () => viewIncident(decodeURIComponent(id || '')), workorders: viewWorkOrders,
-    sources: viewSources, schemes: viewSchemes, reports: viewReports, wording: viewWording, overview: viewOverview}[view] || viewAlerts)());
+    sources: viewSources, schemes: viewSchemes, reports: viewReports, wording: viewWording, overview: viewOverview,
+    policies: viewPolicies, policy: () => viewPolicy(decodeURIComponent(id || ''))}[view] || viewAlerts)());
   const forms = v.querySelectorAll('form');
   for (const [i, name, value] of saved) {
     const el = forms[i] && forms[i].elements[name];
@@ -205,6 +209,8 @@ function viewAlerts(focus) {
       kwLine({headline: alertHeadline(a), label: a.label}), chips(alertNames(a)),
       st.survivor ? h('div', {}, '已合并至预警 ', toSurvivor, '，后续更新见该预警') : h('div', {}, '原因：', a.reason),
       h('div', {class: 'muted'}, '依据：', (a.suggestion && a.suggestion.reasons || []).map(r => r.detail).join('；') || '—'),
+      // 政策研判 (policy.js): an alert of a policy's release scheme (policy-<id>) links back to its assessment.
+      typeof policyAlertLinks === 'function' ? policyAlertLinks(a) : null,
       h('div', {},
         st.incident ? [h('a', {class: 'act existing', href: '#/incident/' + encodeURIComponent(st.incident.id)}, '已有事件'), h('span', {class: 'muted'}, st.incident.title || '', ' ')]
           : st.survivor || !can('duty_officer') ? null : h('button', {class: 'act', onclick: () => openIncidentFrom(a)}, '建立事件'),
@@ -388,15 +394,6 @@ function tick() {
   }
 }
 setInterval(tick, 1000);
-
-function viewIncidents() {
-  const list = [...S.incidents.values()].filter(i => i.status === 'open');
-  if (!list.length) return h('div', {class: 'card muted', id: 'incidents-empty'}, '暂无处置中的事件。');
-  return h('div', {class: 'grid', id: 'incidents'}, list.map(i => h('div', {class: 'card', 'data-incident': i.id},
-    h('div', {}, gradeTag(i.grade), ' ', drillTag(i.drill), ' ', h('a', {href: '#/incident/' + encodeURIComponent(i.id)}, h('b', {}, i.title))),
-    h('div', {class: 'muted'}, '牵头：', i.lead || '未指派', ' · 发现 ', fmt(i.detected_at)),
-    clockRows(i), draftLine(i))));
-}
 
 function field(label, input) { return h('label', {}, label, input); }
 function actionForm(title, fields, submit, cls) {
