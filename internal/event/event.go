@@ -131,6 +131,22 @@ type Decided struct {
 	Data any
 }
 
+// Refusal is a command a pure decision refused. Its message is the Chinese
+// the console shows as it is; errors.Is(err, Rule) holds, Rule being the
+// deciding package's sentinel (incident.ErrRule, workorder.ErrRule …).
+type Refusal struct {
+	Msg  string
+	Rule error
+}
+
+func (r Refusal) Error() string        { return r.Msg }
+func (r Refusal) Is(target error) bool { return target == r.Rule }
+
+// Refuse words a refusal under rule.
+func Refuse(rule error, format string, args ...any) error {
+	return Refusal{Msg: fmt.Sprintf(format, args...), Rule: rule}
+}
+
 // Wrap turns decided events into envelopes of one aggregate (key), recorded
 // at now and naming the actor.
 func Wrap(key, actor string, now time.Time, evs []Decided) ([]Envelope, error) {

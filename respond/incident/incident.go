@@ -287,16 +287,9 @@ type (
 // ErrRule is wrapped by every refusal of a command.
 var ErrRule = errors.New("refused")
 
-// refusal is a refused command: its message is the Chinese the console
-// shows as it is; errors.Is(err, ErrRule) holds.
-type refusal struct{ msg string }
-
-func (r refusal) Error() string        { return r.msg }
-func (r refusal) Is(target error) bool { return target == ErrRule }
-
-func refuse(format string, args ...any) error {
-	return refusal{fmt.Sprintf(format, args...)}
-}
+// refuse words a refusal in Chinese: the console shows it as it is, and
+// errors.Is(err, ErrRule) holds.
+func refuse(format string, args ...any) error { return event.Refuse(ErrRule, format, args...) }
 
 // bjTime writes t in Beijing time for a refusal.
 func bjTime(t time.Time) string { return t.In(beijing).Format("2006-01-02 15:04") }

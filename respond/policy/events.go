@@ -131,16 +131,9 @@ func Window(releasedAt time.Time, days int) (from, to time.Time) {
 // ErrRule is wrapped by every refusal.
 var ErrRule = errors.New("refused")
 
-// refusal is a refused command: its message is the Chinese the console
-// shows as it is; errors.Is(err, ErrRule) holds.
-type refusal struct{ msg string }
-
-func (r refusal) Error() string        { return r.msg }
-func (r refusal) Is(target error) bool { return target == ErrRule }
-
-func refuse(format string, args ...any) error {
-	return refusal{fmt.Sprintf(format, args...)}
-}
+// refuse words a refusal in Chinese: the console shows it as it is, and
+// errors.Is(err, ErrRule) holds.
+func refuse(format string, args ...any) error { return event.Refuse(ErrRule, format, args...) }
 
 // Decide returns the events cmd by actor causes on s at now, or a refusal.
 func Decide(s *State, cmd any, actor string, now time.Time) ([]Event, error) {

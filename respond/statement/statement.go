@@ -286,15 +286,9 @@ type (
 // ErrRule is wrapped by every refusal.
 var ErrRule = errors.New("refused")
 
-type refusal struct{ msg string }
-
-func (r refusal) Error() string        { return r.msg }
-func (r refusal) Is(target error) bool { return target == ErrRule }
-
-// refuse words a refusal in Chinese: the console shows it as it is.
-func refuse(format string, args ...any) error {
-	return refusal{fmt.Sprintf(format, args...)}
-}
+// refuse words a refusal in Chinese: the console shows it as it is, and
+// errors.Is(err, ErrRule) holds.
+func refuse(format string, args ...any) error { return event.Refuse(ErrRule, format, args...) }
 
 // Event is a decided event before it is wrapped.
 type Event = event.Decided
