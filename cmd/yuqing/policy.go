@@ -18,7 +18,7 @@ import (
 	"yuqing/respond/policy"
 )
 
-const policyUsage = "usage: yuqing policy assess --in draft.txt|draft.docx [--title T] [--unit U] [--release 2006-01-02] [--data DIR] [--subjects FILE] [--window-days 14] [--top 5] [--format md|json]"
+const policyUsage = "usage: yuqing policy assess --in draft.txt|draft.docx [--title T] [--unit U] [--release 2006-01-02] [--data DIR] [--subjects FILE] [--window-days 14] [--top 5] [--format md|json|docx]"
 
 // runPolicy is `yuqing policy assess`: the opinion-risk assessment of a
 // draft policy document (政策舆情风险研判) printed to stdout as Markdown or
@@ -41,7 +41,7 @@ func runPolicy(ctx context.Context, args []string, stdout io.Writer, getenv func
 		fs.StringVar(&subjects, "subjects", "", "hot-button subject list, YAML (default: the built-in list)")
 		fs.IntVar(&windowDays, "window-days", policy.DefaultWindowDays, "days the generated monitoring scheme watches after release")
 		fs.IntVar(&top, "top", policy.DefaultTopN, "similar past topics listed")
-		fs.StringVar(&format, "format", "md", "output: md (Markdown) or json")
+		fs.StringVar(&format, "format", "md", "output: md (Markdown), json, or docx (Word, to stdout: redirect it to a file)")
 	})
 	if err != nil {
 		return err
@@ -49,8 +49,8 @@ func runPolicy(ctx context.Context, args []string, stdout io.Writer, getenv func
 	if in == "" {
 		return fmt.Errorf("缺少 --in：请指定草案文件（--in is required）\n%s", policyUsage)
 	}
-	if format != "md" && format != "json" {
-		return fmt.Errorf("--format 须为 md 或 json（got %q）", format)
+	if format != "md" && format != "json" && format != "docx" {
+		return fmt.Errorf("--format 须为 md、json 或 docx（got %q）", format)
 	}
 	if windowDays < 1 || top < 1 {
 		return errors.New("--window-days 和 --top 须为正整数")
@@ -89,8 +89,16 @@ func runPolicy(ctx context.Context, args []string, stdout io.Writer, getenv func
 	if err != nil {
 		return err
 	}
-	if format == "json" {
+	switch format {
+	case "json":
 		return policy.WriteJSON(stdout, a)
+	case "docx":
+		b, err := policy.Word(a)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(b)
+		return err
 	}
 	return policy.WriteMarkdown(stdout, a)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -143,6 +144,24 @@ func TestPolicyAssessCommand(t *testing.T) {
 	}
 	if _, err := os.Stat("data"); err == nil {
 		t.Error("assessing created a data directory")
+	}
+	// The same as Word, laid out like the reports.
+	word := runCLI(t, "policy", "assess", "--in", docx, "--title", "划片调整通知（征求意见稿）", "--format", "docx")
+	zr, err := zip.NewReader(strings.NewReader(word), int64(len(word)))
+	if err != nil {
+		t.Fatalf("--format docx is not a Word file: %v", err)
+	}
+	var doc string
+	for _, f := range zr.File {
+		if f.Name == "word/document.xml" {
+			rc, _ := f.Open()
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			doc = string(b)
+		}
+	}
+	if !strings.Contains(doc, "政策舆情风险研判：划片调整通知") || !strings.Contains(doc, "YuqingTable") {
+		t.Errorf("the Word file lacks the title or the tables")
 	}
 }
 

@@ -91,7 +91,7 @@ type policyView struct {
 
 func (a *API) viewPolicy(ctx context.Context, s policy.State) (policyView, error) {
 	v := policyView{Policy: s, Names: map[string]string{}, Links: map[string]string{}}
-	for _, f := range []string{"md", "json"} {
+	for _, f := range []string{"docx", "md", "json"} {
 		v.Links[f] = "/api/v1/policies/" + url.PathEscape(s.ID) + "/export?format=" + f
 	}
 	for _, who := range []string{s.AssessedBy, s.ReleasedBy} {
@@ -163,8 +163,8 @@ func (a *API) policyExport(w http.ResponseWriter, r *http.Request) {
 	if format == "" {
 		format = "md"
 	}
-	if format != "md" && format != "json" {
-		reply(w, http.StatusBadRequest, errBody(fmt.Errorf("格式 %q 须为 md 或 json", format)))
+	if format != "md" && format != "json" && format != "docx" {
+		reply(w, http.StatusBadRequest, errBody(fmt.Errorf("格式 %q 须为 md、json 或 docx", format)))
 		return
 	}
 	v, err := a.viewPolicy(r.Context(), s)
@@ -174,9 +174,18 @@ func (a *API) policyExport(w http.ResponseWriter, r *http.Request) {
 	}
 	var b bytes.Buffer
 	ctype := "text/markdown; charset=utf-8"
-	if format == "md" {
+	switch format {
+	case "md":
 		err = policy.WriteRecordMarkdown(&b, s, v.After)
-	} else {
+	case "docx":
+		ctype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+		var md bytes.Buffer
+		if err = policy.WriteRecordMarkdown(&md, s, v.After); err == nil {
+			var doc []byte
+			doc, err = policy.WordFromMarkdown(md.String(), s.Assessment)
+			b.Write(doc)
+		}
+	default:
 		ctype = "application/json; charset=utf-8"
 		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(false)

@@ -178,6 +178,11 @@ func TestPolicyAssessReleaseAfter(t *testing.T) {
 		!strings.HasPrefix(string(b), "# 政策舆情风险研判："+parkingTitle) || !strings.Contains(string(b), "尚未标记发布") {
 		t.Fatalf("export md: %d %v\n%s", resp.StatusCode, resp.Header, b)
 	}
+	resp, b = get(t, srv, "/api/v1/policies/"+id+"/export?format=docx")
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "wordprocessingml") || !bytes.HasPrefix(b, []byte("PK")) ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), ".docx") {
+		t.Fatalf("export docx: %d %v (%d bytes)", resp.StatusCode, resp.Header, len(b))
+	}
 	if resp, _ := get(t, srv, "/api/v1/policies/"+id+"/export?format=pdf"); resp.StatusCode != 400 {
 		t.Fatalf("export pdf: %d", resp.StatusCode)
 	}

@@ -125,7 +125,7 @@ function viewPolicy(id) {
     h('div', {}, levelTag(a.level), ' ', h('span', {class: 'muted'}, '评分 ', a.score, '（≥8 为高，≥4 为中）')),
     h('div', {class: 'muted'}, '发文单位：', a.unit || '未填写', ' · 拟发布：', a.release_at ? bjDay(a.release_at) : '未定',
       ' · 研判：', fmt(a.assessed_at), ' ', who(p.assessed_by), p.assessments > 1 ? '（第 ' + p.assessments + ' 次）' : '', ' · 词表 v', (a.list || {}).version),
-    h('div', {style: 'margin-top:6px'}, '导出：', h('a', {class: 'dl', href: (o.links || {}).md, download: ''}, 'Markdown'), h('a', {class: 'dl', href: (o.links || {}).json, download: ''}, 'JSON'))));
+    h('div', {style: 'margin-top:6px'}, '导出：', h('a', {class: 'dl', href: (o.links || {}).docx, download: ''}, 'Word'), h('a', {class: 'dl', href: (o.links || {}).md, download: ''}, 'Markdown'), h('a', {class: 'dl', href: (o.links || {}).json, download: ''}, 'JSON'))));
 
   root.append(h('div', {class: 'card', id: 'policy-evidence'}, h('h3', {style: 'margin-top:0'}, '风险等级与依据'),
     h('ol', {}, (a.evidence || []).map(r => h('li', {}, h('span', {class: 'tag' + (r.points > 0 ? ' kw' : '')}, r.kind, r.points ? ' +' + r.points : ''), r.text)))));
