@@ -20,11 +20,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"yuqing/analyze/dedupe"
 	"yuqing/analyze/grade"
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
 	"yuqing/analyze/sentiment"
-	"yuqing/ingest/dedupe"
 	"yuqing/internal/analytics"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"

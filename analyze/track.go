@@ -7,12 +7,12 @@ import (
 	"time"
 
 	"yuqing/analyze/alert"
+	"yuqing/analyze/dedupe"
 	"yuqing/analyze/grade"
 	"yuqing/analyze/segment"
 	"yuqing/analyze/sentiment"
 	"yuqing/analyze/spike"
 	"yuqing/analyze/topic"
-	"yuqing/ingest/dedupe"
 	"yuqing/internal/mention"
 )
 
