@@ -28,7 +28,6 @@ import (
 	"unicode/utf8"
 
 	"yuqing/internal/mention"
-	"yuqing/respond/workorder"
 )
 
 // Channels.
@@ -124,19 +123,6 @@ func joinText(title, text string) string {
 		return title
 	}
 	return title + "\n" + text
-}
-
-// Receive is the command that opens the record's work order.
-func (r Record) Receive() workorder.Receive {
-	return workorder.Receive{Received: workorder.Received{
-		ReceivedAt: r.ReceivedAt,
-		Channel:    r.Channel,
-		Category:   r.Category,
-		Locality:   r.Locality,
-		Unit:       r.Unit,
-		Title:      r.Title,
-		Text:       r.Text,
-	}}
 }
 
 // Columns lists, for each field, the header names that mean it, best first:

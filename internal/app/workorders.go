@@ -60,7 +60,7 @@ func openOrder(ctx context.Context, dk *desk.Desk, id, actor string, rec hotline
 	if _, open := dk.WorkOrder(id); open {
 		return nil // submitted again (a re-import): already open
 	}
-	if _, err := dk.HandleWorkOrder(ctx, id, actor, rec.Receive()); err != nil {
+	if _, err := dk.HandleWorkOrder(ctx, id, actor, workorder.FromIntake(rec)); err != nil {
 		return err
 	}
 	var cmds []any
