@@ -14,7 +14,6 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
-
 )
 
 var cst = time.FixedZone("CST", 8*3600)

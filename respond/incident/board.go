@@ -248,6 +248,24 @@ func (b *Board) OnTimeRates(from, to, now time.Time) []UnitRate {
 	return out
 }
 
+// speakers names a conference's speakers for the timeline ("" if none).
+func speakers(raw json.RawMessage) string {
+	var sp []Speaker
+	json.Unmarshal(raw, &sp)
+	var names []string
+	for _, x := range sp {
+		if x.Role != "" {
+			names = append(names, x.Name+"（"+x.Role+"）")
+		} else if x.Name != "" {
+			names = append(names, x.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "，发言人：" + strings.Join(names, "、")
+}
+
 func summarize(e event.Envelope) string {
 	var m map[string]json.RawMessage
 	json.Unmarshal(e.Payload, &m)
@@ -281,9 +299,9 @@ func summarize(e event.Envelope) string {
 	case TypePublished:
 		return fmt.Sprintf("发布权威信息（%s，%s）%s", str("channel"), tm("at"), str("url"))
 	case TypeConfScheduled:
-		return fmt.Sprintf("安排新闻发布会：%s，%s", tm("at"), str("place"))
+		return fmt.Sprintf("安排新闻发布会：%s，%s", tm("at"), str("place")) + speakers(m["speakers"])
 	case TypeConfHeld:
-		return fmt.Sprintf("召开新闻发布会：%s，%s", tm("at"), str("place"))
+		return fmt.Sprintf("召开新闻发布会：%s，%s", tm("at"), str("place")) + speakers(m["speakers"])
 	case TypeFollowUp:
 		return fmt.Sprintf("持续发布（%s，%s）%s", str("channel"), tm("at"), str("url"))
 	case TypeClosed:

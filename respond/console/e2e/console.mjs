@@ -102,6 +102,18 @@ try {
   if (!/剩余 [45]:\d\d:\d\d/.test(first)) await fail('5-hour countdown shows ' + first);
   await shot('countdown-ticking');
 
+  // The workflow in the page: a press conference scheduled, its speakers
+  // on the timeline.
+  const conf = '#actions div:has(> form button:has-text("安排发布会"))';
+  await page.fill(`${conf} input[name=conf_at]`, new Date(Date.now() + 8 * 3600e3 + 3 * 3600e3).toISOString().slice(0, 16));
+  await page.fill(`${conf} input[name=conf_place]`, '市政府新闻发布厅');
+  await page.fill(`${conf} input[name=conf_speakers]`, '王某:新闻发言人');
+  await page.click(`${conf} form button`);
+  await page.waitForFunction(() => /安排新闻发布会.*发言人：王某（新闻发言人）/.test(document.querySelector('#timeline')?.textContent || ''), null, { timeout: T }).catch(async () => {
+    await page.goto(url + '/#/incident/' + encodeURIComponent(incidentId));
+    await page.waitForFunction(() => /安排新闻发布会.*发言人：王某（新闻发言人）/.test(document.querySelector('#timeline')?.textContent || ''), null, { timeout: T });
+  });
+
   // The statement that stops this clock goes through the workbench
   // (workbench.mjs, run next on this incident).
 

@@ -4,34 +4,12 @@
 // extension with the applicant told, and the duty officer answers with a
 // 第三十六条 result. Shot at 1440 px and at a phone's 390 px, where the page
 // must not scroll sideways. Env: URL, PASSWORD, SHOTS, CHROMIUM.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { T, url, session } from './lib.mjs';
 
-const T = 45000;
-const url = process.env.URL, shots = process.env.SHOTS || 'screenshots';
-mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-let step = 40, current = null;
-const shot = async (page, name) => page.screenshot({ path: `${shots}/${String(++step).padStart(2, '0')}-orders-${name}.png`, fullPage: true });
-const fail = async (msg) => { if (current) await shot(current, 'failure'); console.error('FAIL: ' + msg); await browser.close(); process.exit(1); };
-
+const { browser, shot, fail, signIn: enter } = await session('orders', 40);
 async function signIn(username) {
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error(username + ' page error:', e.message));
-  page.on('dialog', (d) => { console.error(username + ' dialog: ' + d.message()); d.dismiss(); });
-  page.on('response', async (r) => { if (r.request().method() !== 'GET' && r.status() >= 400) console.error(username, 'HTTP', r.status(), r.request().method(), r.url(), await r.text().catch(() => '')); });
-  await page.goto(url + '/login');
-  await page.fill('#username', username);
-  await page.fill('#password', process.env.PASSWORD);
-  await page.click('#login-submit');
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: T });
-  await page.goto(url + '/#/workorders');
+  const page = await enter(username, '#/workorders');
   await page.waitForSelector('#workorders', { timeout: T });
-  current = page;
   return page;
 }
 const card = '#workorders .order[data-order="YSQ-E2E-1"]';

@@ -7,20 +7,10 @@
 // sideways. With INGEST_TOKEN, posts about the new fees are ingested: their
 // alert links back to the assessment, whose 发布后 counts them.
 // Env: URL, PASSWORD, SHOTS, CHROMIUM, INGEST_TOKEN.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { T, url, session } from './lib.mjs';
 
-const T = 45000;
-const url = process.env.URL, shots = process.env.SHOTS || 'screenshots';
-mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-let step = 60, current = null;
-const shot = async (page, name) => page.screenshot({ path: `${shots}/${String(++step).padStart(2, '0')}-policy-${name}.png`, fullPage: true });
-const fail = async (msg) => { if (current) await shot(current, 'failure'); console.error('FAIL: ' + msg); await browser.close(); process.exit(1); };
-
+const { browser, shot, fail, signIn: enter } = await session('policy', 60);
+const signIn = (username) => enter(username, '', { acceptDownloads: true });
 const title = '东湖市主城区机动车停放服务收费标准调整方案（征求意见稿）';
 const draft = `为缓解主城区停车供需矛盾，发挥价格杠杆对停车资源的调节作用，根据《东湖市机动车停放服务收费管理办法》和市政府常务会议精神，制定本方案。
 一、适用范围。本方案适用于东湖市城东区、城西区范围内的道路临时停车泊位和政府投资建设的公共停车场。
@@ -29,20 +19,6 @@ const draft = `为缓解主城区停车供需矛盾，发挥价格杠杆对停�
 四、居民包月。居民包月停车由每月120元提高至每月240元，仅限在本片区登记的居民车辆办理，每户限办一个。
 五、施行时间。本方案自2026年12月1日起施行。`;
 
-async function signIn(username) {
-  const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', acceptDownloads: true });
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error(username + ' page error:', e.message));
-  page.on('dialog', (d) => { console.error(username + ' dialog: ' + d.message()); d.dismiss(); });
-  page.on('response', async (r) => { if (r.request().method() !== 'GET' && r.status() >= 400) console.error(username, 'HTTP', r.status(), r.request().method(), r.url(), await r.text().catch(() => '')); });
-  await page.goto(url + '/login');
-  await page.fill('#username', username);
-  await page.fill('#password', process.env.PASSWORD);
-  await page.click('#login-submit');
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: T });
-  current = page;
-  return page;
-}
 const sideways = (page) => page.evaluate(() => document.documentElement.scrollWidth);
 
 try {

@@ -6,34 +6,13 @@
 // stops the 5-hour clock; the effect panel shows counts before and after.
 // Three people in three browser contexts; screenshots go to SHOTS.
 // Env: URL, INCIDENT, PASSWORD, SHOTS, CHROMIUM.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { T, url, session } from './lib.mjs';
 
-const T = 45000;
-const url = process.env.URL, shots = process.env.SHOTS || 'screenshots', incident = process.env.INCIDENT;
-mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-let step = 20, current = null;
-const shot = async (page, name) => page.screenshot({ path: `${shots}/${String(++step).padStart(2, '0')}-wb-${name}.png`, fullPage: true });
-const fail = async (msg) => { if (current) await shot(current, 'failure'); console.error('FAIL: ' + msg); await browser.close(); process.exit(1); };
-
+const incident = process.env.INCIDENT;
+const { browser, shot, fail, focus, signIn: enter } = await session('wb', 20);
 async function signIn(username) {
-  const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error(username + ' page error:', e.message));
-  page.on('dialog', (d) => { console.error(username + ' dialog: ' + d.message()); d.dismiss(); });
-  page.on('response', async (r) => { if (r.request().method() !== 'GET' && r.status() >= 400) console.error(username, 'HTTP', r.status(), r.request().method(), r.url(), await r.text().catch(() => '')); });
-  await page.goto(url + '/login');
-  await page.fill('#username', username);
-  await page.fill('#password', process.env.PASSWORD);
-  await page.click('#login-submit');
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: T });
-  await page.goto(url + '/#/incident/' + encodeURIComponent(incident));
+  const page = await enter(username, '#/incident/' + encodeURIComponent(incident));
   await page.waitForSelector('#drafts', { timeout: T });
-  current = page;
   return page;
 }
 const textOf = (page, sel) => page.$eval(sel, (el) => el.textContent).catch(() => '');
@@ -112,7 +91,7 @@ try {
   await shot(approver, 'returned');
 
   // The spokesperson fixes it; the check passes; the diff shows the change.
-  current = spokes;
+  focus(spokes);
   await spokes.reload();
   await spokes.waitForSelector('#draft-text', { timeout: T });
   await spokes.fill('#draft-text', fixed);
@@ -124,7 +103,7 @@ try {
   await spokes.waitForSelector('#drafts .draft[data-status=待审核]', { timeout: T });
 
   // Approver, then a leader: three different people.
-  current = approver;
+  focus(approver);
   await approver.reload();
   await approver.waitForSelector('#drafts .draft[data-status=待审核]', { timeout: T });
   await clickIn(approver, '审核通过');
@@ -136,7 +115,7 @@ try {
   await shot(leader, 'signed');
 
   // Publication stops the 5-hour clock; the text is in the incident's history.
-  current = spokes;
+  focus(spokes);
   await spokes.reload();
   await spokes.waitForSelector('#drafts .draft[data-status=已签发]', { timeout: T });
   await spokes.fill('#drafts input[name=url]', 'https://www.chengdong.gov.cn/tzgg/20261203.html');
@@ -154,7 +133,7 @@ try {
   await shot(spokes, 'published');
 
   // The leader's 态势总览: ECharts from yuqing itself, live figures.
-  current = leader;
+  focus(leader);
   await leader.goto(url + '/#/overview');
   await leader.waitForSelector('#ov-volume canvas', { timeout: T });
   await leader.waitForSelector('#ov-topics table', { timeout: T });
@@ -164,7 +143,7 @@ try {
 
   // A leader makes a weekly report (drill data included) from the 报表 page:
   // Word, PDF and HTML, previewed in the page.
-  current = leader;
+  focus(leader);
   await leader.goto(url + '/#/reports');
   await leader.waitForSelector('#reports form', { timeout: T });
   await leader.selectOption('#reports select[name=kind]', 'weekly');

@@ -430,6 +430,15 @@ function viewIncident(id) {
   const snoozeClock = h('select', {}, Object.values(inc.clocks || {}).filter(c => !c.stopped && !c.cancelled).map(c => h('option', {value: c.name}, CLOCKS[c.name] || c.name)));
   const snoozeMin = h('input', {type: 'number', value: 30, min: 5, max: 120}), snoozeWhy = h('input', {placeholder: '暂停理由', required: true});
   const review = h('textarea', {placeholder: '复盘：处置过程、时效、经验教训', required: true});
+  // 安排发布会 and 持续发布 have fields of their own (one input, one form).
+  const confAt = h('input', {name: 'conf_at', type: 'datetime-local', required: true}), confPlace = h('input', {name: 'conf_place', placeholder: '市政府新闻发布厅'}),
+    confSpeakers = h('input', {name: 'conf_speakers', placeholder: '王某:新闻发言人, 李某:负责人', size: 30});
+  const fuChan = h('input', {name: 'fu_channel', placeholder: '政务微博', required: true}), fuURL = h('input', {name: 'fu_url', placeholder: 'https://…', required: true, size: 30}),
+    fuText = h('input', {name: 'fu_text', placeholder: '进展通报摘要'});
+  const reopenWhy = h('input', {name: 'reopen_reason', placeholder: '重新打开的理由（如出现次生舆情）', required: true, size: 30});
+  const speakersOf = (input) => input.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, role] = s.split(/[:：]/); return {name: (name || '').trim(), role: (role || '').trim()}; });
+  const bj = (input) => input.value ? new Date(input.value + (input.value.length === 16 ? ':00' : '') + '+08:00').toISOString() : new Date().toISOString();
+  const closed = inc.status !== 'open';
   const parseSpeakers = () => speakers.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, role] = s.split(/[:：]/); return {name: (name || '').trim(), role: (role || '').trim()}; });
   const at = () => when.value ? new Date(when.value + (when.value.length === 16 ? ':00' : '') + '+08:00').toISOString() : new Date().toISOString();
   root.append(
@@ -438,10 +447,16 @@ function viewIncident(id) {
         h('a', {href: '#/alerts/' + encodeURIComponent(x)}, '「' + headline(S.alerts.get(x)) + '」'), (S.alerts.get(x) || {}).merged_into ? '（已合并）' : null])) : null,
       chips([...(inc.alerts || []).flatMap(x => alertNames(S.alerts.get(x))), ...(inc.topics || []).flatMap(x => (S.topics.get(x) || {}).entities || [])], 12)),
     h('div', {class: 'card', id: 'clocks'}, h('h3', {}, '时限'), clockRows(inc), draftLine(inc), h('button', {class: 'act', onclick: () => post('/acknowledge', {}).catch(x => alert(x.message))}, '确认收到提醒')),
-    can('duty_officer', 'spokesperson', 'approver', 'leader') ? h('div', {class: 'card', id: 'actions'}, h('h3', {}, '处置'),
+    closed && can('approver', 'leader') ? h('div', {class: 'card', id: 'actions'}, h('h3', {}, '事件已关闭'), h('div', {class: 'muted'}, '复盘：', inc.review || '—'),
+      actionForm('重新打开', [field('理由', reopenWhy)], () => post('/reopen', {Reason: reopenWhy.value}), 'warn')) : null,
+    !closed && can('duty_officer', 'spokesperson', 'approver', 'leader') ? h('div', {class: 'card', id: 'actions'}, h('h3', {}, '处置'),
       can('duty_officer', 'approver', 'leader') ? actionForm('定级', [field('等级', g), field('理由', reason)], () => post('/grade', {grade: +g.value, reason: reason.value})) : null,
       can('duty_officer') ? actionForm('指派', [field('责任单位', units), field('牵头', lead)], () => post('/assign', {units: units.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, kind] = s.split(/[:：]/); return {name: name.trim(), kind: (kind || '属地').trim()}; }), lead: lead.value})) : null,
       can('duty_officer', 'spokesperson') ? actionForm('登记已发布的权威信息（未经工作台审签的）', [field('渠道', chan), field('链接', url), field('摘要', text)], () => post('/publish', {at: at(), channel: chan.value, url: url.value, text: text.value})) : null,
+      can('duty_officer', 'spokesperson') ? actionForm('安排发布会', [field('时间（北京时间）', confAt), field('地点', confPlace), field('发言人', confSpeakers)],
+        () => post('/conference/schedule', {at: bj(confAt), place: confPlace.value, speakers: speakersOf(confSpeakers)})) : null,
+      can('duty_officer', 'spokesperson') ? actionForm('持续发布（进展通报）', [field('渠道', fuChan), field('链接', fuURL), field('摘要', fuText)],
+        () => post('/followup', {at: new Date().toISOString(), channel: fuChan.value, url: fuURL.value, text: fuText.value})) : null,
       can('duty_officer', 'spokesperson') ? actionForm('记录发布会已召开', [field('时间（北京时间，空为现在）', when), field('地点', place), field('发言人', speakers)], () => post('/conference/hold', {at: at(), place: place.value, speakers: parseSpeakers()})) : null,
       can('duty_officer') ? actionForm('暂停提醒', [field('时限', snoozeClock), field('分钟', snoozeMin), field('理由', snoozeWhy)], () => post('/snooze', {Clock: snoozeClock.value, Until: new Date(Date.now() + snoozeMin.value * 60e3).toISOString(), Reason: snoozeWhy.value}), 'warn') : null,
       can('approver', 'leader') ? actionForm('关闭事件', [field('复盘', review)], () => post('/close', {Review: review.value}), 'danger') : null) : null,

@@ -129,7 +129,19 @@ const unitsOf = (i) => [...new Set([i.lead, ...(i.units || []).map(u => u.name)]
 function viewIncidents() {
   const now = Date.now();
   const all = [...S.incidents.values()].filter(i => i.status === 'open');
-  if (!all.length) return h('div', {class: 'card muted', id: 'incidents-empty'}, '暂无处置中的事件。');
+  // An incident by hand: a story known by phone, from a leader, from the press.
+  let byHand = null;
+  if (can('duty_officer')) {
+    const title = h('input', {name: 'title', placeholder: '事件名称', required: true, size: 30}), found = h('input', {name: 'detected_at', type: 'datetime-local'});
+    const drill = h('input', {name: 'drill', type: 'checkbox'});
+    byHand = h('details', {class: 'card by-hand'}, h('summary', {}, '手动建立事件'),
+      actionForm('建立', [field('名称', title), field('发现时间（北京时间，空为现在）', found), field('演练', drill)], async () => {
+        const out = await api('POST', '/api/v1/incidents', {title: title.value, drill: drill.checked,
+          detected_at: found.value ? new Date(found.value + (found.value.length === 16 ? ':00' : '') + '+08:00').toISOString() : undefined});
+        location.hash = '#/incident/' + encodeURIComponent(out.id);
+      }));
+  }
+  if (!all.length) return h('div', {}, byHand, h('div', {class: 'card muted', id: 'incidents-empty'}, '暂无处置中的事件。'));
   const me = S.me ? [S.me.display_name, S.me.username].filter(Boolean) : [];
   const shown = all.filter(i => (!IF.grade || String(i.grade || 0) === IF.grade) && (!IF.unit || unitsOf(i).includes(IF.unit)) &&
     (!IF.kind || (IF.kind === 'drill') === !!i.drill) && (!IF.mine || me.includes(i.lead)))
@@ -144,7 +156,7 @@ function viewIncidents() {
   const units = [...new Set(all.flatMap(unitsOf))].sort();
   const mine = h('input', {type: 'checkbox', name: 'filter-mine', onchange: () => { IF.mine = mine.checked; scheduleRender(); }});
   mine.checked = IF.mine;
-  return h('div', {},
+  return h('div', {}, byHand,
     h('div', {class: 'card board-head'},
       h('div', {id: 'incident-summary', class: 'summary'},
         h('span', {class: breached ? 'breached' : 'muted'}, breached + ' 已超时'), ' · ',
