@@ -54,12 +54,17 @@ try {
   if (!schemeText.includes('政策发布监测') || !schemeText.includes('policy-' + id)) await fail('generated scheme: ' + schemeText.slice(0, 300));
   await shot(duty, 'assessed');
 
-  // The Markdown export is an attachment.
-  const md = await duty.evaluate(async (href) => {
+  // The Word and Markdown exports are attachments.
+  const get = (href) => duty.evaluate(async (href) => {
     const r = await fetch(href);
-    return { status: r.status, disposition: r.headers.get('Content-Disposition') || '', text: await r.text() };
-  }, await duty.$eval('#policy a.dl', (a) => a.getAttribute('href')));
+    const b = new Uint8Array(await r.arrayBuffer());
+    return { status: r.status, disposition: r.headers.get('Content-Disposition') || '', type: r.headers.get('Content-Type') || '', size: b.length,
+      head: String.fromCharCode(b[0], b[1]), text: new TextDecoder().decode(b) };
+  }, href);
+  const md = await get(await duty.$eval('#policy a.dl:text-is("Markdown")', (a) => a.getAttribute('href')));
   if (md.status !== 200 || !md.disposition.startsWith('attachment') || !md.text.startsWith('# 政策舆情风险研判：')) await fail(`export: ${md.status} ${md.disposition} ${md.text.slice(0, 80)}`);
+  const word = await get(await duty.$eval('#policy a.dl:text-is("Word")', (a) => a.getAttribute('href')));
+  if (word.status !== 200 || !/wordprocessingml/.test(word.type) || word.head !== 'PK' || word.size < 5000) await fail(`Word export: ${word.status} ${word.type} ${word.size} bytes`);
 
   // 标记已发布: the scheme applies from today for 14 days.
   const release = '#policy-scheme div:has(> form button:has-text("标记已发布"))';
