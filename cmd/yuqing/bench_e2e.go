@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -181,17 +180,11 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		}
 	}()
 
-	if cpuprofile != "" {
-		pf, err := os.Create(cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := cpuProfile(cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 
 	// Post.
 	start := time.Now()

@@ -397,17 +397,11 @@ func runBench(ctx context.Context, args []string, stdout io.Writer, logger *slog
 	if err := app.ParseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	if *cpuprofile != "" {
-		pf, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := cpuProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	f, err := os.Open(*in)
 	if err != nil {
 		return err
@@ -557,4 +551,21 @@ func peakRSS() string {
 		}
 	}
 	return "unknown"
+}
+
+// cpuProfile starts a CPU profile into path ("" for none); the returned
+// func stops it and closes the file.
+func cpuProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
