@@ -20,6 +20,15 @@ const bjEndOfDay = (d) => d ? new Date(d + 'T23:59:59+08:00').toISOString() : un
 const bjStartOfDay = (d) => d ? new Date(d + 'T09:00:00+08:00').toISOString() : undefined;
 const bjToday = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
 
+// A working-day deadline ends at midnight: shown as the last day's 24:00
+// (2026/12/31 24:00), not as the next day's 00:00.
+function fmtDue(t) {
+  const bj = new Date(new Date(t).getTime() + 8 * 3600e3);
+  if (bj.getUTCHours() || bj.getUTCMinutes() || bj.getUTCSeconds()) return fmt(t);
+  const d = new Date(bj.getTime() - 86400e3);
+  return d.getUTCFullYear() + '/' + (d.getUTCMonth() + 1) + '/' + d.getUTCDate() + ' 24:00';
+}
+
 function orderDue(w) {
   const c = (w.clocks || {}).answer;
   return c && !c.done ? new Date(c.due).getTime() : Infinity;
@@ -66,7 +75,7 @@ function orderCard(w, o) {
     h('b', {}, w.received.title || w.id), h('div', {class: 'muted'}, w.id, ' · ', w.received.channel, ' · ', w.received.category, ' · ', w.received.unit, ' · 收到 ', fmt(w.received.received_at)),
     h('div', {}, tags),
     Object.entries(w.clocks || {}).map(([name, c]) => h('div', {class: 'clock', 'data-clock': name, 'data-due': c.due, 'data-done': c.done ? '1' : ''},
-      h('div', {}, CLOCKS[name] || name, '（', c.workdays, ' 个工作日）', h('span', {class: 'muted'}, ' 截止 ', fmt(c.due)), (c.uncovered_years || []).length ? h('span', {class: 'error'}, ' 节假日未覆盖，时限为估算') : null),
+      h('div', {}, CLOCKS[name] || name, '（', c.workdays, ' 个工作日）', h('span', {class: 'muted'}, ' 截止 ', fmtDue(c.due)), (c.uncovered_years || []).length ? h('span', {class: 'error'}, ' 节假日未覆盖，时限为估算') : null),
       h('div', {class: 'countdown'}, c.done ? (c.met ? '按时完成' : '超时完成') : ''))));
   if (!open) return card;
   const forms = [];
