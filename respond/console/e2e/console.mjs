@@ -101,6 +101,7 @@ try {
   const second = await page.textContent(statement);
   if (!/剩余 [45]:\d\d:\d\d/.test(first)) await fail('5-hour countdown shows ' + first);
   await shot('countdown-ticking');
+  if (/(^|\n)\s*null\s*(\n|$)/.test(await page.innerText('#view'))) await fail('the incident page shows a stray "null"');
 
   // The workflow in the page: a press conference scheduled, its speakers
   // on the timeline.

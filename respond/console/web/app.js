@@ -448,7 +448,7 @@ function viewIncident(id) {
       chips([...(inc.alerts || []).flatMap(x => alertNames(S.alerts.get(x))), ...(inc.topics || []).flatMap(x => (S.topics.get(x) || {}).entities || [])], 12)),
     h('div', {class: 'card', id: 'clocks'}, h('h3', {}, '时限'), clockRows(inc), draftLine(inc), h('button', {class: 'act', onclick: () => post('/acknowledge', {}).catch(x => alert(x.message))}, '确认收到提醒')),
     closed && can('approver', 'leader') ? h('div', {class: 'card', id: 'actions'}, h('h3', {}, '事件已关闭'), h('div', {class: 'muted'}, '复盘：', inc.review || '—'),
-      actionForm('重新打开', [field('理由', reopenWhy)], () => post('/reopen', {Reason: reopenWhy.value}), 'warn')) : null,
+      actionForm('重新打开', [field('理由', reopenWhy)], () => post('/reopen', {Reason: reopenWhy.value}), 'warn')) : '', // root.append shows null as text
     !closed && can('duty_officer', 'spokesperson', 'approver', 'leader') ? h('div', {class: 'card', id: 'actions'}, h('h3', {}, '处置'),
       can('duty_officer', 'approver', 'leader') ? actionForm('定级', [field('等级', g), field('理由', reason)], () => post('/grade', {grade: +g.value, reason: reason.value})) : null,
       can('duty_officer') ? actionForm('指派', [field('责任单位', units), field('牵头', lead)], () => post('/assign', {units: units.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, kind] = s.split(/[:：]/); return {name: name.trim(), kind: (kind || '属地').trim()}; }), lead: lead.value})) : null,
@@ -459,7 +459,7 @@ function viewIncident(id) {
         () => post('/followup', {at: new Date().toISOString(), channel: fuChan.value, url: fuURL.value, text: fuText.value})) : null,
       can('duty_officer', 'spokesperson') ? actionForm('记录发布会已召开', [field('时间（北京时间，空为现在）', when), field('地点', place), field('发言人', speakers)], () => post('/conference/hold', {at: at(), place: place.value, speakers: parseSpeakers()})) : null,
       can('duty_officer') ? actionForm('暂停提醒', [field('时限', snoozeClock), field('分钟', snoozeMin), field('理由', snoozeWhy)], () => post('/snooze', {Clock: snoozeClock.value, Until: new Date(Date.now() + snoozeMin.value * 60e3).toISOString(), Reason: snoozeWhy.value}), 'warn') : null,
-      can('approver', 'leader') ? actionForm('关闭事件', [field('复盘', review)], () => post('/close', {Review: review.value}), 'danger') : null) : null,
+      can('approver', 'leader') ? actionForm('关闭事件', [field('复盘', review)], () => post('/close', {Review: review.value}), 'danger') : null) : '',
     ...workbench(inc).filter(Boolean),
     h('div', {class: 'card'}, h('h3', {}, '时间线'), h('ul', {class: 'timeline', id: 'timeline'}, h('li', {class: 'muted'}, '加载中…'))));
   api('GET', path).then(o => {
