@@ -36,7 +36,8 @@ import (
 // to the alert it raised arriving on the console.
 func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var in string
-	var repeat, batch, conc int
+	var repeat, batch, conc, consoles int
+	var rate float64
 	var timeout time.Duration
 	var verbose bool
 	var cpuprofile string
@@ -45,6 +46,8 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		fs.IntVar(&repeat, "repeat", 1, "post the input this many times, IDs suffixed and times shifted after the previous copy")
 		fs.IntVar(&batch, "batch", 200, "mentions per POST")
 		fs.IntVar(&conc, "concurrency", 4, "POSTs in flight")
+		fs.IntVar(&consoles, "consoles", 1, "signed-in console websockets watching for alerts (each is timed)")
+		fs.Float64Var(&rate, "rate", 0, "post at most this many mentions per second (0: as fast as the server takes them)")
 		fs.DurationVar(&timeout, "timeout", 30*time.Minute, "give up when analysis has not caught up by then")
 		fs.BoolVar(&verbose, "v", false, "show the server's log")
 		fs.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the run (server and client) here")
@@ -52,8 +55,8 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return err
 	}
-	if in == "" || repeat < 1 || batch < 1 || batch > 10000 || conc < 1 {
-		return errors.New("usage: yuqing bench e2e --in mentions.jsonl [--repeat N] [--batch 200] [--concurrency 4] [--data DIR | serve's log and store flags]")
+	if in == "" || repeat < 1 || batch < 1 || batch > 10000 || conc < 1 || consoles < 1 || rate < 0 {
+		return errors.New("usage: yuqing bench e2e --in mentions.jsonl [--repeat N] [--batch 200] [--concurrency 4] [--consoles 1] [--rate 0] [--data DIR | serve's log and store flags]")
 	}
 	dataSet := false
 	fs.Visit(func(f *flag.Flag) { dataSet = dataSet || f.Name == "data" })
@@ -69,7 +72,11 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "bench e2e: %d mentions (%s ×%d), batches of %d, %d in flight, log=%s store=%s data=%s\n", len(items), filepath.Base(in), repeat, batch, conc, cfg.Log, cfg.Store, cfg.Data)
+	pace := "as fast as taken"
+	if rate > 0 {
+		pace = fmt.Sprintf("at %.0f/s", rate)
+	}
+	fmt.Fprintf(stderr, "bench e2e: %d mentions (%s ×%d) posted %s, batches of %d, %d in flight, %d console(s), log=%s store=%s data=%s\n", len(items), filepath.Base(in), repeat, pace, batch, conc, consoles, cfg.Log, cfg.Store, cfg.Data)
 
 	// A console account for the bench's websocket.
 	const user, password = "bench-e2e", "压测专用-口令-2026-长"
@@ -136,16 +143,11 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return err
 	}
 
-	// The console: alerts as they arrive.
+	// The consoles: every one signed in, each arrival of an alert timed.
 	cookie, err := benchSignIn(base, user, password)
 	if err != nil {
 		return err
 	}
-	ws, _, err := websocket.DefaultDialer.DialContext(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/v1/console", http.Header{"Origin": {base}, "Cookie": {cookie}})
-	if err != nil {
-		return fmt.Errorf("console websocket: %w", err)
-	}
-	defer ws.Close()
 	type arrival struct {
 		at       time.Time
 		evidence []string
@@ -153,32 +155,52 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	var (
 		mu       sync.Mutex
 		accepted = make(map[string]time.Time, len(items))
-		alerts   []arrival
+		alerts   [][]arrival // per console
 		dropped  atomic.Value
+		wsURL    = "ws" + strings.TrimPrefix(base, "http") + "/api/v1/console"
+		received atomic.Int64
 	)
-	go func() {
-		for {
-			_, b, err := ws.ReadMessage()
-			if err != nil {
-				dropped.Store(err.Error())
-				return
-			}
-			if !bytes.Contains(b, []byte(`"alert.raised.v1"`)) {
-				continue
-			}
-			var m console.Message
-			if json.Unmarshal(b, &m) != nil || m.Delta == nil || m.Delta.Event.Type != "alert.raised.v1" {
-				continue
-			}
-			var a struct {
-				Evidence []string `json:"evidence"`
-			}
-			_ = json.Unmarshal(m.Delta.Event.Payload, &a)
-			mu.Lock()
-			alerts = append(alerts, arrival{time.Now(), a.Evidence})
-			mu.Unlock()
+	alerts = make([][]arrival, consoles)
+	for i := range consoles {
+		ws, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, http.Header{"Origin": {base}, "Cookie": {cookie}})
+		if err != nil {
+			return fmt.Errorf("console websocket %d of %d: %w", i+1, consoles, err)
 		}
-	}()
+		defer ws.Close()
+		go func() {
+			for {
+				_, b, err := ws.ReadMessage()
+				if err != nil {
+					dropped.Store(err.Error())
+					return
+				}
+				received.Add(1)
+				if !bytes.Contains(b, []byte(`"alert.raised.v1"`)) {
+					continue
+				}
+				at := time.Now()
+				var m console.Message
+				if json.Unmarshal(b, &m) != nil {
+					continue
+				}
+				for _, d := range m.All() {
+					if d.Event.Type != "alert.raised.v1" {
+						continue
+					}
+					var a struct {
+						Evidence []string `json:"evidence"`
+					}
+					_ = json.Unmarshal(d.Event.Payload, &a)
+					mu.Lock()
+					alerts[i] = append(alerts[i], arrival{at, a.Evidence})
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	if consoles > 1 {
+		fmt.Fprintf(stderr, "bench e2e: %d consoles connected\n", consoles)
+	}
 
 	stopProfile, err := cpuProfile(cpuprofile)
 	if err != nil {
@@ -215,10 +237,19 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		}()
 	}
 	go func() {
+		defer close(batches)
 		for i := 0; i < len(items); i += batch {
+			if rate > 0 { // paced: batch i is due at start + i/rate
+				if d := time.Until(start.Add(time.Duration(float64(i) / rate * float64(time.Second)))); d > 0 {
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(d):
+					}
+				}
+			}
 			batches <- items[i:min(i+batch, len(items))]
 		}
-		close(batches)
 	}()
 	postDone := make(chan struct{})
 	go func() { wg.Wait(); close(postDone) }()
@@ -268,26 +299,37 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	time.Sleep(time.Second)
 	mu.Lock()
 	var lat []float64
-	for _, a := range alerts {
-		var last time.Time
-		for _, id := range a.evidence {
-			if t, ok := accepted[id]; ok && t.After(last) {
-				last = t
+	nAlerts, short := 0, 0
+	for i, as := range alerts {
+		if i == 0 {
+			nAlerts = len(as)
+		}
+		if len(as) < len(alerts[0]) {
+			short++
+		}
+		for _, a := range as {
+			var last time.Time
+			for _, id := range a.evidence {
+				if t, ok := accepted[id]; ok && t.After(last) {
+					last = t
+				}
+			}
+			if !last.IsZero() {
+				lat = append(lat, a.at.Sub(last).Seconds()*1000)
 			}
 		}
-		if !last.IsZero() {
-			lat = append(lat, a.at.Sub(last).Seconds()*1000)
-		}
 	}
-	nAlerts := len(alerts)
 	mu.Unlock()
+	if short > 0 {
+		fmt.Fprintf(stderr, "bench e2e: %d of %d consoles saw fewer alerts than the first\n", short, consoles)
+	}
 	slices.Sort(lat)
 	if d, ok := dropped.Load().(string); ok && !strings.Contains(d, "close 1000") {
 		fmt.Fprintf(stderr, "bench e2e: the console connection ended during the run (%s): alert latencies cover what arrived\n", d)
 	}
 	n := float64(posted.Load())
-	fmt.Fprintf(stdout, "mentions=%d rejected=%d post_s=%.1f total_s=%.1f ingest_accepted_per_s=%.0f alerts=%d alert_latency_p50_ms=%.0f alert_latency_p99_ms=%.0f\n",
-		posted.Load(), rejected.Load(), postedFor.Seconds(), total.Seconds(), n/postedFor.Seconds(), nAlerts, quantile(lat, 0.5), quantile(lat, 0.99))
+	fmt.Fprintf(stdout, "mentions=%d rejected=%d post_s=%.1f total_s=%.1f ingest_accepted_per_s=%.0f consoles=%d console_messages=%d alerts=%d alert_latency_p50_ms=%.0f alert_latency_p99_ms=%.0f\n",
+		posted.Load(), rejected.Load(), postedFor.Seconds(), total.Seconds(), n/postedFor.Seconds(), consoles, received.Load(), nAlerts, quantile(lat, 0.5), quantile(lat, 0.99))
 	fmt.Fprintf(stdout, "e2e_mentions_per_s=%.0f\n", n/total.Seconds())
 	stop()
 	if err := <-served; err != nil && !errors.Is(err, context.Canceled) {

@@ -14,7 +14,8 @@ import (
 // The end-to-end bench runs a whole server in process, posts every mention
 // and waits until the analyser has handled each one; its last line is the
 // figure. A small run here checks that it counts what it posted and that
-// one story posted fast enough reaches the console as an alert.
+// one story posted fast enough reaches every console as an alert, posted at
+// a paced rate.
 func TestBenchE2ECountsEveryMention(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.jsonl")
@@ -28,7 +29,7 @@ func TestBenchE2ECountsEveryMention(t *testing.T) {
 	}
 	os.WriteFile(in, []byte(b.String()), 0o600)
 	var out, errb bytes.Buffer
-	code := run(t.Context(), []string{"bench", "e2e", "--in", in, "--data", filepath.Join(dir, "data"), "--batch", "25"}, &out, &errb, func(string) string { return "" })
+	code := run(t.Context(), []string{"bench", "e2e", "--in", in, "--data", filepath.Join(dir, "data"), "--batch", "25", "--consoles", "3", "--rate", "1500"}, &out, &errb, func(string) string { return "" })
 	if code != 0 {
 		t.Fatalf("bench e2e: %d\n%s\n%s", code, out.String(), errb.String())
 	}
@@ -36,11 +37,19 @@ func TestBenchE2ECountsEveryMention(t *testing.T) {
 	if !regexp.MustCompile(`^e2e_mentions_per_s=[1-9][0-9]*$`).MatchString(lines[len(lines)-1]) {
 		t.Fatalf("last line %q", lines[len(lines)-1])
 	}
-	if !strings.Contains(out.String(), "mentions=150 rejected=0") {
+	if !strings.Contains(out.String(), "mentions=150 rejected=0") || !strings.Contains(out.String(), "consoles=3") {
 		t.Fatalf("counts: %s", out.String())
 	}
 	m := regexp.MustCompile(`alerts=(\d+)`).FindStringSubmatch(out.String())
 	if m == nil || m[1] == "0" {
 		t.Fatalf("no alert reached the console: %s\n%s", out.String(), errb.String())
+	}
+	if strings.Contains(errb.String(), "saw fewer alerts") {
+		t.Fatalf("a console missed alerts: %s", errb.String())
+	}
+	// Paced at 1,500/s, 150 mentions take at least 0.1 s to post.
+	p := regexp.MustCompile(`post_s=([0-9.]+)`).FindStringSubmatch(out.String())
+	if p == nil || p[1] == "0.0" {
+		t.Fatalf("posting was not paced: %s", out.String())
 	}
 }

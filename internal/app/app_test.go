@@ -184,22 +184,25 @@ func postAndWatch(t *testing.T, cfg Config) {
 		t.Fatalf("POST: %d %s", resp.StatusCode, answer)
 	}
 
-	for {
+	// The console shows the topic the analysed mention started, live.
+	for found := false; !found; {
 		var live console.Message
 		if err := ws.ReadJSON(&live); err != nil {
-			t.Fatalf("waiting for the analysed mention on the console: %v", err)
+			t.Fatalf("waiting for the mention's topic on the console: %v", err)
 		}
-		if live.Type != "delta" || live.Delta.Event.Type != event.MentionAnalyzed {
-			continue
+		for _, d := range live.All() {
+			if d.Event.Type != analyze.TypeTopicUpdated {
+				continue
+			}
+			var ts analyze.TopicSummary
+			if err := json.Unmarshal(d.Event.Payload, &ts); err != nil {
+				t.Fatal(err)
+			}
+			if ts.Mentions != 1 || ts.First.ID != "weibo:4900001" {
+				t.Fatalf("console gave topic %+v", ts)
+			}
+			found = true
 		}
-		var a analyze.Analyzed
-		if err := json.Unmarshal(live.Delta.Event.Payload, &a); err != nil {
-			t.Fatal(err)
-		}
-		if a.Mention.ID != "weibo:4900001" || len(a.Keywords) == 0 {
-			t.Fatalf("console gave %+v", a)
-		}
-		break
 	}
 	checkMetrics(t, addr, cfg)
 	if err := stop(); err != nil {

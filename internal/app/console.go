@@ -54,7 +54,7 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 		return au.Directory().Follow(ctx, "auth-"+suffix)
 	})
 
-	hub := console.NewHub(console.Config{Topics: console.Topics()}, console.NewBoard(300), logger)
+	hub := console.NewHub(console.Config{Topics: console.Topics()}, console.NewBoard(), logger)
 	workers.loop(ctx, logger, "console hub", func(ctx context.Context) error { return hub.Run(ctx, log, "console-"+suffix) })
 
 	au.Register(mux)

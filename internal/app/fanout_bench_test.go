@@ -66,10 +66,12 @@ func BenchmarkAlertToConsoles(b *testing.B) {
 				if err := ws.ReadJSON(&m); err != nil {
 					return
 				}
-				if m.Type == "delta" && m.Delta.Event.Type == alert.TypeRaised {
-					var a alert.Alert
-					json.Unmarshal(m.Delta.Event.Payload, &a)
-					arrivals <- arrival{client: i, topic: a.TopicID, at: time.Now()}
+				for _, d := range m.All() {
+					if d.Event.Type == alert.TypeRaised {
+						var a alert.Alert
+						json.Unmarshal(d.Event.Payload, &a)
+						arrivals <- arrival{client: i, topic: a.TopicID, at: time.Now()}
+					}
 				}
 			}
 		}()

@@ -37,7 +37,7 @@ func alertDelta(t *testing.T, off int64) Delta {
 }
 
 func newServer(t *testing.T, keep int) (*Hub, *httptest.Server) {
-	h := NewHub(Config{Topics: map[string]int{"alerts": keep}, ClientBuffer: 64}, NewBoard(10), nil)
+	h := NewHub(Config{Topics: map[string]int{"alerts": keep}, ClientBuffer: 64}, NewBoard(), nil)
 	srv := httptest.NewServer(&Server{Hub: h, AllowedOrigins: []string{"https://console.example.gov.cn"}, Authorize: func(r *http.Request) (string, error) {
 		switch r.Header.Get("X-Test-User") {
 		case "duty":
@@ -146,7 +146,7 @@ func TestResumeTooOldGetsSnapshot(t *testing.T) {
 }
 
 func TestSlowClientDroppedOthersServed(t *testing.T) {
-	h := NewHub(Config{Topics: map[string]int{"alerts": 10}, ClientBuffer: 4}, NewBoard(10), nil)
+	h := NewHub(Config{Topics: map[string]int{"alerts": 10}, ClientBuffer: 4}, NewBoard(), nil)
 	slow, _ := h.Subscribe(nil)
 	fast, _ := h.Subscribe(nil)
 	<-fast.C // snapshot
@@ -206,7 +206,7 @@ func TestRunFollowsTheLog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h := NewHub(Config{Topics: map[string]int{"alerts": 10}}, NewBoard(10), nil)
+	h := NewHub(Config{Topics: map[string]int{"alerts": 10}}, NewBoard(), nil)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- h.Run(runCtx, l, "console-test") }()
@@ -230,7 +230,7 @@ func TestRunFollowsTheLog(t *testing.T) {
 // A source whose credentials were refused shows in the snapshot as blind,
 // and a later healthy report replaces it.
 func TestBoardShowsBlindSource(t *testing.T) {
-	b := NewBoard(10)
+	b := NewBoard()
 	put := func(off int64, h source.Health) {
 		e, err := event.New(source.TypeHealth, h.Source, "ingest", h.At, h.At, h)
 		if err != nil {
@@ -256,7 +256,7 @@ func TestBoardShowsBlindSource(t *testing.T) {
 // that incident (已有事件), including through a topic merged without an
 // alert of its own.
 func TestBoardShowsTheStoryOfEachAlert(t *testing.T) {
-	b := NewBoard(10)
+	b := NewBoard()
 	var off int64
 	put := func(topic, typ, key string, payload any) {
 		e, err := event.New(typ, key, "test", t0.Add(time.Duration(off)*time.Minute), t0, payload)
@@ -306,7 +306,7 @@ func TestBoardShowsTheStoryOfEachAlert(t *testing.T) {
 // folded one lives on as, an alert's names after its topic retired, and
 // an unassigned mention (未归类) without inventing a topic for it.
 func TestSnapshotCarriesHeadlinesAndEntities(t *testing.T) {
-	h := NewHub(Config{Topics: Topics()}, NewBoard(10), nil)
+	h := NewHub(Config{Topics: Topics()}, NewBoard(), nil)
 	defer h.Close()
 	var off int64
 	put := func(topic, typ, key string, payload any) {
@@ -342,9 +342,6 @@ func TestSnapshotCarriesHeadlinesAndEntities(t *testing.T) {
 			Label    []string         `json:"label"`
 			Entities []segment.Entity `json:"entities"`
 		} `json:"topics"`
-		Mentions []struct {
-			Topic string `json:"topic"`
-		} `json:"mentions"`
 	}) {
 		t.Helper()
 		c, _ := h.Subscribe(nil)
@@ -385,9 +382,6 @@ func TestSnapshotCarriesHeadlinesAndEntities(t *testing.T) {
 	if x := st.Alerts[alerts["a-F"]]; x.Story.SurvivorHeadline != title || !slices.Equal(x.Entities, names) {
 		t.Fatalf("folded alert a-F %+v", x)
 	}
-	if len(st.Mentions) != 1 || st.Mentions[0].Topic != "" {
-		t.Fatalf("unassigned mention %+v", st.Mentions)
-	}
 
 	// The topic retires: the board drops it, its alert keeps its names.
 	put("topics", analyze.TypeTopicRetired, "S", analyze.TopicSummary{ID: "S", Headline: title, Label: []string{"氯气", "泄漏"}, Entities: names[:2]})
@@ -400,5 +394,72 @@ func TestSnapshotCarriesHeadlinesAndEntities(t *testing.T) {
 		if !slices.Equal(x.Entities, names[:2]) {
 			t.Fatalf("alert %s after its topic retired: %+v", x.ID, x.Entities)
 		}
+	}
+}
+
+// What the log hands over together goes out as one frame; a topic updated
+// several times in it reaches the client once, as its latest state, and
+// the client's cursor still ends at the hub's.
+func TestBatchIsOneFrameWithSupersededUpdatesLeftOut(t *testing.T) {
+	h := NewHub(Config{Topics: map[string]int{"alerts": 100, "topics": 100}, ClientBuffer: 64}, NewBoard(), nil)
+	srv := httptest.NewServer(&Server{Hub: h, Authorize: func(r *http.Request) (string, error) { return "duty", nil }})
+	t.Cleanup(func() { h.Close(); srv.Close() })
+	c, _, err := dial(srv, "duty", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if m := next(t, c); m.Type != "snapshot" {
+		t.Fatalf("first %s", m.Type)
+	}
+	topic := func(off int64, id string, n int) Delta {
+		e, err := event.New(analyze.TypeTopicUpdated, id, "analyze", t0, t0.Add(time.Duration(off)*time.Second), analyze.TopicSummary{ID: id, Mentions: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Delta{Topic: "topics", Partition: 0, Offset: off, Event: e}
+	}
+	h.Publish(topic(0, "A", 1), topic(1, "B", 1), topic(2, "A", 2), alertDelta(t, 0), topic(3, "A", 3), topic(4, "B", 2))
+	m := next(t, c)
+	if m.Type != "deltas" {
+		t.Fatalf("got %s, want one deltas frame", m.Type)
+	}
+	var got []string
+	for _, d := range m.Deltas {
+		got = append(got, fmt.Sprintf("%s/%d", d.Topic, d.Offset))
+	}
+	// A's updates at 0 and 2 and B's at 1 are replaced by later ones.
+	if want := "alerts/0 topics/3 topics/4"; strings.Join(got, " ") != want {
+		t.Fatalf("frame holds %v, want %s", got, want)
+	}
+	var a analyze.TopicSummary
+	json.Unmarshal(m.Deltas[1].Event.Payload, &a)
+	if a.ID != "A" || a.Mentions != 3 {
+		t.Fatalf("topic A as sent: %+v", a)
+	}
+	// The snapshot a new client gets holds the same latest state.
+	snap := h.Position()
+	if snap["topics/0"] != 4 || snap["alerts/0"] != 0 {
+		t.Fatalf("hub cursor %v", snap)
+	}
+}
+
+// Only the last update of a partition that was superseded by nothing later
+// in it survives; the partition's last delta always stays (the cursor).
+func TestCoalesceKeepsEachPartitionsLast(t *testing.T) {
+	mk := func(part int, off int64, typ, key string) Delta {
+		return Delta{Topic: "topics", Partition: part, Offset: off, Event: event.Envelope{Type: typ, Key: key}}
+	}
+	ds := []Delta{mk(0, 1, "topic.updated.v1", "A"), mk(1, 1, "topic.updated.v1", "A"), mk(0, 2, "topic.retired.v1", "A"), mk(0, 3, "topic.updated.v1", "A")}
+	out := Coalesce(ds)
+	var got []string
+	for _, d := range out {
+		got = append(got, fmt.Sprintf("%d/%d", d.Partition, d.Offset))
+	}
+	if want := "1/1 0/2 0/3"; strings.Join(got, " ") != want {
+		t.Fatalf("coalesced to %v, want %s", got, want)
+	}
+	if len(ds) != 4 || ds[0].Offset != 1 {
+		t.Fatal("Coalesce changed its input")
 	}
 }

@@ -4,7 +4,9 @@
 //
 // Protocol. The server sends {"type":"snapshot", "cursor":…, "state":…}
 // first, then {"type":"delta", "delta":{topic, partition, offset, event}}
-// for every new event. The cursor maps "topic/partition" to the last offset
+// for a new event, or {"type":"deltas", "deltas":[…]} for several that
+// arrived together (in log order; an update superseded within the same
+// frame by a later one of the same thing is left out — see Coalesce). The cursor maps "topic/partition" to the last offset
 // the client holds. A client that reconnects with its cursor (?cursor=…,
 // base64url JSON) gets exactly the events it missed, in log order, with no
 // gap and no duplicate; when the hub no longer holds them it gets a fresh
@@ -74,11 +76,20 @@ type Projection interface {
 
 // Message is what the server sends.
 type Message struct {
-	Type   string `json:"type"` // snapshot | delta | resumed
-	Cursor Cursor `json:"cursor,omitempty"`
-	State  any    `json:"state,omitempty"`
-	Delta  *Delta `json:"delta,omitempty"`
-	Missed int    `json:"missed,omitempty"` // resumed: how many deltas were replayed
+	Type   string  `json:"type"` // snapshot | delta | deltas | resumed
+	Cursor Cursor  `json:"cursor,omitempty"`
+	State  any     `json:"state,omitempty"`
+	Delta  *Delta  `json:"delta,omitempty"`
+	Deltas []Delta `json:"deltas,omitempty"` // type deltas: several, in log order
+	Missed int     `json:"missed,omitempty"` // resumed: how many deltas were replayed
+}
+
+// All is the deltas a delta or deltas message carries, in log order.
+func (m Message) All() []Delta {
+	if m.Delta != nil {
+		return []Delta{*m.Delta}
+	}
+	return m.Deltas
 }
 
 // Config configures the hub.
@@ -135,9 +146,11 @@ func (h *Hub) Run(ctx context.Context, log eventlog.Log, group string) error {
 		go func() {
 			defer wg.Done()
 			err := log.Consume(ctx, topic, group, func(_ context.Context, batch []eventlog.Record) error {
-				for _, r := range batch {
-					h.Publish(Delta{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Event: r.Event})
+				ds := make([]Delta, len(batch))
+				for i, r := range batch {
+					ds[i] = Delta{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Event: r.Event}
 				}
+				h.Publish(ds...)
 				return nil
 			})
 			if err != nil && !errors.Is(err, context.Canceled) {
@@ -157,32 +170,46 @@ func (h *Hub) Run(ctx context.Context, log eventlog.Log, group string) error {
 	return ctx.Err()
 }
 
-// Publish applies a delta and sends it to every client. A delta at or
-// below the hub's cursor for its partition (a redelivery) is dropped.
-func (h *Hub) Publish(d Delta) {
+// Publish applies deltas and sends them to every client as one message:
+// what the log handed over together (a busy stream's batch) costs one
+// encoding and one websocket frame per client, not one per event. A delta
+// at or below the hub's cursor for its partition (a redelivery) is
+// dropped.
+func (h *Hub) Publish(ds ...Delta) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	k := d.key()
-	if last, ok := h.cursor[k]; ok && d.Offset <= last {
+	fresh := make([]Delta, 0, len(ds))
+	for _, d := range ds {
+		k := d.key()
+		if last, ok := h.cursor[k]; ok && d.Offset <= last {
+			continue
+		}
+		h.cursor[k] = d.Offset
+		d = ForConsole(d) // no raw source payloads to browsers
+		h.proj.Apply(d)
+		if keep := h.cfg.Topics[d.Topic]; keep > 0 {
+			// Trim only when the ring holds twice what it keeps: copying the
+			// kept deltas at every publish cost more than the analysis itself
+			// (a third of the serve path's CPU).
+			ring := append(h.rings[k], d)
+			if len(ring) >= 2*keep {
+				ring = append(make([]Delta, 0, 2*keep), ring[len(ring)-keep:]...)
+			}
+			h.rings[k] = ring
+		}
+		fresh = append(fresh, d)
+	}
+	fresh = Coalesce(fresh)
+	if len(fresh) == 0 || len(h.clients) == 0 {
 		return
 	}
-	h.cursor[k] = d.Offset
-	d = ForConsole(d) // no raw source payloads to browsers
-	h.proj.Apply(d)
-	keep := h.cfg.Topics[d.Topic]
-	if keep > 0 {
-		// Trim only when the ring holds twice what it keeps: copying the
-		// kept deltas at every publish cost more than the analysis itself
-		// (a third of the serve path's CPU).
-		ring := append(h.rings[k], d)
-		if len(ring) >= 2*keep {
-			ring = append(make([]Delta, 0, 2*keep), ring[len(ring)-keep:]...)
-		}
-		h.rings[k] = ring
+	m := Message{Type: "deltas", Deltas: fresh}
+	if len(fresh) == 1 {
+		m = Message{Type: "delta", Delta: &fresh[0]}
 	}
-	msg, err := json.Marshal(Message{Type: "delta", Delta: &d})
+	msg, err := json.Marshal(m)
 	if err != nil {
-		h.logger.Error("encoding a console delta", "err", err)
+		h.logger.Error("encoding console deltas", "err", err)
 		return
 	}
 	for c := range h.clients {
@@ -193,6 +220,44 @@ func (h *Hub) Publish(d Delta) {
 			c.drop("too slow: reconnect for a fresh snapshot")
 		}
 	}
+}
+
+// superseded are the event types whose payload is the whole current state
+// of the thing named by the key: a later one of the same key replaces an
+// earlier one entirely.
+var superseded = map[string]bool{"topic.updated.v1": true, "source.health.v1": true}
+
+// Coalesce leaves out of ds (in log order) every whole-state update that a
+// later delta of the same partition, type and key replaces, keeping each
+// partition's last delta so a client's cursor still ends where the hub's
+// does. A hot topic updated a hundred times in one batch reaches browsers
+// once.
+func Coalesce(ds []Delta) []Delta {
+	if len(ds) < 2 {
+		return ds
+	}
+	type thing struct{ part, typ, key string }
+	latest := map[thing]int{}
+	for i, d := range ds {
+		if superseded[d.Event.Type] && d.Event.Key != "" {
+			latest[thing{d.key(), d.Event.Type, d.Event.Key}] = i
+		}
+	}
+	if len(latest) == 0 {
+		return ds
+	}
+	lastOf := map[string]int{}
+	for i, d := range ds {
+		lastOf[d.key()] = i
+	}
+	out := ds[:0:0]
+	for i, d := range ds {
+		if superseded[d.Event.Type] && d.Event.Key != "" && latest[thing{d.key(), d.Event.Type, d.Event.Key}] != i && lastOf[d.key()] != i {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // Subscribe registers a client. With a cursor the hub can serve, the client

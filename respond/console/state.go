@@ -17,14 +17,16 @@ import (
 )
 
 // Topics the console follows, with how many recent events of each
-// partition the hub keeps for resuming clients.
+// partition the hub keeps for resuming clients. Analysed mentions are not
+// among them: at a thousand a second to hundreds of consoles they were
+// nearly all of the fan-out (and the live p99 of an alert went to 40 s),
+// while the pages read a topic's mentions from the store, paged.
 func Topics() map[string]int {
 	return map[string]int{
 		"alerts":        5000,
 		"topics":        5000,
 		"incidents":     5000,
 		"workorders":    5000,
-		"analyzed":      2000,
 		"notifications": 2000,
 		source.Topic:    2000,
 	}
@@ -36,7 +38,6 @@ type State struct {
 	Topics     []analyze.TopicSummary `json:"topics"`     // active topics, hottest first
 	Incidents  []incident.State       `json:"incidents"`  // open first, then recently closed
 	WorkOrders []workorder.State      `json:"workorders"` // open ones
-	Mentions   []analyze.Analyzed     `json:"mentions"`   // most recent first
 	Sources    []source.Health        `json:"sources"`    // latest health of every source, by name
 }
 
@@ -71,18 +72,13 @@ type Board struct {
 	names    map[string][]segment.Entity // entities of retired topics that have an alert
 	incident *incident.Board
 	orders   map[string]*workorder.State
-	mentions []analyze.Analyzed // ring, oldest first
 	sources  map[string]source.Health
-	keep     int
 }
 
-// NewBoard returns an empty console projection keeping recent mentions.
-func NewBoard(recentMentions int) *Board {
-	if recentMentions <= 0 {
-		recentMentions = 200
-	}
+// NewBoard returns an empty console projection.
+func NewBoard() *Board {
 	return &Board{stories: story.New(), alerts: map[string]alert.Alert{}, topics: map[string]analyze.TopicSummary{}, retired: map[string]bool{},
-		names: map[string][]segment.Entity{}, incident: incident.NewBoard(), orders: map[string]*workorder.State{}, sources: map[string]source.Health{}, keep: recentMentions}
+		names: map[string][]segment.Entity{}, incident: incident.NewBoard(), orders: map[string]*workorder.State{}, sources: map[string]source.Health{}}
 }
 
 // Incidents is the incidents projection inside the console board.
@@ -125,16 +121,6 @@ func (b *Board) Apply(d Delta) {
 		var h source.Health
 		if json.Unmarshal(e.Payload, &h) == nil && h.Source != "" {
 			b.sources[h.Source] = h
-		}
-	case e.Type == event.MentionAnalyzed:
-		var a analyze.Analyzed
-		if json.Unmarshal(e.Payload, &a) == nil {
-			a.Tokens = nil      // the console does not need them
-			a.Mention.Raw = nil // nor the source's payload (see ForConsole)
-			b.mentions = append(b.mentions, a)
-			if len(b.mentions) > 2*b.keep {
-				b.mentions = append([]analyze.Analyzed(nil), b.mentions[len(b.mentions)-b.keep:]...)
-			}
 		}
 	}
 }
@@ -261,9 +247,6 @@ func (b *Board) State() any {
 		}
 	}
 	sort.Slice(s.WorkOrders, func(i, j int) bool { return s.WorkOrders[i].ID < s.WorkOrders[j].ID })
-	for i := len(b.mentions) - 1; i >= 0 && len(s.Mentions) < b.keep; i-- {
-		s.Mentions = append(s.Mentions, b.mentions[i])
-	}
 	for _, h := range b.sources {
 		s.Sources = append(s.Sources, h)
 	}

@@ -31,12 +31,13 @@ func analyzedDelta(t *testing.T, off int64, raw []byte) Delta {
 }
 
 // A mention's raw payload (the source's original, up to megabytes) stays in
-// the log: no console gets it, neither in a snapshot, nor live, nor when it
-// resumes from the hub's ring.
+// the log: a hub told to follow analysed mentions (the console's does not,
+// see Topics) gives it to no console, neither in a snapshot, nor live, nor
+// when it resumes from the hub's ring.
 func TestConsoleNeverGetsRaw(t *testing.T) {
 	const marker = "RAW-PAYLOAD-MARKER"
 	raw, _ := json.Marshal(map[string]string{"marker": marker, "html": strings.Repeat("<p>原文</p>", 100_000)})
-	h := NewHub(Config{Topics: map[string]int{"analyzed": 100}, ClientBuffer: 64}, NewBoard(10), nil)
+	h := NewHub(Config{Topics: map[string]int{"analyzed": 100}, ClientBuffer: 64}, NewBoard(), nil)
 	srv := httptest.NewServer(&Server{Hub: h, Authorize: func(r *http.Request) (string, error) { return "duty", nil }})
 	t.Cleanup(func() { h.Close(); srv.Close() })
 
@@ -49,7 +50,7 @@ func TestConsoleNeverGetsRaw(t *testing.T) {
 		if len(b) > 64<<10 {
 			t.Fatalf("%s is %d bytes", what, len(b))
 		}
-		if !bytes.Contains(b, []byte("化工厂附近有异味")) {
+		if what != "the snapshot" && !bytes.Contains(b, []byte("化工厂附近有异味")) {
 			t.Fatalf("%s lost the mention itself: %.300s", what, b)
 		}
 	}
@@ -76,9 +77,6 @@ func TestConsoleNeverGetsRaw(t *testing.T) {
 		t.Fatalf("first message %s, want a snapshot", m.Type)
 	}
 	clean("the snapshot", snap)
-	if st, ok := h.proj.State().(State); !ok || len(st.Mentions) != 1 || st.Mentions[0].Mention.Raw != nil {
-		t.Fatalf("board state keeps raw or lost the mention: %+v", st.Mentions)
-	}
 
 	h.Publish(analyzedDelta(t, 1, raw))
 	live := read(c)

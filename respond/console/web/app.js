@@ -3,7 +3,7 @@
 // for actions. Everything user-supplied is set with textContent.
 
 const ROLE_NAMES = {duty_officer: '值班员', spokesperson: '发言人', approver: '审核', leader: '领导', admin: '管理员'};
-const S = {alerts: new Map(), story: new Map(), topics: new Map(), incidents: new Map(), workorders: new Map(), mentions: [], sources: new Map(),
+const S = {alerts: new Map(), story: new Map(), topics: new Map(), incidents: new Map(), workorders: new Map(), sources: new Map(),
   cursor: {}, me: null, csrf: sessionStorage.getItem('yuqing-csrf') || ''};
 const GRADES = {0: '未定级', 1: 'I 特别重大', 2: 'II 重大', 3: 'III 较大', 4: 'IV 一般'};
 const CLOCKS = {statement: '发布权威信息', press_conference: '召开新闻发布会', response: '回应', follow_up: '持续发布', sign: '签收', answer: '答复'};
@@ -72,7 +72,7 @@ function connect() {
   ws.onmessage = (ev) => {
     const m = JSON.parse(ev.data);
     if (m.type === 'snapshot') { applySnapshot(m); ATT.live = true; }
-    else if (m.type === 'delta') { applyDelta(m.delta); noticeDelta(m.delta); }
+    else if (m.type === 'delta' || m.type === 'deltas') for (const d of m.deltas || [m.delta]) { applyDelta(d); noticeDelta(d); }
     else if (m.type === 'resumed') { S.cursor = m.cursor || S.cursor; }
     scheduleRender();
   };
@@ -94,7 +94,6 @@ function applySnapshot(m) {
   S.topics = new Map((st.topics || []).map(t => [t.id, t]));
   S.incidents = new Map((st.incidents || []).map(i => [i.id, i]));
   S.workorders = new Map((st.workorders || []).map(w => [w.id, w]));
-  S.mentions = st.mentions || [];
   S.sources = new Map((st.sources || []).map(s => [s.source, s]));
   S.cursor = m.cursor || {};
 }
@@ -106,7 +105,6 @@ function applyDelta(d) {
   if (e.type.startsWith('alert.')) { const old = S.alerts.get(p.id); if (old && old.entities && !p.entities) p.entities = old.entities; S.alerts.set(p.id, p); }
   else if (e.type === 'topic.updated.v1') { S.topics.set(p.id, p); const sp = sparks.get(p.id); if (sp && Date.now() - (sp.loaded || 0) > 30e3) loadSpark(p.id); }
   else if (e.type === 'topic.retired.v1') S.topics.delete(p.id);
-  else if (e.type === 'mention.analyzed.v1') { S.mentions.unshift(p); if (S.mentions.length > 300) S.mentions.length = 300; }
   else if (e.type === 'source.health.v1') S.sources.set(p.source, p);
   else if (e.type.startsWith('incident.') || e.type.startsWith('statement.')) {
     if (e.type.startsWith('statement.') && WB.data.has(e.key)) loadWorkbench(e.key);
