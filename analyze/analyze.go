@@ -110,14 +110,16 @@ type Analyzer struct {
 	Log      eventlog.Log
 	Now      func() time.Time
 	Logger   *slog.Logger
-	// SnapshotPath, if set, is where the tracker's state is saved every
-	// SnapshotEvery analysed mentions (default 20,000), so a restart replays
-	// only what came after. Used on transactional logs (the embedded one),
-	// where the analysed topic holds exactly one event per processed mention.
+	// SnapshotPath, if set, is where the tracker's state is saved, with the
+	// analysed topic's positions it reaches, every SnapshotEvery analysed
+	// mentions (default 20,000) and after a rebuild that replayed as many,
+	// so a restart replays only what came after, on either log.
 	SnapshotPath  string
 	SnapshotEvery int64
 	// Workers enrich a batch's mentions at once (default: every core).
 	Workers int
+
+	replayed int64 // analysed mentions the last rebuild read
 }
 
 // parallel calls fn(0..n-1) on up to workers goroutines (default: every
@@ -162,40 +164,56 @@ func (a *Analyzer) Run(ctx context.Context) error {
 		every = 20000
 	}
 	lastSnap := tr.Processed()
+	if a.SnapshotPath != "" && a.replayed >= every {
+		// A long replay is not repeated at the next start.
+		if err := a.saveSnapshot(ctx, tr); err != nil {
+			a.Logger.Warn("tracker snapshot not saved", "err", err)
+		}
+	}
 	return eventlog.Pipe(ctx, a.Log, eventlog.TopicMentions, Group, func(ctx context.Context, tx eventlog.Tx, batch []eventlog.Record) error {
-		// The previous batch is committed (we were called again): the
-		// tracker's state now matches the log, a safe moment to save it.
-		if a.snapshots() && tr.Processed()-lastSnap >= every {
-			if err := tr.SaveSnapshot(a.SnapshotPath); err != nil {
+		// The previous batch is done (we were called again): the tracker's
+		// state now matches the analysed topic up to its ends, a safe
+		// moment to save it with those positions. (On a log without
+		// transactions its offset may not be committed yet: the mentions
+		// come again, and the tracker knows them as exact duplicates.)
+		if a.SnapshotPath != "" && tr.Processed()-lastSnap >= every {
+			if err := a.saveSnapshot(ctx, tr); err != nil {
 				a.Logger.Warn("tracker snapshot not saved", "err", err)
 			} else {
 				lastSnap = tr.Processed()
-				a.Logger.Info("tracker snapshot saved", "mentions", lastSnap, "active_topics", tr.Active())
 			}
 		}
 		return a.handle(ctx, tr, tx, batch)
 	})
 }
 
-func (a *Analyzer) snapshots() bool {
-	_, tx := a.Log.(eventlog.TxLog)
-	return a.SnapshotPath != "" && tx
+func (a *Analyzer) saveSnapshot(ctx context.Context, tr *Tracker) error {
+	at, err := a.Log.Ends(ctx, eventlog.TopicAnalyzed)
+	if err != nil {
+		return err
+	}
+	if err := tr.SaveSnapshot(a.SnapshotPath, at); err != nil {
+		return err
+	}
+	a.Logger.Info("tracker snapshot saved", "mentions", tr.Processed(), "active_topics", tr.Active(), "positions", at)
+	return nil
 }
 
-// errNotSinglePartition stops a snapshot-based rebuild on a partitioned topic.
-var errNotSinglePartition = errors.New("analysed topic has several partitions")
-
-// Rebuild replays the analysed topic through a fresh tracker, so its topics,
-// spikes and alerts are what they were when the process stopped. A run
-// whose handler failed rebuilds too: the tracker may have seen mentions
-// whose output was never committed.
+// Rebuild restores the tracker, so its topics, spikes and alerts are what
+// they were when the process stopped: from the snapshot and the analysed
+// mentions after its positions when there is a usable one, else by
+// replaying the whole analysed topic. A run whose handler failed rebuilds
+// too: the tracker may have seen mentions whose output was never committed.
 func (a *Analyzer) Rebuild(ctx context.Context) (*Tracker, error) {
-	if a.snapshots() {
+	if a.SnapshotPath != "" {
 		if f, err := os.Open(a.SnapshotPath); err == nil {
 			tr, err := RestoreTracker(a.Tracking, f)
 			f.Close()
+			if err == nil && tr.Positions() == nil {
+				err = errors.New("the snapshot records no log positions")
+			}
 			if err == nil {
-				tr, err = a.replay(ctx, tr)
+				tr, err = a.replay(ctx, tr, tr.Positions())
 			}
 			if err == nil {
 				return tr, nil
@@ -203,30 +221,16 @@ func (a *Analyzer) Rebuild(ctx context.Context) (*Tracker, error) {
 			a.Logger.Warn("tracker snapshot unusable; replaying the whole analysed topic", "path", a.SnapshotPath, "err", err)
 		}
 	}
-	return a.replay(ctx, NewTracker(a.Tracking))
+	return a.replay(ctx, NewTracker(a.Tracking), nil)
 }
 
-// replay feeds tr the analysed mentions it has not processed yet.
-func (a *Analyzer) replay(ctx context.Context, tr *Tracker) (*Tracker, error) {
-	skip := tr.Processed()
-	fromSnapshot := skip
+// replay feeds tr the analysed mentions after from (nil: all of them).
+func (a *Analyzer) replay(ctx context.Context, tr *Tracker, from eventlog.Positions) (*Tracker, error) {
+	fromSnapshot := tr.Processed()
 	start := time.Now()
 	n, mismatched := 0, 0
-	var seen int64
-	err := a.Log.Replay(ctx, eventlog.TopicAnalyzed, func(_ context.Context, batch []eventlog.Record) error {
+	err := a.Log.ReplayFrom(ctx, eventlog.TopicAnalyzed, from, func(_ context.Context, batch []eventlog.Record) error {
 		for _, r := range batch {
-			if r.Partition != 0 && fromSnapshot > 0 {
-				return errNotSinglePartition
-			}
-			if seen++; seen <= skip {
-				var an struct {
-					Mention mention.Mention `json:"mention"`
-				}
-				if json.Unmarshal(r.Event.Payload, &an) == nil {
-					tr.Remember(an.Mention)
-				}
-				continue
-			}
 			var an Analyzed
 			if err := json.Unmarshal(r.Event.Payload, &an); err != nil {
 				continue // was dead-lettered when written
@@ -243,9 +247,7 @@ func (a *Analyzer) replay(ctx context.Context, tr *Tracker) (*Tracker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rebuilding topics from the analysed log: %w", err)
 	}
-	if seen < skip {
-		return nil, fmt.Errorf("the snapshot covers %d analysed mentions but the log holds %d", skip, seen)
-	}
+	a.replayed = int64(n)
 	a.Logger.Info("topics rebuilt from the log", "from_snapshot", fromSnapshot, "replayed", n, "active_topics", tr.Active(), "assignment_changes", mismatched, "took", time.Since(start).Round(time.Millisecond))
 	return tr, nil
 }

@@ -162,9 +162,16 @@ func TestRebuildFromSnapshotEqualsFullReplay(t *testing.T) {
 	if err != nil || saved.Processed() == 0 || saved.Processed() >= 30 {
 		t.Fatalf("snapshot covers %v mentions (%v), want some but not all", saved.Processed(), err)
 	}
-	fromSnap, err := newAnalyzer(snapPath).Rebuild(ctx)
+	// The rebuild reads only the analysed mentions after the snapshot.
+	counted := &countingLog{TxLog: l}
+	an := newAnalyzer(snapPath)
+	an.Log = counted
+	fromSnap, err := an.Rebuild(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := 30 - saved.Processed(); counted.replayed != want {
+		t.Fatalf("rebuild from the snapshot read %d analysed mentions, want the %d after it", counted.replayed, want)
 	}
 	full, err := newAnalyzer("").Rebuild(ctx)
 	if err != nil {
@@ -176,10 +183,29 @@ func TestRebuildFromSnapshotEqualsFullReplay(t *testing.T) {
 	if fromSnap.Processed() != 30 || a.String() != b.String() {
 		t.Fatalf("snapshot+replay (%d mentions) differs from full replay (%d)", fromSnap.Processed(), full.Processed())
 	}
-	// A snapshot that claims more than the log holds is refused, not trusted.
-	os.WriteFile(snapPath, bytes.Replace(a.Bytes(), []byte(`"processed":30`), []byte(`"processed":99`), 1), 0o644)
+	// A snapshot whose positions lie beyond the log is refused, not trusted;
+	// so is one without positions.
+	fromSnap.SaveSnapshot(snapPath, eventlog.Positions{0: 99})
 	tr, err := newAnalyzer(snapPath).Rebuild(ctx)
 	if err != nil || tr.Processed() != 30 {
 		t.Fatalf("bad snapshot: rebuild %v processed %d, want a full replay", err, tr.Processed())
 	}
+	os.WriteFile(snapPath, a.Bytes(), 0o644)
+	tr, err = newAnalyzer(snapPath).Rebuild(ctx)
+	if err != nil || tr.Processed() != 30 {
+		t.Fatalf("bad snapshot: rebuild %v processed %d, want a full replay", err, tr.Processed())
+	}
+}
+
+// countingLog counts the records ReplayFrom delivers.
+type countingLog struct {
+	eventlog.TxLog
+	replayed int64
+}
+
+func (c *countingLog) ReplayFrom(ctx context.Context, topic string, from eventlog.Positions, h eventlog.Handler) error {
+	return c.TxLog.ReplayFrom(ctx, topic, from, func(ctx context.Context, b []eventlog.Record) error {
+		c.replayed += int64(len(b))
+		return h(ctx, b)
+	})
 }

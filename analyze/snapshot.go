@@ -13,19 +13,23 @@ import (
 	"time"
 
 	"yuqing/analyze/alert"
+	"yuqing/analyze/dedupe"
 	"yuqing/analyze/grade"
 	"yuqing/analyze/segment"
 	"yuqing/analyze/spike"
 	"yuqing/analyze/topic"
+	"yuqing/internal/eventlog"
 )
 
 // Tracker snapshots: the whole state of the stateful stage (clusterer,
-// topic statistics, spike series, open alerts) after Processed analysed
-// mentions. Restoring one and replaying the analysed mentions after it gives
-// exactly the state that replaying everything would.
+// topic statistics, spike series, open alerts, the duplicate detector's
+// memory) after Processed analysed mentions, with the positions in the
+// analysed topic they reach. Restoring one and replaying the analysed
+// mentions after those positions gives exactly the state that replaying
+// everything would, reading only the tail of the log.
 const (
 	trackerFormat  = "yuqing/analyze.Tracker"
-	trackerVersion = 2
+	trackerVersion = 3
 )
 
 type trackerSnap struct {
@@ -40,6 +44,11 @@ type trackerSnap struct {
 	Alerts       map[string]alert.OpenAlert   `json:"alerts"`
 	// AlertAttached maps topics covered by another topic's alert to it.
 	AlertAttached map[string]string `json:"alert_attached,omitempty"`
+	Dedupe        dedupe.State      `json:"dedupe"`
+	// Positions are where in the analysed topic the state ends (nil when
+	// written without them: a restore must then read the topic from the
+	// start, remembering what the snapshot covers).
+	Positions eventlog.Positions `json:"positions,omitempty"`
 }
 
 type topicSnap struct {
@@ -67,13 +76,20 @@ type sampleSnap struct {
 func (t *Tracker) Processed() int64 { return t.processed }
 
 // Snapshot writes the tracker's state. Equal states write equal bytes.
-func (t *Tracker) Snapshot(w io.Writer) error {
+func (t *Tracker) Snapshot(w io.Writer) error { return t.snapshot(w, nil) }
+
+// Positions are the analysed-topic positions a restored snapshot reaches;
+// nil for a new tracker or a snapshot written without them.
+func (t *Tracker) Positions() eventlog.Positions { return t.positions }
+
+func (t *Tracker) snapshot(w io.Writer, at eventlog.Positions) error {
 	var cb bytes.Buffer
 	if err := t.clus.Snapshot(&cb); err != nil {
 		return fmt.Errorf("snapshotting topics: %w", err)
 	}
 	s := trackerSnap{Format: trackerFormat, Version: trackerVersion, Processed: t.processed, Now: t.now, Clusterer: cb.String(),
-		Topics: map[string]topicSnap{}, TopicSeries: t.topics.Export(), SchemeSeries: t.schemes.Export(), Alerts: t.alerts.Export(), AlertAttached: t.alerts.Attached()}
+		Topics: map[string]topicSnap{}, TopicSeries: t.topics.Export(), SchemeSeries: t.schemes.Export(), Alerts: t.alerts.Export(), AlertAttached: t.alerts.Attached(),
+		Dedupe: t.dups.Export(), Positions: at}
 	for id, st := range t.stats {
 		ts := topicSnap{Sum: st.sum, Heat: st.heat, Schemes: sortedKeys(st.schemes), NextGrade: st.nextGrade, Spike: st.spike, Recent: st.recent}
 		for _, x := range st.samples {
@@ -119,6 +135,10 @@ func RestoreTracker(cfg TrackerConfig, r io.Reader) (*Tracker, error) {
 	}
 	t.alerts.Import(s.Alerts)
 	t.alerts.SetAttached(s.AlertAttached)
+	if err := t.dups.Import(s.Dedupe); err != nil {
+		return nil, err
+	}
+	t.positions = s.Positions
 	for id, ts := range s.Topics {
 		st := &topicState{sum: ts.Sum, heat: ts.Heat, schemes: map[string]bool{}, names: map[segment.Entity]int{}, nextGrade: ts.NextGrade, spike: ts.Spike, recent: ts.Recent}
 		for _, x := range ts.Names {
@@ -142,7 +162,8 @@ func RestoreTracker(cfg TrackerConfig, r io.Reader) (*Tracker, error) {
 
 // SaveSnapshot writes the tracker's snapshot to path atomically (a
 // temporary file renamed over it), so a crash leaves the old or the new one.
-func (t *Tracker) SaveSnapshot(path string) error {
+// at are the analysed topic's positions the state reaches.
+func (t *Tracker) SaveSnapshot(path string, at eventlog.Positions) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -152,7 +173,7 @@ func (t *Tracker) SaveSnapshot(path string) error {
 	}
 	defer os.Remove(tmp.Name())
 	bw := bufio.NewWriter(tmp)
-	if err := t.Snapshot(bw); err != nil {
+	if err := t.snapshot(bw, at); err != nil {
 		tmp.Close()
 		return err
 	}

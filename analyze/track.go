@@ -13,7 +13,7 @@ import (
 	"yuqing/analyze/sentiment"
 	"yuqing/analyze/spike"
 	"yuqing/analyze/topic"
-	"yuqing/internal/mention"
+	"yuqing/internal/eventlog"
 )
 
 // Topic event types.
@@ -177,6 +177,7 @@ type Tracker struct {
 	now     time.Time // event time of the latest mention
 	// processed counts the analysed mentions folded in (for snapshots).
 	processed int64
+	positions eventlog.Positions // where a restored snapshot ends, in the analysed topic
 }
 
 type topicState struct {
@@ -207,10 +208,6 @@ func NewTracker(cfg TrackerConfig) *Tracker {
 	t.clus = topic.New(tc)
 	return t
 }
-
-// Remember shows the duplicate detector a mention that a snapshot already
-// covers, so verdicts after a restore are the ones a full replay gives.
-func (t *Tracker) Remember(m mention.Mention) { t.dups.Check(m) }
 
 // Active is the number of topics in the active window.
 func (t *Tracker) Active() int { return len(t.stats) }

@@ -48,6 +48,30 @@ type Record struct {
 	Event     event.Envelope
 }
 
+// Positions maps a partition to the next offset to read there: one past
+// the last record handled.
+type Positions map[int]int64
+
+// Advance moves the positions past every record of batch.
+func (p Positions) Advance(batch []Record) {
+	for _, r := range batch {
+		if r.Offset+1 > p[r.Partition] {
+			p[r.Partition] = r.Offset + 1
+		}
+	}
+}
+
+// Behind is how many records lie between p and ends, over all partitions.
+func (p Positions) Behind(ends Positions) int64 {
+	var n int64
+	for part, end := range ends {
+		if d := end - p[part]; d > 0 {
+			n += d
+		}
+	}
+	return n
+}
+
 // Handler processes a batch of records. If it returns nil the batch's offsets
 // are committed; if it returns an error nothing of the batch is committed and
 // the batch will be delivered again to the group.
@@ -72,6 +96,18 @@ type Log interface {
 	// Replay delivers every record of the topic from offset 0 up to the end
 	// as of the call, then returns nil. It commits nothing.
 	Replay(ctx context.Context, topic string, h Handler) error
+
+	// ReplayFrom is Replay from positions: each partition from the offset
+	// from names (a partition it does not name from its start). A position
+	// beyond a partition's end is an error (the log is not the one the
+	// positions were taken from). A restart that saved its state with the
+	// positions it had reached reads only the tail.
+	ReplayFrom(ctx context.Context, topic string, from Positions, h Handler) error
+
+	// Ends returns, per partition, the offset the next record appended there
+	// will get; empty for a topic that does not exist. Positions that reach
+	// Ends have read everything appended before the call.
+	Ends(ctx context.Context, topic string) (Positions, error)
 
 	// Close releases the log. Later calls return ErrClosed.
 	Close() error

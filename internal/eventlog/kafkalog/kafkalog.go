@@ -728,6 +728,13 @@ func (l *Log) deadLetter(ctx context.Context, topic, group string, bad []badReco
 // yields no records and is not created. Malformed records are skipped with
 // a warning. If h fails Replay returns its error, wrapped.
 func (l *Log) Replay(ctx context.Context, topic string, h eventlog.Handler) error {
+	return l.ReplayFrom(ctx, topic, nil, h)
+}
+
+// ReplayFrom implements eventlog.Log: Replay with each partition starting
+// at from (or at its earliest retained offset when retention has removed
+// what from names, with a warning).
+func (l *Log) ReplayFrom(ctx context.Context, topic string, from eventlog.Positions, h eventlog.Handler) error {
 	op := "replay " + topic
 	cctx, end, err := l.begin(ctx)
 	if err != nil {
@@ -740,10 +747,34 @@ func (l *Log) Replay(ctx context.Context, topic string, h eventlog.Handler) erro
 	if h == nil {
 		return fmt.Errorf("kafkalog: %s: nil handler", op)
 	}
-	if err := l.replay(cctx, topic, h); err != nil {
+	if err := l.replay(cctx, topic, from, h); err != nil {
 		return failed(cctx, op, err)
 	}
 	return nil
+}
+
+// Ends implements eventlog.Log: each partition's high-water mark.
+func (l *Log) Ends(ctx context.Context, topic string) (eventlog.Positions, error) {
+	op := "ends of " + topic
+	cctx, end, err := l.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("kafkalog: %s: %w", op, err)
+	}
+	defer end()
+	if err := checkTopic(topic); err != nil {
+		return nil, fmt.Errorf("kafkalog: %s: %w", op, err)
+	}
+	_, spans, err := l.spans(cctx, topic)
+	if err != nil {
+		return nil, failed(cctx, op, err)
+	}
+	out := eventlog.Positions{}
+	for _, s := range spans {
+		if s.last > 0 {
+			out[s.partition] = s.last
+		}
+	}
+	return out, nil
 }
 
 type span struct {
@@ -751,7 +782,9 @@ type span struct {
 	first, last int64 // replay [first, last)
 }
 
-func (l *Log) replay(ctx context.Context, topic string, h eventlog.Handler) error {
+// spans returns the client that answered and each partition's span; none
+// for a topic that does not exist.
+func (l *Log) spans(ctx context.Context, topic string) (*kafka.Client, []span, error) {
 	client := l.client
 	parts, err := l.partitionsOf(ctx, client, topic)
 	if errors.Is(err, kafka.UnknownTopicOrPartition) {
@@ -762,19 +795,39 @@ func (l *Log) replay(ctx context.Context, topic string, h eventlog.Handler) erro
 		client = &kafka.Client{Addr: l.addr, Transport: tr, Timeout: l.cfg.RequestTimeout}
 		parts, err = l.partitionsOf(ctx, client, topic)
 		if errors.Is(err, kafka.UnknownTopicOrPartition) {
-			return nil
+			return client, nil, nil
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("reading partitions: %w", err)
+		return nil, nil, fmt.Errorf("reading partitions: %w", err)
 	}
 	spans, err := l.offsetsOf(ctx, client, topic, parts)
+	return client, spans, err
+}
+
+func (l *Log) replay(ctx context.Context, topic string, from eventlog.Positions, h eventlog.Handler) error {
+	client, spans, err := l.spans(ctx, topic)
 	if err != nil {
 		return err
 	}
 	for _, s := range spans {
+		if at, ok := from[s.partition]; ok {
+			switch {
+			case at > s.last:
+				return fmt.Errorf("partition %d: position %d is beyond its end %d (positions from another log?)", s.partition, at, s.last)
+			case at < s.first:
+				l.logger.Warn("replay position removed by retention; reading from the earliest retained record", "topic", topic, "partition", s.partition, "position", at, "earliest", s.first)
+			default:
+				s.first = at
+			}
+		}
 		if err := l.replayPartition(ctx, client, topic, s, h); err != nil {
 			return err
+		}
+	}
+	for part := range from {
+		if !slices.ContainsFunc(spans, func(s span) bool { return s.partition == part }) && from[part] > 0 {
+			return fmt.Errorf("partition %d of the positions does not exist", part)
 		}
 	}
 	return nil

@@ -33,6 +33,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"CommittedOffsetsResumeAfterRestart", testResumeAfterRestart},
 		{"AtLeastOnceOnHandlerError", testAtLeastOnce},
 		{"ReplayFromZero", testReplay},
+		{"ReplayFromPositions", testReplayFrom},
 		{"GroupsAreIndependent", testGroups},
 		{"LiveTail", testLiveTail},
 		{"Batch10k", testBatch10k},
@@ -349,6 +350,91 @@ func testReplay(t *testing.T, open Opener) {
 	mustAppend(t, ctx, l, topic, makeEvents(t, "r", 50, 5))
 	if n := len(replayAll(t, ctx, l, topic)); n != 55 {
 		t.Fatalf("replay after more appends: %d, want 55", n)
+	}
+}
+
+// A restart that saved its positions reads only what came after them, on
+// every partition, and Ends says where the next record lands.
+func testReplayFrom(t *testing.T, open Opener) {
+	ctx := testCtx(t)
+	l := open(t)
+	defer closeLog(t, l)
+	topic := topicName(t)
+	if ends, err := l.Ends(ctx, topic); err != nil || len(ends) != 0 {
+		t.Fatalf("ends of a topic never written: %v %v", ends, err)
+	}
+	var evs []event.Envelope
+	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
+		evs = append(evs, makeEvents(t, k, 0, 10)...)
+	}
+	mustAppend(t, ctx, l, topic, evs)
+	all := replayAll(t, ctx, l, topic)
+	ends, err := l.Ends(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := eventlog.Positions{}
+	want.Advance(all)
+	if len(ends) != len(want) {
+		t.Fatalf("ends %v, records reach %v", ends, want)
+	}
+	for p, end := range want {
+		if ends[p] != end {
+			t.Fatalf("partition %d ends at %d, its last record is at %d", p, ends[p], end-1)
+		}
+	}
+	// Positions part-way through each partition: a third of its records read.
+	from := eventlog.Positions{}
+	perPart := map[int][]eventlog.Record{}
+	for _, r := range all {
+		perPart[r.Partition] = append(perPart[r.Partition], r)
+	}
+	wantIDs := map[string]bool{}
+	for p, rs := range perPart {
+		cut := len(rs) / 3
+		from[p] = rs[cut].Offset
+		for _, r := range rs[cut:] {
+			wantIDs[r.Event.ID] = true
+		}
+	}
+	if from.Behind(ends) != int64(len(wantIDs)) {
+		t.Fatalf("Behind = %d, want %d", from.Behind(ends), len(wantIDs))
+	}
+	got := map[string]bool{}
+	err = l.ReplayFrom(ctx, topic, from, func(_ context.Context, batch []eventlog.Record) error {
+		for _, r := range batch {
+			if r.Offset < from[r.Partition] {
+				return fmt.Errorf("partition %d offset %d is before the position %d", r.Partition, r.Offset, from[r.Partition])
+			}
+			if got[r.Event.ID] {
+				return fmt.Errorf("%s delivered twice", r.Event.ID)
+			}
+			got[r.Event.ID] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(wantIDs) {
+		t.Fatalf("replayed %d records from the positions, want %d", len(got), len(wantIDs))
+	}
+	for id := range wantIDs {
+		if !got[id] {
+			t.Fatalf("%s missing from the tail", id)
+		}
+	}
+	// At the ends: nothing to read. Beyond them: an error, not silence.
+	n := 0
+	if err := l.ReplayFrom(ctx, topic, ends, func(_ context.Context, b []eventlog.Record) error { n += len(b); return nil }); err != nil || n != 0 {
+		t.Fatalf("replay from the ends: %d records, %v", n, err)
+	}
+	beyond := eventlog.Positions{}
+	for p, e := range ends {
+		beyond[p] = e + 5
+	}
+	if err := l.ReplayFrom(ctx, topic, beyond, func(context.Context, []eventlog.Record) error { return nil }); err == nil {
+		t.Fatal("replay from beyond the end did not fail")
 	}
 }
 

@@ -359,18 +359,23 @@ func (l *Log) wait(ctx context.Context, changed <-chan struct{}) error {
 
 // Replay implements eventlog.Log.
 func (l *Log) Replay(ctx context.Context, topic string, h eventlog.Handler) error {
+	return l.ReplayFrom(ctx, topic, nil, h)
+}
+
+// ReplayFrom implements eventlog.Log. The embedded log has one partition, 0.
+func (l *Log) ReplayFrom(ctx context.Context, topic string, from eventlog.Positions, h eventlog.Handler) error {
 	if l.isClosed() {
 		return eventlog.ErrClosed
 	}
-	var end int64
-	err := l.r.QueryRowContext(ctx, `SELECT next_off FROM topic_ends WHERE topic = ?`, topic).Scan(&end)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
+	end, err := l.End(ctx, topic)
 	if err != nil {
 		return l.wrapClosed(fmt.Errorf("reading the end of %s: %w", topic, err))
 	}
-	for off := int64(0); off < end; {
+	off := from[0]
+	if off > end {
+		return fmt.Errorf("replaying %s from offset %d: the topic ends at %d (positions from another log?)", topic, off, end)
+	}
+	for off < end {
 		batch, err := l.read(ctx, topic, off, end, l.cfg.BatchSize)
 		if err != nil {
 			return err
@@ -384,6 +389,21 @@ func (l *Log) Replay(ctx context.Context, topic string, h eventlog.Handler) erro
 		off = batch[len(batch)-1].Offset + 1
 	}
 	return nil
+}
+
+// Ends implements eventlog.Log.
+func (l *Log) Ends(ctx context.Context, topic string) (eventlog.Positions, error) {
+	if l.isClosed() {
+		return nil, eventlog.ErrClosed
+	}
+	end, err := l.End(ctx, topic)
+	if err != nil {
+		return nil, l.wrapClosed(fmt.Errorf("reading the end of %s: %w", topic, err))
+	}
+	if end == 0 {
+		return eventlog.Positions{}, nil
+	}
+	return eventlog.Positions{0: end}, nil
 }
 
 // End returns the next offset of topic: how many events it holds.
