@@ -120,6 +120,7 @@ type Analyzer struct {
 	Workers int
 
 	replayed int64 // analysed mentions the last rebuild read
+	rebuilt  atomic.Bool
 }
 
 // parallel calls fn(0..n-1) on up to workers goroutines (default: every
@@ -155,6 +156,7 @@ func parallel(n, workers int, fn func(i int)) {
 // otherwise delivery downstream is at-least-once and the store's idempotent
 // writes count each mention once.
 func (a *Analyzer) Run(ctx context.Context) error {
+	a.rebuilt.Store(false)
 	tr, err := a.Rebuild(ctx)
 	if err != nil {
 		return err
@@ -163,6 +165,7 @@ func (a *Analyzer) Run(ctx context.Context) error {
 	if every <= 0 {
 		every = 20000
 	}
+	a.rebuilt.Store(true)
 	lastSnap := tr.Processed()
 	if a.SnapshotPath != "" && a.replayed >= every {
 		// A long replay is not repeated at the next start.
@@ -186,6 +189,9 @@ func (a *Analyzer) Run(ctx context.Context) error {
 		return a.handle(ctx, tr, tx, batch)
 	})
 }
+
+// Rebuilt reports whether Run has restored its topics and is analysing.
+func (a *Analyzer) Rebuilt() bool { return a.rebuilt.Load() }
 
 func (a *Analyzer) saveSnapshot(ctx context.Context, tr *Tracker) error {
 	at, err := a.Log.Ends(ctx, eventlog.TopicAnalyzed)

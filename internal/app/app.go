@@ -114,7 +114,9 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	log = mtr.Log(log)
 
 	var store analytics.Store
-	var notReady func() string // why the store cannot be used yet ("" when it can)
+	// Readiness: each part that must catch up says why it is not ready
+	// ("" when it is); /readyz and the ready gauge join what they say.
+	waits := &readiness{}
 	switch {
 	case !opts.has(RoleAnalyze) && !opts.has(RoleRespond):
 	case cfg.Store == "clickhouse":
@@ -123,7 +125,13 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		if store, err = OpenStore(ctx, cfg, logger); err != nil {
 			logger.Warn("analytics store not reachable at start; serving ingest, connecting in the background", "err", err)
 			ls := connectLater(ctx, func(ctx context.Context) (analytics.Store, error) { return OpenStore(ctx, cfg, logger) }, time.Second, logger)
-			store, notReady = ls, ls.NotReady
+			store = ls
+			waits.add(func() string {
+				if why := ls.NotReady(); why != "" {
+					return why + " (ingest is running; analysis waits for the store)"
+				}
+				return ""
+			})
 		}
 		defer store.Close()
 	default:
@@ -147,11 +155,9 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			http.Error(w, "starting", http.StatusServiceUnavailable)
 			return
 		}
-		if notReady != nil {
-			if why := notReady(); why != "" {
-				http.Error(w, "not ready: "+why+" (ingest is running; analysis waits for the store)", http.StatusServiceUnavailable)
-				return
-			}
+		if why := waits.why(); why != "" {
+			http.Error(w, "not ready: "+why, http.StatusServiceUnavailable)
+			return
 		}
 		w.Write([]byte("ready\n"))
 	})
@@ -221,6 +227,12 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			workers.stop()
 			return err
 		}
+		waits.add(func() string {
+			if !con.hub.CaughtUp() {
+				return "the console board is reading the log"
+			}
+			return ""
+		})
 		if len(cfg.Reports.Kinds) > 0 {
 			rs := cfg.Reports
 			rs.ConsoleURL = cfg.ConsoleURL
@@ -252,7 +264,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	go func() { srvErr <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String())
 	mtr.GaugeFunc("ready", "1 when the process is ready (as /readyz), else 0.", func() float64 {
-		if ready.Load() && (notReady == nil || notReady() == "") {
+		if ready.Load() && waits.why() == "" {
 			return 1
 		}
 		return 0
@@ -308,6 +320,12 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		tracking.Sensitive = reg.Sensitive
 		a := &analyze.Analyzer{Enricher: enr, Tracking: tracking, Store: mtr.Store(store), Log: log, Now: opts.Now, Logger: logger,
 			SnapshotPath: filepath.Join(cfg.Data, "analyzer.snapshot")}
+		waits.add(func() string {
+			if !a.Rebuilt() {
+				return "analysis is restoring its topics"
+			}
+			return ""
+		})
 		workers.loop(wctx, logger, "analyzer", a.Run)
 	}
 	if cfg.Drill {
@@ -354,19 +372,43 @@ func followSchemes(ctx, wctx context.Context, workers *group, log eventlog.Log, 
 		return nil, fmt.Errorf("loading monitoring schemes: %w", err)
 	}
 	logger.Info("monitoring schemes loaded", "schemes", len(reg.List()))
-	host, _ := os.Hostname()
-	group := fmt.Sprintf("schemes-%s-%d-%d", host, os.Getpid(), time.Now().UnixNano())
 	workers.loop(wctx, logger, "scheme updates", func(ctx context.Context) error {
-		return log.Consume(ctx, scheme.Topic, group, func(_ context.Context, batch []eventlog.Record) error {
+		return eventlog.Follow(ctx, log, scheme.Topic, nil, func(_ context.Context, batch []eventlog.Record) error {
 			for _, r := range batch {
 				if err := reg.Apply(r.Event); err != nil {
 					logger.Error("scheme event refused", "event", r.Event.ID, "err", err)
 				}
 			}
 			return nil
-		})
+		}, nil)
 	})
 	return reg, nil
+}
+
+// readiness collects what the parts that must catch up at start say.
+type readiness struct {
+	mu    sync.Mutex
+	waits []func() string
+}
+
+func (r *readiness) add(why func() string) {
+	r.mu.Lock()
+	r.waits = append(r.waits, why)
+	r.mu.Unlock()
+}
+
+// why joins what the parts still catching up say; "" when none is.
+func (r *readiness) why() string {
+	r.mu.Lock()
+	waits := r.waits
+	r.mu.Unlock()
+	var why []string
+	for _, w := range waits {
+		if s := w(); s != "" {
+			why = append(why, s)
+		}
+	}
+	return strings.Join(why, "; ")
 }
 
 // group runs long-lived workers and stops them together.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -48,14 +47,10 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 	if len(au.Directory().Users()) == 0 {
 		logger.Warn("no console users yet: create the first admin with `yuqing user add --username admin --role admin --password-stdin`")
 	}
-	host, _ := os.Hostname()
-	suffix := fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano())
-	workers.loop(ctx, logger, "console accounts", func(ctx context.Context) error {
-		return au.Directory().Follow(ctx, "auth-"+suffix)
-	})
+	workers.loop(ctx, logger, "console accounts", au.Directory().Follow)
 
 	hub := console.NewHub(console.Config{Topics: console.Topics()}, console.NewBoard(), logger)
-	workers.loop(ctx, logger, "console hub", func(ctx context.Context) error { return hub.Run(ctx, log, "console-"+suffix) })
+	workers.loop(ctx, logger, "console hub", func(ctx context.Context) error { return hub.Run(ctx, log) })
 
 	au.Register(mux)
 	guard := func(roles ...string) func(http.Handler) http.Handler {

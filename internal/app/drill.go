@@ -3,9 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -50,11 +48,9 @@ func startDrill(ctx context.Context, workers *group, cfg Config, log eventlog.Lo
 	for _, m := range ms {
 		run[m.ID] = true
 	}
-	host, _ := os.Hostname()
-	group := fmt.Sprintf("drill-incidents-%s-%d", host, time.Now().UnixNano())
 	var runIncident string // the run's incident, once opened; kept across restarts of the loop
 	workers.loop(ctx, logger, "drill incidents", func(ctx context.Context) error {
-		return log.Consume(ctx, analyze.TopicAlerts, group, func(ctx context.Context, batch []eventlog.Record) error {
+		return eventlog.Follow(ctx, log, analyze.TopicAlerts, nil, func(ctx context.Context, batch []eventlog.Record) error {
 			for _, r := range batch {
 				if r.Event.Type != alert.TypeRaised {
 					continue
@@ -85,7 +81,7 @@ func startDrill(ctx context.Context, workers *group, cfg Config, log eventlog.Lo
 				}
 			}
 			return nil
-		})
+		}, nil)
 	})
 	return nil
 }

@@ -281,6 +281,14 @@ func (m *Metrics) handled(topic, group string, batch []eventlog.Record, h func()
 	return nil
 }
 
+// Appended forwards the wrapped log's eventlog.Notifier, if it has one.
+func (l *measuredLog) Appended() <-chan struct{} {
+	if n, ok := l.Log.(eventlog.Notifier); ok {
+		return n.Appended()
+	}
+	return nil
+}
+
 type measuredTxLog struct {
 	*measuredLog
 	tl eventlog.TxLog

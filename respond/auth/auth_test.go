@@ -701,7 +701,7 @@ func TestFollowSeesOtherProcesses(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- e.a.Directory().Follow(ctx, "auth-test") }()
+	go func() { done <- e.a.Directory().Follow(ctx) }()
 
 	// Another process: the CLI.
 	if _, err := CreateUser(ctx, e.log, "carol", "赵领导", "leader password 1", []string{RoleLeader}, "cli:root"); err != nil {

@@ -159,11 +159,11 @@ func (d *Directory) Load(ctx context.Context) error {
 	return nil
 }
 
-// Follow consumes the users topic as group (unique per process, e.g.
-// "auth-<host>-<pid>"), applying changes other processes append, until ctx
-// is done. Events this process already applied are skipped.
-func (d *Directory) Follow(ctx context.Context, group string) error {
-	return d.log.Consume(ctx, TopicUsers, group, func(ctx context.Context, batch []eventlog.Record) error {
+// Follow reads the users topic (without a consumer group), applying
+// changes other processes append, until ctx is done. Events this process
+// already applied are skipped.
+func (d *Directory) Follow(ctx context.Context) error {
+	return eventlog.Follow(ctx, d.log, TopicUsers, nil, func(ctx context.Context, batch []eventlog.Record) error {
 		for _, r := range batch {
 			d.mu.RLock()
 			_, done := d.seen[r.Event.ID]
@@ -177,7 +177,7 @@ func (d *Directory) Follow(ctx context.Context, group string) error {
 			d.after(ctx, r.Event)
 		}
 		return nil
-	})
+	}, nil)
 }
 
 // apply folds one users-topic event into the projection. It is idempotent

@@ -209,13 +209,16 @@ func TestRunFollowsTheLog(t *testing.T) {
 	h := NewHub(Config{Topics: map[string]int{"alerts": 10}}, NewBoard(), nil)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- h.Run(runCtx, l, "console-test") }()
-	for h.Position()["alerts/0"] != 2 {
+	go func() { done <- h.Run(runCtx, l) }()
+	for !h.CaughtUp() {
 		select {
 		case <-ctx.Done():
 			t.Fatal("hub never caught up")
 		case <-time.After(10 * time.Millisecond): // polling for progress
 		}
+	}
+	if p := h.Position()["alerts/0"]; p != 2 {
+		t.Fatalf("caught up at alerts/0 = %d, want 2", p)
 	}
 	c, _ := h.Subscribe(nil)
 	m, _ := decode(<-c.C)

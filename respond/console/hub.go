@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
@@ -109,6 +110,8 @@ type Hub struct {
 	rings   map[string][]Delta // recent deltas per topic/partition, oldest first
 	clients map[*Client]struct{}
 	closed  bool
+
+	caughtUp atomic.Bool
 }
 
 // Client is one subscriber. Receive from C; Gone is closed when the hub
@@ -135,24 +138,29 @@ func NewHub(cfg Config, proj Projection, logger *slog.Logger) *Hub {
 	return &Hub{cfg: cfg, proj: proj, logger: logger, cursor: Cursor{}, rings: map[string][]Delta{}, clients: map[*Client]struct{}{}}
 }
 
-// Run follows every configured topic from offset 0 under group (so the
-// projection is complete) until ctx is done. Use a group of this process
-// alone: each console process keeps its own projection.
-func (h *Hub) Run(ctx context.Context, log eventlog.Log, group string) error {
+// Run follows every configured topic from its start, without a consumer
+// group (the board is rebuilt at every start and leaves nothing behind in
+// the log), until ctx is done. CaughtUp turns true once everything that
+// was in the log when Run began is on the board.
+func (h *Hub) Run(ctx context.Context, log eventlog.Log) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(h.cfg.Topics))
+	var pending sync.WaitGroup
+	pending.Add(len(h.cfg.Topics))
+	go func() { pending.Wait(); h.caughtUp.Store(true) }()
 	for topic := range h.cfg.Topics {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := log.Consume(ctx, topic, group, func(_ context.Context, batch []eventlog.Record) error {
+			var once sync.Once
+			err := eventlog.Follow(ctx, log, topic, nil, func(_ context.Context, batch []eventlog.Record) error {
 				ds := make([]Delta, len(batch))
 				for i, r := range batch {
 					ds[i] = Delta{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Event: r.Event}
 				}
 				h.Publish(ds...)
 				return nil
-			})
+			}, func() { once.Do(pending.Done) })
 			if err != nil && !errors.Is(err, context.Canceled) {
 				errs <- fmt.Errorf("following %s: %w", topic, err)
 			}
@@ -169,6 +177,10 @@ func (h *Hub) Run(ctx context.Context, log eventlog.Log, group string) error {
 	}
 	return ctx.Err()
 }
+
+// CaughtUp reports whether the board holds everything the log held when
+// Run began (a console opened before shows an incomplete board).
+func (h *Hub) CaughtUp() bool { return h.caughtUp.Load() }
 
 // Publish applies deltas and sends them to every client as one message:
 // what the log handed over together (a busy stream's batch) costs one

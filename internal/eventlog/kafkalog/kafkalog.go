@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
 
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
@@ -411,7 +412,7 @@ func (l *Log) append(ctx context.Context, topic string, events []event.Envelope)
 			if first == nil {
 				break
 			}
-			if errors.Is(first, kafka.UnknownTopicOrPartition) && !recreated {
+			if missingTopic(first) && !recreated {
 				l.forget(topic)
 				recreated, msgs = true, retry
 				continue
@@ -420,7 +421,7 @@ func (l *Log) append(ctx context.Context, topic string, events []event.Envelope)
 		}
 		// A broker that lost its topics (a wiped data directory) answers
 		// UNKNOWN_TOPIC_OR_PARTITION: create the topic again, once per call.
-		if errors.Is(err, kafka.UnknownTopicOrPartition) && !recreated {
+		if missingTopic(err) && !recreated {
 			l.forget(topic)
 			recreated = true
 			continue
@@ -434,6 +435,13 @@ func (l *Log) append(ctx context.Context, topic string, events []event.Envelope)
 		return big
 	}
 	return nil
+}
+
+// missingTopic reports whether a produce failed because the topic is not
+// there: the broker says UNKNOWN_TOPIC_OR_PARTITION, or kafka-go's cached
+// metadata no longer lists it (protocol.ErrNoTopic, "topic not found").
+func missingTopic(err error) bool {
+	return errors.Is(err, kafka.UnknownTopicOrPartition) || errors.Is(err, protocol.ErrNoTopic)
 }
 
 // forget makes the next append check that topic exists again.

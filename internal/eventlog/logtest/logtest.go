@@ -34,6 +34,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Opener) {
 		{"AtLeastOnceOnHandlerError", testAtLeastOnce},
 		{"ReplayFromZero", testReplay},
 		{"ReplayFromPositions", testReplayFrom},
+		{"FollowWithoutGroup", testFollow},
 		{"GroupsAreIndependent", testGroups},
 		{"LiveTail", testLiveTail},
 		{"Batch10k", testBatch10k},
@@ -436,6 +437,74 @@ func testReplayFrom(t *testing.T, open Opener) {
 	if err := l.ReplayFrom(ctx, topic, beyond, func(context.Context, []eventlog.Record) error { return nil }); err == nil {
 		t.Fatal("replay from beyond the end did not fail")
 	}
+}
+
+// Follow delivers what was there, says when it caught up, then delivers
+// what is appended later, each record once, until its context ends.
+func testFollow(t *testing.T, open Opener) {
+	ctx := testCtx(t)
+	l := open(t)
+	defer closeLog(t, l)
+	topic := topicName(t)
+	mustAppend(t, ctx, l, topic, makeEvents(t, "f", 0, 20))
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var recs []eventlog.Record
+	seen := map[string]bool{}
+	caught := make(chan int, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- eventlog.Follow(fctx, l, topic, nil, func(_ context.Context, batch []eventlog.Record) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range batch {
+				if seen[r.Event.ID] {
+					return fmt.Errorf("%s delivered twice", r.Event.ID)
+				}
+				seen[r.Event.ID] = true
+				recs = append(recs, r)
+			}
+			return nil
+		}, func() {
+			mu.Lock()
+			caught <- len(recs)
+			mu.Unlock()
+		})
+	}()
+	select {
+	case n := <-caught:
+		if n != 20 {
+			t.Fatalf("caught up after %d records, want the 20 appended before", n)
+		}
+	case err := <-done:
+		t.Fatalf("follow ended early: %v", err)
+	case <-ctx.Done():
+		t.Fatal("never caught up")
+	}
+	mustAppend(t, ctx, l, topic, makeEvents(t, "f", 20, 10))
+	for {
+		mu.Lock()
+		n := len(recs)
+		mu.Unlock()
+		if n == 30 {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("follow ended with %d of 30: %v", n, err)
+		case <-ctx.Done():
+			t.Fatalf("followed %d of 30", n)
+		case <-time.After(20 * time.Millisecond): // polling the collector
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("follow returned %v, want context.Canceled", err)
+	}
+	mu.Lock()
+	checkPerKeyOrder(t, recs)
+	mu.Unlock()
 }
 
 func testGroups(t *testing.T, open Opener) {

@@ -391,6 +391,14 @@ func (l *Log) ReplayFrom(ctx context.Context, topic string, from eventlog.Positi
 	return nil
 }
 
+// Appended implements eventlog.Notifier: closed at this process's next
+// committed append.
+func (l *Log) Appended() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.changed
+}
+
 // Ends implements eventlog.Log.
 func (l *Log) Ends(ctx context.Context, topic string) (eventlog.Positions, error) {
 	if l.isClosed() {
