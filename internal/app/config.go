@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
+	"yuqing/respond/handover"
 	"yuqing/respond/llm"
 	"yuqing/respond/report"
 
@@ -44,6 +46,10 @@ type Config struct {
 	SentimentModel string   `yaml:"sentiment_model"` // a model from yuqing train sentiment; empty: the built-in model
 	RespondConfig  string   `yaml:"respond_config"`  // deadlines, work-order rules, calendar, notification receivers and routes
 	ConsoleURL     string   `yaml:"console_url"`     // public URL of the console, for links in notifications
+	// Shifts are the duty shift changes, "HH:MM" Beijing time, for the
+	// handover note (交接班): by default 08:30 and 17:30, a day shift and a
+	// night shift.
+	Shifts []string `yaml:"shifts"`
 
 	// Pull sources (connectors) the ingest role runs: inline here, and/or
 	// in a sources file (--sources). A config file that is a bare YAML
@@ -80,6 +86,7 @@ func Defaults() Config {
 		DrillScenario: "chemical-smell",
 		DrillSpeed:    120,
 		Reports:       report.DefaultSchedule(),
+		Shifts:        slices.Clone(handover.DefaultBoundaries),
 	}
 }
 
@@ -124,6 +131,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(listFlag{&c.UserDicts}, "user-dicts", "segmentation user dictionaries, comma-separated files")
 	fs.StringVar(&c.RespondConfig, "respond-config", c.RespondConfig, "YAML: deadline policy, work-order rules, holiday calendar, notification receivers and routes (see deploy/respond.example.yaml)")
 	fs.StringVar(&c.ConsoleURL, "console-url", c.ConsoleURL, "public URL of the console, used in notification links")
+	fs.Var(listFlag{&c.Shifts}, "shifts", "duty shift changes for the handover note (交接班), HH:MM Beijing time, comma-separated (default 08:30,17:30: a day and a night shift)")
 	fs.StringVar(&c.SourcesFile, "sources", c.SourcesFile, "YAML file of pull sources (feeds, Weibo API, boards, files) the ingest role runs; they may also sit in --config")
 	fs.BoolVar(&c.Drill, "drill", c.Drill, "play a drill (舆情演练) into this server: synthetic mentions marked as drill, alerts open graded incidents so clocks run")
 	fs.StringVar(&c.DrillScenario, "drill-scenario", c.DrillScenario, "drill scenario (yuqing drill --list)")
@@ -237,6 +245,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.proxies(); err != nil {
 		errs = append(errs, err)
+	}
+	if _, err := handover.ParseShifts(c.Shifts); err != nil {
+		errs = append(errs, fmt.Errorf("shifts: %w", err))
 	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("addr is empty"))

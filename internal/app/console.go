@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"yuqing/respond/chart"
+	"yuqing/respond/handover"
 	"yuqing/respond/llm"
 	"yuqing/respond/policy"
 	"yuqing/respond/report"
@@ -49,7 +50,10 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 	}
 	workers.loop(ctx, logger, "console accounts", au.Directory().Follow)
 
-	hub := console.NewHub(console.Config{Topics: console.Topics()}, console.NewBoard(), logger)
+	// The hub's deltas also feed the shift handover (交接班): its note lists
+	// the alerts and sources as the console shows them.
+	feed := newHandoverFeed(dk)
+	hub := console.NewHub(console.Config{Topics: console.Topics()}, withHandover{console.NewBoard(), feed}, logger)
 	workers.loop(ctx, logger, "console hub", func(ctx context.Context) error { return hub.Run(ctx, log) })
 
 	au.Register(mux)
@@ -83,6 +87,16 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 	// Policy assessments (政策研判), rebuilt from the log like the 口径 library.
 	a.Policies = policy.NewService(log, now)
 	if err := a.Policies.Load(ctx); err != nil {
+		return nil, err
+	}
+	// Shift handovers (交接班), rebuilt from the log; the shifts change at
+	// --shifts (08:30 and 17:30 Beijing time by default).
+	shifts, err := handover.ParseShifts(cfg.Shifts)
+	if err != nil {
+		return nil, fmt.Errorf("shifts: %w", err)
+	}
+	a.Handovers = handover.NewService(log, now, handover.Inputs{Incidents: feed, Alerts: feed, Sources: feed}, handover.Config{Shifts: shifts})
+	if err := a.Handovers.Load(ctx); err != nil {
 		return nil, err
 	}
 	a.Register(mux)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"yuqing/respond/handover"
 	"yuqing/respond/llm"
 	"yuqing/respond/policy"
 	"yuqing/respond/wording"
@@ -65,6 +66,8 @@ type API struct {
 	Wording *wording.Service
 	// Policies keeps the policy assessments (政策研判); nil: its routes answer 503.
 	Policies *policy.Service
+	// Handovers keeps the shift handovers (交接班); nil: its routes answer 503.
+	Handovers *handover.Service
 	// Who names an actor for people ("发言人李四"); nil shows the account.
 	Who func(actor string) string
 	// Segmenter is the loaded segmenter for the evidence's entities, nil
@@ -123,6 +126,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerWording(route)
 	a.registerReports(route)
 	a.registerPolicies(route)
+	a.registerHandovers(route)
 	route("GET /api/v1/openapi.json", Anyone, func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusOK, a.spec.document()) })
 }
 

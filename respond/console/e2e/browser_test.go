@@ -197,6 +197,18 @@ func TestConsoleInChromium(t *testing.T) {
 	if !strings.Contains(string(out), "ok: policy") {
 		t.Fatalf("policy browser test did not finish: %s", out)
 	}
+	// 交接班 needs a second duty officer: the one who takes the shift over.
+	run(t, ctx, password+"\n", bin, "user", "add", "--username", "duty2", "--name", "值班员乙", "--role", "duty_officer", "--password-stdin", "--data", data)
+	cmd = exec.CommandContext(ctx, node, "handover.mjs")
+	cmd.Env = append(os.Environ(), "URL="+base, "INCIDENT="+incidentID, "PASSWORD="+password, "SHOTS="+shots, "CHROMIUM="+chromium)
+	out, err = cmd.CombinedOutput()
+	t.Logf("handover.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("handover browser test failed (screenshots in %s): %v", shots, err)
+	}
+	if !strings.Contains(string(out), "ok: handover") {
+		t.Fatalf("handover browser test did not finish: %s", out)
+	}
 	entries, _ := os.ReadDir(shots)
 	if len(entries) < 5 {
 		t.Fatalf("expected screenshots of every step in %s, found %d", shots, len(entries))

@@ -140,7 +140,7 @@ function render() {
   v.replaceChildren(({alerts: () => viewAlerts(decodeURIComponent(id || '')), topics: viewTopics, topic: () => viewTopic(decodeURIComponent(id || '')),
     incidents: viewIncidents, incident: () => viewIncident(decodeURIComponent(id || '')), workorders: viewWorkOrders,
     sources: viewSources, schemes: viewSchemes, reports: viewReports, wording: viewWording, overview: viewOverview,
-    policies: viewPolicies, policy: () => viewPolicy(decodeURIComponent(id || ''))}[view] || viewAlerts)());
+    policies: viewPolicies, policy: () => viewPolicy(decodeURIComponent(id || '')), handover: viewHandover}[view] || viewAlerts)());
   const forms = v.querySelectorAll('form');
   for (const [i, name, value] of saved) {
     const el = forms[i] && forms[i].elements[name];

@@ -1,0 +1,226 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"yuqing/analyze"
+	"yuqing/analyze/alert"
+	"yuqing/ingest/source"
+	"yuqing/internal/event"
+	"yuqing/respond/console"
+	"yuqing/respond/desk"
+	"yuqing/respond/handover"
+	"yuqing/respond/incident"
+	"yuqing/respond/story"
+	"yuqing/respond/workorder"
+)
+
+// handoverFeed is what the shift handover (交接班) lists, from where the
+// console has it: the open incidents and their clocks from the duty desk,
+// and the alerts, work orders and source health from the deltas the
+// console hub applies (withHandover), so the note and the console see the
+// same alerts and sources. It implements handover.Incidents, Alerts and
+// Sources; it reads no clock. Safe for concurrent use.
+type handoverFeed struct {
+	dk *desk.Desk
+
+	mu      sync.RWMutex
+	stories *story.Index // which alerts and topics are one story, as the console knows them
+	alerts  map[string]alert.Alert
+	orders  map[string]*workorder.State
+	sources map[string]sourceWatch
+}
+
+// sourceWatch is a source's latest health and, while it fails, since when.
+type sourceWatch struct {
+	health source.Health
+	since  time.Time
+}
+
+func newHandoverFeed(dk *desk.Desk) *handoverFeed {
+	return &handoverFeed{dk: dk, stories: story.New(), alerts: map[string]alert.Alert{}, orders: map[string]*workorder.State{}, sources: map[string]sourceWatch{}}
+}
+
+// failing: blind (credentials refused, a login wall) or failing to read.
+func failing(h source.Health) bool { return h.AuthFailed || (!h.OK && !h.Ended) }
+
+// apply follows one event the console hub applies.
+func (f *handoverFeed) apply(e event.Envelope) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case e.Type == alert.TypeRaised || e.Type == alert.TypeUpdated:
+		var a alert.Alert
+		if json.Unmarshal(e.Payload, &a) == nil && a.ID != "" {
+			f.alerts[a.ID] = a
+			f.stories.ApplyAlert(a)
+		}
+	case e.Type == analyze.TypeTopicUpdated || e.Type == analyze.TypeTopicRetired:
+		var s analyze.TopicSummary
+		if json.Unmarshal(e.Payload, &s) == nil {
+			f.stories.JoinTopics(s.ID, s.Merged)
+		}
+	case strings.HasPrefix(e.Type, "workorder."):
+		st := f.orders[e.Key]
+		if st == nil {
+			st = &workorder.State{ID: e.Key}
+			f.orders[e.Key] = st
+		}
+		workorder.Apply(st, e)
+	case e.Type == source.TypeHealth:
+		var h source.Health
+		if json.Unmarshal(e.Payload, &h) != nil || h.Source == "" {
+			return
+		}
+		w := sourceWatch{health: h}
+		if prev, ok := f.sources[h.Source]; failing(h) {
+			w.since = h.At
+			if ok && failing(prev.health) {
+				w.since = prev.since
+			}
+		}
+		f.sources[h.Source] = w
+	}
+}
+
+// OpenIncidents implements handover.Incidents.
+func (f *handoverFeed) OpenIncidents() []handover.Incident {
+	b := f.dk.Board()
+	var out []handover.Incident
+	for _, id := range b.IDs() {
+		st, _ := b.State(id)
+		if st.Status != "open" {
+			continue
+		}
+		out = append(out, handover.Incident{ID: st.ID, Title: st.Title, Grade: int(st.Grade), Owner: st.Lead, Status: incidentStatus(st),
+			DetectedAt: st.DetectedAt, Drill: st.Drill})
+	}
+	return out
+}
+
+// incidentStatus says where an open incident stands, for the handover.
+func incidentStatus(st incident.State) string {
+	var parts []string
+	if st.Grade == incident.Ungraded {
+		parts = append(parts, "待定级")
+	}
+	if st.Lead == "" {
+		parts = append(parts, "待指派责任单位")
+	}
+	if len(st.Releases) == 0 && len(st.Conferences) == 0 {
+		parts = append(parts, "未发布权威信息")
+	} else {
+		parts = append(parts, fmt.Sprintf("已发布 %d 次", len(st.Releases)+len(st.FollowUps)+len(st.Conferences)))
+	}
+	if st.Scheduled != nil {
+		parts = append(parts, "发布会 "+st.Scheduled.At.In(beijingTime).Format("01-02 15:04"))
+	}
+	if len(st.Secondary) > 0 {
+		parts = append(parts, "有次生舆情")
+	}
+	return strings.Join(parts, "，")
+}
+
+// RunningClocks implements handover.Incidents: the running clocks of the
+// open incidents and of the open work orders not paused.
+func (f *handoverFeed) RunningClocks() []handover.Clock {
+	b := f.dk.Board()
+	var out []handover.Clock
+	for _, id := range b.IDs() {
+		st, _ := b.State(id)
+		if st.Status != "open" {
+			continue
+		}
+		for _, cl := range st.Clocks {
+			if !cl.Running() {
+				continue
+			}
+			out = append(out, handover.Clock{Subject: st.ID, Kind: handover.KindIncident, Title: st.Title, Clock: cl.Name, Name: incident.ClockName(cl.Name),
+				Grade: int(st.Grade), Owner: st.Lead, Due: cl.Due, Unacked: !cl.LastAlert.IsZero() && cl.AckedAt.Before(cl.LastAlert), Drill: st.Drill})
+		}
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for _, st := range f.orders {
+		if st.Status != "open" || !st.PausedAt.IsZero() {
+			continue
+		}
+		for name, cl := range st.Clocks {
+			if cl.Done {
+				continue
+			}
+			out = append(out, handover.Clock{Subject: st.ID, Kind: handover.KindWorkOrder, Title: st.Received.Title, Clock: name, Name: orderClockName(name),
+				Owner: st.Received.Unit, Due: cl.Due})
+		}
+	}
+	return out
+}
+
+func orderClockName(c string) string {
+	switch c {
+	case workorder.ClockSign:
+		return "工单签收"
+	case workorder.ClockAnswer:
+		return "工单答复"
+	}
+	return c
+}
+
+// Alerts implements handover.Alerts: every alert with its story's incident.
+func (f *handoverFeed) Alerts() []handover.Alert {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	b := f.dk.Board()
+	out := make([]handover.Alert, 0, len(f.alerts))
+	for _, a := range f.alerts {
+		inc, _ := f.stories.Incident(b, a.ID)
+		title := a.Headline
+		if title == "" {
+			title = strings.Join(a.Label[:min(5, len(a.Label))], " · ")
+		}
+		out = append(out, handover.Alert{ID: a.ID, Title: title, Grade: int(a.Grade), Reason: a.Reason, Mentions: a.Mentions, Raised: a.Raised, Updated: a.Updated,
+			Drill: a.Drill, MergedInto: a.MergedInto, Incident: inc})
+	}
+	return out
+}
+
+// BlindSources implements handover.Sources.
+func (f *handoverFeed) BlindSources() []handover.Source {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	var out []handover.Source
+	for name, w := range f.sources {
+		h := w.health
+		if !failing(h) {
+			continue
+		}
+		why := "采集失败"
+		if h.Failures > 1 {
+			why = fmt.Sprintf("连续 %d 次采集失败", h.Failures)
+		}
+		if h.AuthFailed {
+			why = "凭证失效或被要求登录"
+		}
+		if h.Error != "" {
+			why += "：" + h.Error
+		}
+		out = append(out, handover.Source{Name: name, Since: w.since, Reason: why, Blind: h.AuthFailed})
+	}
+	return out
+}
+
+// withHandover is the console's projection that also feeds the handover.
+type withHandover struct {
+	*console.Board
+	feed *handoverFeed
+}
+
+// Apply implements console.Projection.
+func (p withHandover) Apply(d console.Delta) {
+	p.Board.Apply(d)
+	p.feed.apply(d.Event)
+}
