@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"runtime"
 	"sort"
@@ -118,6 +119,10 @@ type Analyzer struct {
 	SnapshotEvery int64
 	// Workers enrich a batch's mentions at once (default: every core).
 	Workers int
+	// FromEnriched makes the analyser the tracking stage alone (role
+	// track): it reads the enriched topic as GroupTrack instead of
+	// enriching the mentions topic itself (see TopicEnriched).
+	FromEnriched bool
 
 	replayed int64 // analysed mentions the last rebuild read
 	rebuilt  atomic.Bool
@@ -157,7 +162,7 @@ func parallel(n, workers int, fn func(i int)) {
 // writes count each mention once.
 func (a *Analyzer) Run(ctx context.Context) error {
 	a.rebuilt.Store(false)
-	tr, err := a.Rebuild(ctx)
+	tr, pos, err := a.rebuild(ctx)
 	if err != nil {
 		return err
 	}
@@ -169,34 +174,102 @@ func (a *Analyzer) Run(ctx context.Context) error {
 	lastSnap := tr.Processed()
 	if a.SnapshotPath != "" && a.replayed >= every {
 		// A long replay is not repeated at the next start.
-		if err := a.saveSnapshot(ctx, tr); err != nil {
+		if err := a.saveSnapshot(ctx, tr, pos); err != nil {
 			a.Logger.Warn("tracker snapshot not saved", "err", err)
 		}
 	}
-	return eventlog.Pipe(ctx, a.Log, eventlog.TopicMentions, Group, func(ctx context.Context, tx eventlog.Tx, batch []eventlog.Record) error {
+	from, group := eventlog.TopicMentions, Group
+	// mu guards tr and pos between the handler and the standby's warming.
+	var mu sync.Mutex
+	if a.FromEnriched {
+		from, group = TopicEnriched, GroupTrack
+		if len(pos) > 1 {
+			return fmt.Errorf("the analysed topic has %d partitions; the tracker needs it in one (its order is the tracker's): recreate it with one partition", len(pos))
+		}
+		// While another process owns the enriched topic, this one is its
+		// warm standby: it keeps its tracker at the end of what the owner
+		// appends, so taking over replays seconds, not the day.
+		wctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() {
+			t := time.NewTicker(2 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-wctx.Done():
+					return
+				case <-t.C:
+				}
+				mu.Lock()
+				if n, err := a.catchUp(wctx, tr, pos); err != nil && wctx.Err() == nil {
+					a.Logger.Warn("standby could not follow the analysed topic", "err", err)
+				} else if n > 0 {
+					a.Logger.Debug("standby followed the owner", "mentions", n)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	return eventlog.Pipe(ctx, a.Log, from, group, func(ctx context.Context, tx eventlog.Tx, batch []eventlog.Record) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if a.FromEnriched {
+			// Taking over (or after another owner's last batch during a
+			// rebalance): first track what others appended.
+			if n, err := a.catchUp(ctx, tr, pos); err != nil {
+				return err
+			} else if n > 0 {
+				a.Logger.Info("tracker took over: followed the previous owner's output", "mentions", n, "positions", pos)
+			}
+		}
 		// The previous batch is done (we were called again): the tracker's
 		// state now matches the analysed topic up to its ends, a safe
 		// moment to save it with those positions. (On a log without
 		// transactions its offset may not be committed yet: the mentions
 		// come again, and the tracker knows them as exact duplicates.)
 		if a.SnapshotPath != "" && tr.Processed()-lastSnap >= every {
-			if err := a.saveSnapshot(ctx, tr); err != nil {
+			at := pos
+			if !a.FromEnriched {
+				at = nil // read the ends: on the embedded log the commit just made them
+			}
+			if err := a.saveSnapshot(ctx, tr, at); err != nil {
 				a.Logger.Warn("tracker snapshot not saved", "err", err)
 			} else {
 				lastSnap = tr.Processed()
 			}
 		}
-		return a.handle(ctx, tr, tx, batch)
+		stored, err := a.handle(ctx, tr, tx, batch)
+		if err != nil {
+			return err
+		}
+		if a.FromEnriched {
+			pos[0] += int64(stored) // the analysed topic's one partition
+		}
+		return nil
 	})
+}
+
+// catchUp tracks the analysed mentions after pos that this tracker did not
+// write itself (another owner's), advancing pos; it returns how many.
+func (a *Analyzer) catchUp(ctx context.Context, tr *Tracker, pos eventlog.Positions) (int, error) {
+	ends, err := a.Log.Ends(ctx, eventlog.TopicAnalyzed)
+	if err != nil || pos.Behind(ends) == 0 {
+		return 0, err
+	}
+	return a.track(ctx, tr, pos)
 }
 
 // Rebuilt reports whether Run has restored its topics and is analysing.
 func (a *Analyzer) Rebuilt() bool { return a.rebuilt.Load() }
 
-func (a *Analyzer) saveSnapshot(ctx context.Context, tr *Tracker) error {
-	at, err := a.Log.Ends(ctx, eventlog.TopicAnalyzed)
-	if err != nil {
-		return err
+// saveSnapshot saves the tracker with the positions it reaches (nil: the
+// analysed topic's ends now).
+func (a *Analyzer) saveSnapshot(ctx context.Context, tr *Tracker, at eventlog.Positions) error {
+	if at == nil {
+		var err error
+		if at, err = a.Log.Ends(ctx, eventlog.TopicAnalyzed); err != nil {
+			return err
+		}
 	}
 	if err := tr.SaveSnapshot(a.SnapshotPath, at); err != nil {
 		return err
@@ -211,6 +284,13 @@ func (a *Analyzer) saveSnapshot(ctx context.Context, tr *Tracker) error {
 // replaying the whole analysed topic. A run whose handler failed rebuilds
 // too: the tracker may have seen mentions whose output was never committed.
 func (a *Analyzer) Rebuild(ctx context.Context) (*Tracker, error) {
+	tr, _, err := a.rebuild(ctx)
+	return tr, err
+}
+
+// rebuild is Rebuild, also returning the positions in the analysed topic
+// the tracker reaches.
+func (a *Analyzer) rebuild(ctx context.Context) (*Tracker, eventlog.Positions, error) {
 	if a.SnapshotPath != "" {
 		if f, err := os.Open(a.SnapshotPath); err == nil {
 			tr, err := RestoreTracker(a.Tracking, f)
@@ -219,50 +299,60 @@ func (a *Analyzer) Rebuild(ctx context.Context) (*Tracker, error) {
 				err = errors.New("the snapshot records no log positions")
 			}
 			if err == nil {
-				tr, err = a.replay(ctx, tr, tr.Positions())
-			}
-			if err == nil {
-				return tr, nil
+				pos := maps.Clone(tr.Positions())
+				if err = a.replay(ctx, tr, pos); err == nil {
+					return tr, pos, nil
+				}
 			}
 			a.Logger.Warn("tracker snapshot unusable; replaying the whole analysed topic", "path", a.SnapshotPath, "err", err)
 		}
 	}
-	return a.replay(ctx, NewTracker(a.Tracking), nil)
+	tr, pos := NewTracker(a.Tracking), eventlog.Positions{}
+	if err := a.replay(ctx, tr, pos); err != nil {
+		return nil, nil, err
+	}
+	return tr, pos, nil
 }
 
-// replay feeds tr the analysed mentions after from (nil: all of them).
-func (a *Analyzer) replay(ctx context.Context, tr *Tracker, from eventlog.Positions) (*Tracker, error) {
+// replay feeds tr the analysed mentions after pos (empty: all of them),
+// advancing pos, and logs how it went.
+func (a *Analyzer) replay(ctx context.Context, tr *Tracker, pos eventlog.Positions) error {
 	fromSnapshot := tr.Processed()
 	start := time.Now()
-	n, mismatched := 0, 0
-	err := a.Log.ReplayFrom(ctx, eventlog.TopicAnalyzed, from, func(_ context.Context, batch []eventlog.Record) error {
+	n, err := a.track(ctx, tr, pos)
+	if err != nil {
+		return fmt.Errorf("rebuilding topics from the analysed log: %w", err)
+	}
+	a.replayed = int64(n)
+	a.Logger.Info("topics rebuilt from the log", "from_snapshot", fromSnapshot, "replayed", n, "active_topics", tr.Active(), "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// track feeds tr the analysed mentions after pos, advancing pos.
+func (a *Analyzer) track(ctx context.Context, tr *Tracker, pos eventlog.Positions) (int, error) {
+	n := 0
+	err := a.Log.ReplayFrom(ctx, eventlog.TopicAnalyzed, pos, func(_ context.Context, batch []eventlog.Record) error {
 		for _, r := range batch {
 			var an Analyzed
 			if err := json.Unmarshal(r.Event.Payload, &an); err != nil {
 				continue // was dead-lettered when written
 			}
-			recorded := an.Topic
 			tr.Track(&an)
-			if recorded != "" && tr.Resolve(recorded) != an.Topic {
-				mismatched++
-			}
 			n++
 		}
+		pos.Advance(batch)
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("rebuilding topics from the analysed log: %w", err)
-	}
-	a.replayed = int64(n)
-	a.Logger.Info("topics rebuilt from the log", "from_snapshot", fromSnapshot, "replayed", n, "active_topics", tr.Active(), "assignment_changes", mismatched, "took", time.Since(start).Round(time.Millisecond))
-	return tr, nil
+	return n, err
 }
 
-func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batch []eventlog.Record) error {
+// handle analyses one batch and returns how many analysed mentions it
+// stored in the analysed topic.
+func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batch []eventlog.Record) (int, error) {
 	now := a.Now()
 	rows := make([]analytics.Mention, 0, len(batch))
 	var topicRows []analytics.Topic
-	var analyzed, topics, alerts, dead []event.Envelope
+	var analyzed, topics, alerts []event.Envelope
 	emit := func(list *[]event.Envelope, typ, key string, at time.Time, payload any) error {
 		e, err := event.New(typ, key, "analyze", at, now, payload)
 		if err != nil {
@@ -271,102 +361,102 @@ func (a *Analyzer) handle(ctx context.Context, tr *Tracker, tx eventlog.Tx, batc
 		*list = append(*list, e)
 		return nil
 	}
-	// Decode, then enrich on every core (the stateless stage), then track
-	// in log order on this goroutine.
-	type item struct {
-		r   eventlog.Record
-		res Analyzed
+	// Decode, then enrich on every core (the stateless stage) unless the
+	// enrich stage did, then track in log order on this goroutine.
+	var items []item
+	var dead []event.Envelope
+	var err error
+	if a.FromEnriched {
+		items, dead, err = enrichedIn(batch, now)
+	} else {
+		items, dead, err = mentionsIn(batch, now)
+		enrichAll(a.Enricher, items, a.Workers)
 	}
-	items := make([]item, 0, len(batch))
-	for _, r := range batch {
-		if r.Event.Type != event.MentionIngested {
-			continue
-		}
-		var m mention.Mention
-		if err := json.Unmarshal(r.Event.Payload, &m); err != nil {
-			dl, derr := deadLetter(r, err, now)
-			if derr != nil {
-				return derr
-			}
-			dead = append(dead, dl)
-			continue
-		}
-		items = append(items, item{r: r, res: Analyzed{Mention: m}})
+	if err != nil {
+		return 0, err
 	}
-	parallel(len(items), a.Workers, func(i int) { items[i].res = a.Enricher.Enrich(items[i].res.Mention) })
 	for i := range items {
 		r, res, m := items[i].r, items[i].res, items[i].res.Mention
-		res.SourceEvent = r.Event.ID
 		out := tr.Track(&res)
 		if res.Duplicate == nil || res.Duplicate.Kind != dedupe.ExactID {
-			rows = append(rows, Row(res, r.Event.Recorded))
+			rows = append(rows, Row(res, items[i].ingested))
 		}
 		if err := emit(&analyzed, event.MentionAnalyzed, r.Event.Key, r.Event.Time, res); err != nil {
-			return err
+			return 0, err
 		}
 		for _, s := range out.Updated {
 			if err := emit(&topics, TypeTopicUpdated, s.ID, m.PublishedAt, s); err != nil {
-				return err
+				return 0, err
 			}
 			topicRows = append(topicRows, TopicRow(s, m.PublishedAt, false))
 		}
 		for _, x := range out.Split {
 			if err := emit(&topics, TypeTopicSplit, x.From, x.At, x); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		for _, x := range out.Merged {
 			if err := emit(&topics, TypeTopicMerged, x.Into, x.At, x); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		for _, s := range out.Retired {
 			if err := emit(&topics, TypeTopicRetired, s.ID, s.LastTime, s); err != nil {
-				return err
+				return 0, err
 			}
 			topicRows = append(topicRows, TopicRow(s, m.PublishedAt, true))
 		}
 		for _, al := range out.Alerts {
 			if err := emit(&alerts, al.Type, al.Alert.ID, m.PublishedAt, al.Alert); err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}
 	if err := a.Store.PutMentions(ctx, rows); err != nil {
-		return fmt.Errorf("storing %d analysed mentions: %w", len(rows), err)
+		return 0, fmt.Errorf("storing %d analysed mentions: %w", len(rows), err)
 	}
 	if err := a.Store.PutTopics(ctx, topicRows); err != nil {
-		return fmt.Errorf("storing %d topic summaries: %w", len(topicRows), err)
+		return 0, fmt.Errorf("storing %d topic summaries: %w", len(topicRows), err)
 	}
-	for _, o := range []struct {
-		topic string
-		evs   []event.Envelope
-	}{{eventlog.TopicDeadLetter, dead}, {eventlog.TopicAnalyzed, analyzed}, {TopicTopics, topics}, {TopicAlerts, alerts}} {
+	refused, err := appendAll(ctx, tx, a.Logger, now, []output{{eventlog.TopicDeadLetter, dead}, {eventlog.TopicAnalyzed, analyzed}, {TopicTopics, topics}, {TopicAlerts, alerts}})
+	return len(analyzed) - refused[eventlog.TopicAnalyzed], err
+}
+
+// output is what a stage appends to one topic.
+type output struct {
+	topic string
+	evs   []event.Envelope
+}
+
+// appendAll appends a stage's outputs in order and returns how many events
+// of each topic the log refused for their size: those go to dead letters
+// with the reason (retrying cannot help) and the partition moves on.
+func appendAll(ctx context.Context, tx eventlog.Tx, logger *slog.Logger, now time.Time, outs []output) (map[string]int, error) {
+	refused := map[string]int{}
+	for _, o := range outs {
 		if len(o.evs) == 0 {
 			continue
 		}
 		err := tx.Append(ctx, o.topic, o.evs...)
 		var big *eventlog.TooLargeError
 		if errors.As(err, &big) {
-			// The log refused these for their size and stored the rest:
-			// retrying cannot help, so they go to dead letters with the
-			// reason and the partition moves on.
-			err = a.refusedTooLarge(ctx, tx, big, o.evs, now)
+			refused[o.topic] = len(big.IDs)
+			err = refusedTooLarge(ctx, tx, logger, big, o.evs, now)
 		}
 		if err != nil {
-			return err
+			return refused, err
 		}
 	}
-	if len(dead) > 0 {
-		a.Logger.Warn("undecodable mention events sent to dead letters", "count", len(dead))
+	if n := len(outs[0].evs); outs[0].topic == eventlog.TopicDeadLetter && n > 0 {
+		logger.Warn("undecodable mention events sent to dead letters", "count", n)
 	}
-	return nil
+	return refused, nil
 }
 
 // refusedTooLarge dead-letters the output events the log refused for their
 // size. The dead letter names the event and its key (the mention it came
 // from is still in the mentions topic) without its oversized payload.
-func (a *Analyzer) refusedTooLarge(ctx context.Context, tx eventlog.Tx, big *eventlog.TooLargeError, evs []event.Envelope, now time.Time) error {
+func refusedTooLarge(ctx context.Context, tx eventlog.Tx, logger *slog.Logger, big *eventlog.TooLargeError, evs []event.Envelope, now time.Time) error {
 	keyOf := make(map[string]string, len(evs))
 	for _, e := range evs {
 		keyOf[e.ID] = e.Key
@@ -383,7 +473,7 @@ func (a *Analyzer) refusedTooLarge(ctx context.Context, tx eventlog.Tx, big *eve
 		}
 		dls = append(dls, dl)
 	}
-	a.Logger.Error("events too large for the log sent to dead letters", "topic", big.Topic, "count", len(dls), "first", big.IDs[0], "bytes", big.Sizes[0], "limit", big.Limit)
+	logger.Error("events too large for the log sent to dead letters", "topic", big.Topic, "count", len(dls), "first", big.IDs[0], "bytes", big.Sizes[0], "limit", big.Limit)
 	return tx.Append(ctx, eventlog.TopicDeadLetter, dls...)
 }
 

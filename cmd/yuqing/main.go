@@ -40,6 +40,8 @@ Usage:
   yuqing ingest   --file F [--speed 60] [--to URL]   backfill a JSONL/CSV file, or replay it in event time
   yuqing ingest   --hotline orders.xlsx              import 12345 / message-board work orders
   yuqing analyze  [flags]   run the streaming analyser
+  yuqing enrich   [flags]   scaled out: enrichment alone (as many as the mentions topic has partitions)
+  yuqing track    [flags]   scaled out: tracking alone (one owner; more are warm standbys)
   yuqing analyze  --in mentions.jsonl --out assignments.jsonl [--schemes F] [--model F]
                             analyse a file offline: one {"id","topic"} line per input line
   yuqing sentiment --in posts.jsonl --out labels.jsonl [--model F] [--explain]
@@ -83,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = runRoles(ctx, cmd, rest, getenv, logger, app.AllRoles)
 	case "analyze":
 		err = runAnalyze(ctx, rest, stdout, getenv, logger)
-	case "respond":
+	case "respond", "enrich", "track":
 		err = runRoles(ctx, cmd, rest, getenv, logger, []string{cmd})
 	case "sentiment":
 		err = runSentiment(ctx, rest, stdout, logger)

@@ -42,6 +42,11 @@ const (
 	RoleIngest  = "ingest"
 	RoleAnalyze = "analyze"
 	RoleRespond = "respond"
+	// Scaled out, analysis is two roles instead of RoleAnalyze: enrich (as
+	// many processes as the mentions topic has partitions) and track (one
+	// owner and warm standbys); see analyze.TopicEnriched.
+	RoleEnrich = "enrich"
+	RoleTrack  = "track"
 )
 
 // AllRoles is what `yuqing serve` runs.
@@ -60,6 +65,12 @@ type Options struct {
 	// log and before its cursor is (crash tests kill the process there).
 	AfterSourceWrite func(source string)
 }
+
+// tracks is whether the process keeps the tracker (and so the store).
+func (o Options) tracks() bool { return o.has(RoleAnalyze) || o.has(RoleTrack) }
+
+// analyses is whether the process runs any analysis stage.
+func (o Options) analyses() bool { return o.tracks() || o.has(RoleEnrich) }
 
 func (o Options) has(role string) bool {
 	for _, r := range o.Roles {
@@ -91,7 +102,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	logger.Info("starting yuqing", "roles", strings.Join(opts.Roles, ","), "config", cfg.String())
 
 	// One server per embedded data directory.
-	if cfg.Log == "sqlite" || (cfg.Store == "sqlite" && (opts.has(RoleAnalyze) || opts.has(RoleRespond))) {
+	if cfg.Log == "sqlite" || (cfg.Store == "sqlite" && (opts.tracks() || opts.has(RoleRespond))) {
 		if err := prepareDataDir(cfg.Data, logger); err != nil {
 			return err
 		}
@@ -118,7 +129,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	// ("" when it is); /readyz and the ready gauge join what they say.
 	waits := &readiness{}
 	switch {
-	case !opts.has(RoleAnalyze) && !opts.has(RoleRespond):
+	case !opts.tracks() && !opts.has(RoleRespond):
 	case cfg.Store == "clickhouse":
 		// A ClickHouse that is down at start stops nothing but analysis:
 		// the log takes mentions, the store connects when it can.
@@ -164,7 +175,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 
 	workers, wctx := newGroup(ctx)
 	var reg *scheme.Registry
-	if opts.has(RoleAnalyze) || opts.has(RoleRespond) {
+	if opts.analyses() || opts.has(RoleRespond) {
 		reg, err = followSchemes(ctx, wctx, workers, log, logger)
 		if err != nil {
 			workers.stop()
@@ -291,7 +302,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		logger.Info("serving metrics", "addr", mln.Addr().String())
 	}
 
-	if opts.has(RoleAnalyze) {
+	if opts.analyses() {
 		seg, err := segment.New(segment.Config{UserDicts: cfg.UserDicts}, logger)
 		if err != nil {
 			srv.Close()
@@ -316,17 +327,23 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			enr.SetSentiment(m)
 			logger.Info("sentiment model loaded", "model", m.Info())
 		}
-		tracking := analyze.Tracking(seg)
-		tracking.Sensitive = reg.Sensitive
-		a := &analyze.Analyzer{Enricher: enr, Tracking: tracking, Store: mtr.Store(store), Log: log, Now: opts.Now, Logger: logger,
-			SnapshotPath: filepath.Join(cfg.Data, "analyzer.snapshot")}
-		waits.add(func() string {
-			if !a.Rebuilt() {
-				return "analysis is restoring its topics"
-			}
-			return ""
-		})
-		workers.loop(wctx, logger, "analyzer", a.Run)
+		if opts.has(RoleEnrich) && !opts.has(RoleAnalyze) {
+			en := &analyze.Enrichment{Enricher: enr, Log: log, Now: opts.Now, Logger: logger}
+			workers.loop(wctx, logger, "enrichment", en.Run)
+		}
+		if opts.tracks() {
+			tracking := analyze.Tracking(seg)
+			tracking.Sensitive = reg.Sensitive
+			a := &analyze.Analyzer{Enricher: enr, Tracking: tracking, Store: mtr.Store(store), Log: log, Now: opts.Now, Logger: logger,
+				SnapshotPath: filepath.Join(cfg.Data, "analyzer.snapshot"), FromEnriched: !opts.has(RoleAnalyze)}
+			waits.add(func() string {
+				if !a.Rebuilt() {
+					return "analysis is restoring its topics (or waiting as the tracker's standby)"
+				}
+				return ""
+			})
+			workers.loop(wctx, logger, "analyzer", a.Run)
+		}
 	}
 	if cfg.Drill {
 		if err := startDrill(wctx, workers, cfg, log, dk, logger); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"yuqing/analyze"
 	"yuqing/internal/analytics"
 	"yuqing/internal/analytics/chstore"
 	"yuqing/internal/eventlog"
@@ -11,7 +12,11 @@ import (
 )
 
 func openKafka(ctx context.Context, cfg Config, logger *slog.Logger) (eventlog.Log, error) {
-	return kafkalog.New(ctx, kafkalog.Config{Brokers: cfg.Brokers, Partitions: cfg.Partitions, ClientID: "yuqing"}, logger)
+	single := map[string]int{}
+	for _, t := range analyze.SinglePartition {
+		single[t] = 1
+	}
+	return kafkalog.New(ctx, kafkalog.Config{Brokers: cfg.Brokers, Partitions: cfg.Partitions, TopicPartitions: single, ClientID: "yuqing"}, logger)
 }
 
 func openClickHouse(ctx context.Context, cfg Config, logger *slog.Logger) (analytics.Store, error) {

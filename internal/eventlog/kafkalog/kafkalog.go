@@ -74,6 +74,9 @@ type Config struct {
 	// Partitions is the partition count of topics this log creates (default 6).
 	// Changing it later does not touch existing topics.
 	Partitions int
+	// TopicPartitions overrides Partitions for the topics it names (the
+	// tracker's input and output have one partition: their order is its).
+	TopicPartitions map[string]int
 	// ReplicationFactor of topics this log creates (default 1).
 	ReplicationFactor int
 	// ClientID names this process to the brokers (default "yuqing").
@@ -503,7 +506,7 @@ func (l *Log) ensureTopic(ctx context.Context, topic string) error {
 		resp, err := l.client.CreateTopics(ctx, &kafka.CreateTopicsRequest{
 			Topics: []kafka.TopicConfig{{
 				Topic:             topic,
-				NumPartitions:     l.cfg.Partitions,
+				NumPartitions:     l.partitionsFor(topic),
 				ReplicationFactor: l.cfg.ReplicationFactor,
 			}},
 		})
@@ -522,6 +525,14 @@ func (l *Log) ensureTopic(ctx context.Context, topic string) error {
 	l.topics[topic] = true
 	l.mu.Unlock()
 	return nil
+}
+
+// partitionsFor is the partition count topic is created with.
+func (l *Log) partitionsFor(topic string) int {
+	if n := l.cfg.TopicPartitions[topic]; n > 0 {
+		return n
+	}
+	return l.cfg.Partitions
 }
 
 // Consume delivers topic to group from the group's committed offsets (from

@@ -448,3 +448,28 @@ func TestAppendRecreatesATopicTheBrokerLost(t *testing.T) {
 		t.Fatalf("replayed %d events after the topic came back, want %d", len(got), len(after))
 	}
 }
+
+// A topic named in TopicPartitions is created with that many partitions;
+// the others with Partitions.
+func TestTopicPartitionsOverride(t *testing.T) {
+	ctx := testCtx(t)
+	brokers := startCluster(t).ListenAddrs()
+	l, err := kafkalog.New(ctx, kafkalog.Config{Brokers: brokers, Partitions: 4, TopicPartitions: map[string]int{"ordered": 1}}, testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for _, topic := range []string{"ordered", "spread"} {
+		if err := l.Append(ctx, topic, events(t, 12, 2)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	one, err := l.Ends(ctx, "ordered")
+	if err != nil || len(one) != 1 || one[0] != 24 {
+		t.Fatalf("ordered: ends %v %v, want all 24 events in partition 0", one, err)
+	}
+	spread, err := l.Ends(ctx, "spread")
+	if err != nil || len(spread) < 2 {
+		t.Fatalf("spread: ends %v %v, want several of its 4 partitions used", spread, err)
+	}
+}
