@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -145,15 +146,18 @@ type Store interface {
 	// Topics returns the latest version of the topics active in the range
 	// (LastTime >= From and FirstTime < To).
 	Topics(ctx context.Context, q TopicQuery) ([]Topic, error)
-	// Mentions lists stored mentions, newest first, each once: those of a
-	// topic (as the analyser assigned it), optionally of one platform and
-	// one sentiment, published in [From, To), at most Limit of them.
+	// Mentions lists stored mentions, newest first (then by ID), each
+	// once: those published in [From, To), of a topic (as the analyser
+	// assigned it) or of every topic within MaxSearchRange, optionally of
+	// one platform, one sentiment and holding a text, listed after a
+	// cursor, at most Limit of them. See MentionQuery.
 	Mentions(ctx context.Context, q MentionQuery) ([]Mention, error)
 	// Breakdown counts the distinct mentions of one topic (q.Topic) in
 	// [From, To) by hour, platform and sentiment label ("" when not
 	// scored), ordered by Start, Platform, Sentiment; empty cells are
-	// omitted. q.Platform, q.Sentiment and q.Limit are ignored. It is what
-	// a report needs of a topic without reading its mentions back.
+	// omitted; a query without a topic is refused. q.Platform,
+	// q.Sentiment, q.Text, q.After and q.Limit are ignored. It is what a
+	// report needs of a topic without reading its mentions back.
 	Breakdown(ctx context.Context, q MentionQuery) ([]Cell, error)
 	// Close releases the store.
 	Close() error
@@ -167,29 +171,77 @@ type Cell struct {
 	Count     int64
 }
 
-// MentionQuery selects mentions for a listing.
+// MentionQuery selects mentions for a listing or a search.
 type MentionQuery struct {
 	From, To  time.Time
-	Topic     string // required
+	Topic     string // "" for all topics: then To-From is at most MaxSearchRange
 	Platform  string // "" for all
 	Sentiment string // "" for all; else neg, neu or pos
-	Limit     int    // default 100, at most MaxMentions
+	// Text, when not "", keeps the mentions whose title or text holds it
+	// as a substring: ASCII letters match either case, everything else
+	// (Chinese included) exactly; % and _ are plain characters.
+	Text string
+	// After, when set, continues a listing: only mentions after it in the
+	// listing's order (PublishedAt descending, then ID ascending) are
+	// listed. Paging with the last mention of each page as the next
+	// page's After lists every match once, however many mentions arrive
+	// between the pages (those newer than the first page are not listed).
+	After Cursor
+	Limit int // default 100, at most MaxMentions
 }
+
+// Cursor is a place in a listing: the mention published at PublishedAt
+// with ID. The zero Cursor (no ID) is the listing's start.
+type Cursor struct {
+	PublishedAt time.Time
+	ID          string
+}
+
+// CursorOf is the cursor that continues a listing after m.
+func CursorOf(m Mention) Cursor { return Cursor{PublishedAt: m.PublishedAt, ID: m.ID} }
+
+// IsZero reports whether c is the start of a listing.
+func (c Cursor) IsZero() bool { return c.ID == "" }
 
 // MaxMentions bounds one listing.
 const MaxMentions = 1000
+
+// MaxSearchRange bounds the period of a listing across all topics (no
+// Topic): it reads every mention of the period, so the period is kept to
+// about a quarter.
+const MaxSearchRange = 92 * Day
 
 // Normalize checks the query and fills the default limit.
 func (q MentionQuery) Normalize() (MentionQuery, error) {
 	if err := (Query{From: q.From, To: q.To}).Validate(false); err != nil {
 		return q, err
 	}
-	if q.Topic == "" {
-		return q, errors.New("a mention listing needs a topic")
+	if q.Topic == "" && q.To.Sub(q.From) > MaxSearchRange {
+		return q, fmt.Errorf("a listing across all topics covers at most %d days, not [%s, %s): choose a topic or a shorter period",
+			MaxSearchRange/Day, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
 	}
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
 	q.Limit = min(q.Limit, MaxMentions)
 	return q, nil
+}
+
+// Needle is q.Text as the stores match it: ASCII letters folded to lower
+// case, to compare with the title and text folded the same way.
+func (q MentionQuery) Needle() string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, q.Text)
+}
+
+// NormalizeBreakdown checks a Breakdown query, which needs a topic.
+func (q MentionQuery) NormalizeBreakdown() (MentionQuery, error) {
+	if q.Topic == "" {
+		return q, errors.New("a breakdown needs a topic")
+	}
+	return q.Normalize()
 }

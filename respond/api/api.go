@@ -126,6 +126,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerWording(route)
 	a.registerReports(route)
 	a.registerPolicies(route)
+	a.registerSearch(route)
 	a.registerHandovers(route)
 	route("GET /api/v1/openapi.json", Anyone, func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusOK, a.spec.document()) })
 }

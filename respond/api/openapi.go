@@ -27,6 +27,8 @@ func (o *openAPI) add(pattern string, roles []string) {
 var summaries = map[string]string{
 	"get /api/v1/topics":                                 "热点话题（时间范围内活跃，按信息量排序）",
 	"get /api/v1/topics/{id}/volume":                     "话题信息量随时间变化",
+	"get /api/v1/mentions":                               "信息检索：q 关键词（标题或正文包含，英文不分大小写），topic、platform、sentiment 筛选，from、to 为 RFC 3339 时间（默认近 7 天；不限话题时最长 92 天），limit 每页条数（默认 50，最多 200），cursor 为上一页返回的 next；最新在前，返回 {items, next}",
+	"get /api/v1/mentions/export":                        "导出检索结果（format=csv 或 xlsx，筛选条件同信息检索）：最新在前，最多 50000 条，超出时末行注明；CSV 带 UTF-8 BOM",
 	"get /api/v1/mentions/{id}":                          "单条信息详情",
 	"get /api/v1/clocks":                                 "正在计时的时限与已超时列表",
 	"get /api/v1/reports/ontime":                         "各责任单位按时回应率",

@@ -583,8 +583,21 @@ func (s *Store) Mentions(ctx context.Context, q analytics.MentionQuery) ([]analy
 		return nil, err
 	}
 	where, args := rangeWhere(q.From, q.To)
-	where += " AND topic = ?"
-	args = append(args, q.Topic)
+	switch at := q.After.PublishedAt; {
+	case q.After.IsZero(), at.Unix() > maxDateTime:
+		// from the start: every storable time is before the cursor
+	case !at.IsZero() && at.Unix() < 0:
+		return nil, nil // nothing storable is after it
+	default:
+		t, nanos, _ := toDateTime(at) // in range; the zero time is stored as the epoch
+		sec := t.Unix()
+		where += " AND (published_at < toDateTime(?) OR (published_at = toDateTime(?) AND (published_nanos < ? OR (published_nanos = ? AND id > ?))))"
+		args = append(args, sec, sec, nanos, nanos, q.After.ID)
+	}
+	if q.Topic != "" {
+		where += " AND topic = ?"
+		args = append(args, q.Topic)
+	}
 	if q.Platform != "" {
 		where += " AND platform = ?"
 		args = append(args, q.Platform)
@@ -592,6 +605,12 @@ func (s *Store) Mentions(ctx context.Context, q analytics.MentionQuery) ([]analy
 	if q.Sentiment != "" {
 		where += " AND sentiment = ?"
 		args = append(args, q.Sentiment)
+	}
+	if q.Text != "" {
+		// positionCaseInsensitive folds ASCII letters only, as the SQLite
+		// store does, and has no wildcards.
+		where += " AND (positionCaseInsensitive(title, ?) > 0 OR positionCaseInsensitive(text, ?) > 0)"
+		args = append(args, q.Text, q.Text)
 	}
 	rows, err := s.conn.Query(ctx, `SELECT id, platform, source, url, author_id, author_name, title, text,
     published_at, published_nanos, ingested_at, ingested_nanos, tokens, keywords, drill,
@@ -601,7 +620,7 @@ ORDER BY published_at DESC, published_nanos DESC, id, ver DESC
 LIMIT 1 BY id
 LIMIT `+strconv.Itoa(q.Limit), args...)
 	if err != nil {
-		return nil, fmt.Errorf("chstore: listing mentions of %s: %w", q.Topic, err)
+		return nil, fmt.Errorf("chstore: listing mentions (topic %q): %w", q.Topic, err)
 	}
 	defer rows.Close()
 	var out []analytics.Mention
@@ -615,7 +634,7 @@ LIMIT `+strconv.Itoa(q.Limit), args...)
 		if err := rows.Scan(&m.ID, &m.Platform, &m.Source, &m.URL, &m.AuthorID, &m.AuthorName, &m.Title, &m.Text,
 			&pub, &pubNanos, &ing, &ingNanos, &m.Tokens, &m.Keywords, &drill,
 			&m.Sentiment, &m.SentimentScore, &m.Topic, &m.Schemes); err != nil {
-			return nil, fmt.Errorf("chstore: reading mentions of %s: %w", q.Topic, err)
+			return nil, fmt.Errorf("chstore: reading mentions (topic %q): %w", q.Topic, err)
 		}
 		finish(&m, pub, pubNanos, ing, ingNanos, drill)
 		out = append(out, m)
@@ -626,7 +645,7 @@ LIMIT `+strconv.Itoa(q.Limit), args...)
 // Breakdown implements analytics.Store: each mention's latest version of
 // the topic counted once.
 func (s *Store) Breakdown(ctx context.Context, q analytics.MentionQuery) ([]analytics.Cell, error) {
-	q, err := q.Normalize()
+	q, err := q.NormalizeBreakdown()
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +33,8 @@ func Run(t *testing.T, fresh func(t *testing.T) analytics.Store) {
 		{"TopicsLatestVersionWins", testTopics},
 		{"MentionsOfATopic", testMentions},
 		{"BreakdownOfATopic", testBreakdown},
+		{"SearchFilters", testSearch},
+		{"SearchPaging", testSearchPaging},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -438,8 +442,13 @@ func testMentions(t *testing.T, s analytics.Store) {
 	if err != nil || len(got) != 2 || got[0].ID != c.ID || got[0].Topic != "t1" || got[0].Sentiment != "neg" || !got[0].PublishedAt.Equal(c.PublishedAt) {
 		t.Fatalf("limited listing %+v %v", got, err)
 	}
-	if _, err := s.Mentions(ctx(t), analytics.MentionQuery{From: t0, To: t0.Add(time.Hour)}); err == nil {
-		t.Fatal("a listing without a topic was accepted")
+	long := analytics.MentionQuery{From: t0.Add(-analytics.MaxSearchRange - time.Second), To: t0}
+	if _, err := s.Mentions(ctx(t), long); err == nil || !strings.Contains(err.Error(), "92 days") {
+		t.Fatalf("a listing across all topics longer than MaxSearchRange: %v, want an error naming the limit", err)
+	}
+	long.Topic = "t1"
+	if _, err := s.Mentions(ctx(t), long); err != nil {
+		t.Fatalf("a long listing of one topic: %v", err)
 	}
 }
 
@@ -478,5 +487,147 @@ func testBreakdown(t *testing.T, s analytics.Store) {
 	}
 	if _, err := s.Breakdown(ctx(t), analytics.MentionQuery{From: t0, To: t0.Add(time.Hour)}); err == nil {
 		t.Fatal("a breakdown without a topic was answered")
+	}
+}
+
+// testSearch: a text filter (a substring of the title or the text, ASCII
+// letters in either case, Chinese, % and _ literally) combined with the
+// topic, platform, sentiment and range filters, across all topics.
+func testSearch(t *testing.T, s analytics.Store) {
+	x := func(id, platform string, at time.Duration, topic, sentiment, title, text string) analytics.Mention {
+		v := analysed(id, platform, t0.Add(at), topic)
+		v.Sentiment, v.Title, v.Text = sentiment, title, text
+		return v
+	}
+	all := []analytics.Mention{
+		x("1", "weibo", 1*time.Minute, "ta", "neg", "化工厂排放异味", "居民投诉"),
+		x("2", "wechat", 2*time.Minute, "tb", "neg", "通报", "关于化工厂的情况说明"),
+		x("3", "weibo", 3*time.Minute, "ta", "neu", "化工", "工厂"), // split: no match for 化工厂
+		x("4", "weibo", 4*time.Minute, "", "neg", "", "又是化工厂"),
+		x("5", "forum", 5*time.Minute, "ta", "neg", "Chemical PLANT leak", "x"),
+		x("6", "forum", 6*time.Minute, "ta", "neg", "plan", "chemical plant"),
+		x("7", "news", 7*time.Minute, "tc", "pos", "达标率100%公布", "a_b"),
+		x("8", "news", 8*time.Minute, "tc", "pos", "达标率1000公布", "axb"),
+		x("9", "weibo", 30*time.Hour, "ta", "neg", "化工厂", ""), // after the range
+	}
+	put(t, s, all...)
+	put(t, s, all[0]) // again: listed once
+	ids := func(q analytics.MentionQuery) []string {
+		t.Helper()
+		q.From, q.To = t0, t0.Add(24*time.Hour)
+		ms, err := s.Mentions(ctx(t), q)
+		if err != nil {
+			t.Fatalf("Mentions(%+v): %v", q, err)
+		}
+		var out []string
+		for _, m := range ms {
+			out = append(out, strings.TrimPrefix(m.ID, m.Platform+":"))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		q    analytics.MentionQuery
+		want []string
+	}{
+		{analytics.MentionQuery{Text: "化工厂"}, []string{"4", "2", "1"}},
+		{analytics.MentionQuery{Text: "化工厂", Topic: "ta"}, []string{"1"}},
+		{analytics.MentionQuery{Text: "化工厂", Platform: "weibo"}, []string{"4", "1"}},
+		{analytics.MentionQuery{Text: "化工厂", Platform: "weibo", Sentiment: "neg", Topic: "ta"}, []string{"1"}},
+		{analytics.MentionQuery{Text: "化工厂", Sentiment: "neu"}, nil},
+		{analytics.MentionQuery{Text: "工厂"}, []string{"4", "3", "2", "1"}},
+		{analytics.MentionQuery{Text: "chemical plant"}, []string{"6", "5"}},
+		{analytics.MentionQuery{Text: "PLANT", Topic: "ta", Sentiment: "neg"}, []string{"6", "5"}},
+		{analytics.MentionQuery{Text: "0%"}, []string{"7"}},
+		{analytics.MentionQuery{Text: "%"}, []string{"7"}},
+		{analytics.MentionQuery{Text: "a_b"}, []string{"7"}},
+		{analytics.MentionQuery{Text: "_"}, []string{"7"}},
+		{analytics.MentionQuery{Platform: "news"}, []string{"8", "7"}},
+		{analytics.MentionQuery{Sentiment: "neu"}, []string{"3"}},
+	} {
+		if got := ids(tc.q); !slices.Equal(got, tc.want) {
+			t.Errorf("Mentions(%+v) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+	q := analytics.MentionQuery{Text: "化工厂", From: t0.Add(90 * time.Second), To: t0.Add(4 * time.Minute)}
+	ms, err := s.Mentions(ctx(t), q)
+	if err != nil || len(ms) != 1 || ms[0].ID != all[1].ID || ms[0].Title != "通报" || ms[0].Topic != "tb" {
+		t.Fatalf("Mentions(%+v) = %+v, %v; want mention 2 only", q, ms, err)
+	}
+}
+
+// testSearchPaging: paging with the last mention of each page as the next
+// page's cursor lists every match once, newest first then by ID, even at
+// one instant shared by many mentions and with mentions arriving, newer
+// and older, between the pages.
+func testSearchPaging(t *testing.T, s analytics.Store) {
+	var in []analytics.Mention
+	for i := range 40 {
+		// 40 matches: groups of up to 7 share an instant, ids are not in time order
+		v := analysed(fmt.Sprintf("%02d", (i*17)%40), []string{"weibo", "wechat"}[i%2], t0.Add(time.Duration(i/7)*time.Minute+time.Duration(i%3)*time.Nanosecond), "ta")
+		v.Text = fmt.Sprintf("第%d条 化工厂", i)
+		in = append(in, v)
+		other := analysed(fmt.Sprintf("o%02d", i), "weibo", t0.Add(time.Duration(i)*time.Second), "ta")
+		other.Text = "无关"
+		in = append(in, other)
+	}
+	put(t, s, in...)
+	var want []analytics.Mention
+	for _, v := range in {
+		if strings.Contains(v.Text, "化工厂") {
+			want = append(want, v)
+		}
+	}
+	q := analytics.MentionQuery{Text: "化工厂", From: t0, To: t0.Add(time.Hour), Limit: 6}
+	var got []string
+	for page := 0; ; page++ {
+		ms, err := s.Mentions(ctx(t), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			got = append(got, m.ID)
+		}
+		if len(ms) < q.Limit {
+			break
+		}
+		if page > 20 {
+			t.Fatalf("paging does not end: %v", got)
+		}
+		if page == 1 {
+			// Arrivals between pages: one newer than every page (not
+			// listed: the listing is past it) and one older than the
+			// cursor (listed in its place).
+			newer := analysed("new", "weibo", t0.Add(30*time.Minute), "ta")
+			newer.Text = "化工厂 新"
+			older := analysed("old", "weibo", t0.Add(-time.Nanosecond+time.Second), "ta")
+			older.Text = "化工厂 旧"
+			put(t, s, newer, older)
+			put(t, s, in[:10]...) // and some written again
+			want = append(want, older)
+		}
+		q.After = analytics.CursorOf(ms[len(ms)-1])
+	}
+	slices.SortFunc(want, func(a, b analytics.Mention) int {
+		if c := b.PublishedAt.Compare(a.PublishedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	var wantIDs []string
+	for _, v := range want {
+		wantIDs = append(wantIDs, v.ID)
+	}
+	if !slices.Equal(got, wantIDs) {
+		t.Fatalf("paged listing =\n%v\nwant\n%v", got, wantIDs)
+	}
+	// A cursor past the range's end starts it; one before its start ends it.
+	q.After = analytics.Cursor{PublishedAt: t0.Add(2 * time.Hour), ID: "x"}
+	if ms, err := s.Mentions(ctx(t), q); err != nil || len(ms) != q.Limit || ms[0].ID != "weibo:new" {
+		t.Fatalf("listing after a cursor past the range = %v, %v", ms, err)
+	}
+	q.After = analytics.Cursor{PublishedAt: t0, ID: ""}
+	q.After.ID = "~"
+	if ms, err := s.Mentions(ctx(t), q); err != nil || len(ms) != 0 {
+		t.Fatalf("listing after a cursor at the range's start = %v, %v", ms, err)
 	}
 }
