@@ -1,8 +1,9 @@
 // Package segment cuts Chinese text into words with gse and picks keywords.
 //
-// A Segmenter is safe for concurrent use. Reload builds a new gse segmenter
-// with the current user dictionaries and swaps it in atomically, because gse
-// must not gain words while it cuts.
+// A Segmenter is safe for concurrent use. Reload builds a new word table
+// (from the prebuilt index of gse's dictionary, see index.go) with the
+// current user dictionaries and swaps it in atomically, because gse must not
+// gain words while it cuts.
 package segment
 
 import (
@@ -49,31 +50,37 @@ type Segmenter struct {
 	cur    atomic.Pointer[state]
 	mu     sync.Mutex // serialises Reload
 	stamps string     // sizes and modification times of the user dictionaries at the last load
+	slow   bool       // build from gse's text dictionary as before the prebuilt index (for comparison)
 }
 
 type state struct {
-	seg     *gse.Segmenter
-	dag     *dagIndex // gse's cut without HMM, faster
+	seg     func() *gse.Segmenter // gse itself: built on first use unless HMM, since the prefix table does gse's cut without HMM
+	dag     *dagIndex             // gse's cut without HMM, faster
 	pos     map[string]posClass
 	stop    map[string]struct{}
-	idf     map[string]float64
-	idfMed  float64 // IDF given to words the table lacks
 	loaded  time.Time
 	nwords  int
 	sources []string
 }
 
-// Shared base: the embedded dictionary and IDF table are parsed once per
-// process; user dictionaries are added on copies.
-var (
-	baseOnce sync.Once
-	baseIDF  map[string]float64
-	baseMed  float64
-	baseStop map[string]struct{}
-)
+// baseStop is the stop word list, parsed once per process.
+var baseStop = func() map[string]struct{} {
+	m := map[string]struct{}{}
+	for _, w := range strings.Split(stopwordsZh, "\n") {
+		if w = strings.TrimSpace(w); w != "" {
+			m[w] = struct{}{}
+		}
+	}
+	return m
+}()
 
-func loadBase() {
-	baseIDF = make(map[string]float64, 280000)
+// idfTable is gse's IDF table and its median (given to words the table
+// lacks), parsed once per process on first use; New starts parsing it in
+// the background, off the start path.
+var idfTable = sync.OnceValues(loadIDF)
+
+func loadIDF() (map[string]float64, float64) {
+	baseIDF := make(map[string]float64, 280000)
 	var vals []float64
 	for _, line := range strings.Split(gse.ZhIdf, "\n") {
 		w, v, ok := strings.Cut(strings.TrimSpace(line), " ")
@@ -88,23 +95,26 @@ func loadBase() {
 		vals = append(vals, f)
 	}
 	sort.Float64s(vals)
+	med := 0.0
 	if len(vals) > 0 {
-		baseMed = vals[len(vals)/2]
+		med = vals[len(vals)/2]
 	}
-	baseStop = map[string]struct{}{}
-	for _, w := range strings.Split(stopwordsZh, "\n") {
-		if w = strings.TrimSpace(w); w != "" {
-			baseStop[w] = struct{}{}
-		}
-	}
+	return baseIDF, med
 }
 
-// New loads the embedded dictionary (a few seconds) and the user dictionaries.
+// New loads the embedded dictionary and the user dictionaries. Without HMM
+// the dictionary comes from the prebuilt index (about 0.1 s); with HMM gse
+// loads it from text (a few seconds).
 func New(cfg Config, logger *slog.Logger) (*Segmenter, error) {
+	return newSegmenter(cfg, logger, false)
+}
+
+func newSegmenter(cfg Config, logger *slog.Logger, slow bool) (*Segmenter, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Segmenter{cfg: cfg, logger: logger}
+	go idfTable() // needed by the first Keywords, not to cut
+	s := &Segmenter{cfg: cfg, logger: logger, slow: slow}
 	if err := s.Reload(); err != nil {
 		return nil, err
 	}
@@ -118,50 +128,105 @@ func (s *Segmenter) Reload() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := time.Now()
-	baseOnce.Do(loadBase)
-	seg, err := gse.NewEmbed("zh_s")
-	if err != nil {
-		return fmt.Errorf("loading gse's embedded dictionary: %w", err)
-	}
-	st := &state{seg: &seg, stop: baseStop, idf: baseIDF, idfMed: baseMed, loaded: time.Now()}
-	added, err := addWords(&seg, "publicaffairs.txt", strings.NewReader(publicAffairs))
+	words, err := parseWords("publicaffairs.txt", strings.NewReader(publicAffairs))
 	if err != nil {
 		return err
 	}
+	var sources []string
 	for _, path := range s.cfg.UserDicts {
-		n, err := addUserDict(&seg, path)
+		w, err := readUserDict(path)
 		if err != nil {
 			return err
 		}
-		added += n
-		st.sources = append(st.sources, path)
+		words = append(words, w...)
+		sources = append(sources, path)
 	}
-	if added > 0 {
-		seg.CalcToken()
+	var st *state
+	if s.slow || s.cfg.HMM {
+		st, err = gseState(words, s.cfg.HMM)
+	} else {
+		st, err = indexState(words)
 	}
-	st.nwords = seg.Dict.NumTokens()
-	st.pos = buildPOS(seg.Dict)
-	if !s.cfg.HMM {
-		st.dag = newDAGIndex(seg.Dict)
+	if err != nil {
+		return err
 	}
+	st.stop, st.loaded, st.sources = baseStop, time.Now(), sources
 	s.stamps = s.stampDicts()
 	s.cur.Store(st)
-	s.logger.Info("segmenter loaded", "words", st.nwords, "user_words", added, "took", time.Since(start).Round(time.Millisecond))
+	s.logger.Info("segmenter loaded", "words", st.nwords, "user_words", len(words), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-func addUserDict(seg *gse.Segmenter, path string) (int, error) {
-	f, err := os.Open(path)
+// gseState loads gse's dictionary from its text and adds the words, as
+// before the prebuilt index: a few seconds. HMM needs gse itself.
+func gseState(words []dictWord, hmm bool) (*state, error) {
+	seg, err := gseWith(words)
 	if err != nil {
-		return 0, fmt.Errorf("opening user dictionary: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	return addWords(seg, path, f)
+	st := &state{seg: func() *gse.Segmenter { return seg }, nwords: seg.Dict.NumTokens(), pos: buildPOS(seg.Dict)}
+	if !hmm {
+		st.dag = newDAGIndex(seg.Dict)
+	}
+	return st, nil
 }
 
-// addWords adds "word [freq [pos]]" lines; # starts a comment.
-func addWords(seg *gse.Segmenter, path string, r io.Reader) (int, error) {
-	n := 0
+// indexState builds the prefix table and the names' parts of speech from
+// the prebuilt index and adds the words as gse would; gse itself is loaded
+// only if a text needs it.
+func indexState(words []dictWord) (*state, error) {
+	dag, pos, n, err := indexDAG(baseIndex, words)
+	if err != nil {
+		return nil, err
+	}
+	seg := sync.OnceValue(func() *gse.Segmenter {
+		seg, err := gseWith(words)
+		if err != nil { // not expected: NewEmbed does not fail, nor AddToken below 2^63 words
+			panic(fmt.Sprintf("segment: loading gse: %v", err))
+		}
+		return seg
+	})
+	return &state{seg: seg, dag: dag, pos: pos, nwords: n}, nil
+}
+
+// gseWith loads gse's embedded dictionary and adds the words.
+func gseWith(words []dictWord) (*gse.Segmenter, error) {
+	seg, err := gse.NewEmbed("zh_s")
+	if err != nil {
+		return nil, fmt.Errorf("loading gse's embedded dictionary: %w", err)
+	}
+	for _, w := range words {
+		if err := seg.AddToken(w.text, w.freq, w.pos); err != nil { // CalcToken runs once, after every dictionary
+			return nil, fmt.Errorf("%s:%d: adding %q: %w", w.path, w.line, w.text, err)
+		}
+	}
+	if len(words) > 0 {
+		seg.CalcToken()
+	}
+	return &seg, nil
+}
+
+// dictWord is a line of a word list: "word [freq [pos]]".
+type dictWord struct {
+	text string
+	freq float64
+	pos  string
+	path string
+	line int
+}
+
+func readUserDict(path string) ([]dictWord, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening user dictionary: %w", err)
+	}
+	defer f.Close()
+	return parseWords(path, f)
+}
+
+// parseWords reads "word [freq [pos]]" lines; # starts a comment.
+func parseWords(path string, r io.Reader) ([]dictWord, error) {
+	var out []dictWord
 	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
@@ -169,27 +234,23 @@ func addWords(seg *gse.Segmenter, path string, r io.Reader) (int, error) {
 			continue
 		}
 		fields := strings.Fields(text)
-		freq := 1000.0
-		pos := "n"
+		w := dictWord{text: fields[0], freq: 1000, pos: "n", path: path, line: line}
 		if len(fields) > 1 {
 			f, err := strconv.ParseFloat(fields[1], 64)
 			if err != nil || f <= 0 {
-				return n, fmt.Errorf("%s:%d: frequency %q is not a positive number", path, line, fields[1])
+				return nil, fmt.Errorf("%s:%d: frequency %q is not a positive number", path, line, fields[1])
 			}
-			freq = f
+			w.freq = f
 		}
 		if len(fields) > 2 {
-			pos = fields[2]
+			w.pos = fields[2]
 		}
-		if err := seg.AddToken(fields[0], freq, pos); err != nil { // CalcToken runs once, after every dictionary
-			return n, fmt.Errorf("%s:%d: adding %q: %w", path, line, fields[0], err)
-		}
-		n++
+		out = append(out, w)
 	}
 	if err := sc.Err(); err != nil {
-		return n, fmt.Errorf("reading %s: %w", path, err)
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return n, nil
+	return out, nil
 }
 
 // Tokens cuts text into words, folded to Simplified, half-width and lower case, without stop words, punctuation,
@@ -215,7 +276,7 @@ func (s *Segmenter) cut(text string, use func(st *state, folded string, words []
 			return
 		}
 	}
-	use(st, folded, st.seg.Cut(folded, s.cfg.HMM))
+	use(st, folded, st.seg().Cut(folded, s.cfg.HMM))
 }
 
 // tokens keeps the meaningful words of a cut, lower-cased, without stop
@@ -267,7 +328,7 @@ func meaningful(w string) bool {
 // or more characters (or Latin words of three letters or more), most
 // important first, ties in first-seen order.
 func (s *Segmenter) Keywords(tokens []string, n int) []string {
-	st := s.cur.Load()
+	idf, med := idfTable()
 	type kw struct {
 		w     string
 		score float64
@@ -280,11 +341,11 @@ func (s *Segmenter) Keywords(tokens []string, n int) []string {
 			continue
 		}
 		if j, ok := idx[t]; ok {
-			ks[j].score += idfOf(st, t)
+			ks[j].score += idfOf(idf, med, t)
 			continue
 		}
 		idx[t] = len(ks)
-		ks = append(ks, kw{w: t, score: idfOf(st, t), first: i})
+		ks = append(ks, kw{w: t, score: idfOf(idf, med, t), first: i})
 	}
 	sort.SliceStable(ks, func(i, j int) bool {
 		if ks[i].score != ks[j].score {
@@ -312,8 +373,8 @@ func (s *Segmenter) Salience(w string) float64 {
 	if platformWords[w] {
 		return 0
 	}
-	st := s.cur.Load()
-	v, ok := st.idf[w]
+	idf, _ := idfTable()
+	v, ok := idf[w]
 	if !ok {
 		v = 9
 	}
@@ -334,11 +395,11 @@ var platformWords = func() map[string]bool {
 	return m
 }()
 
-func idfOf(st *state, w string) float64 {
-	if v, ok := st.idf[w]; ok {
+func idfOf(idf map[string]float64, med float64, w string) float64 {
+	if v, ok := idf[w]; ok {
 		return v
 	}
-	return st.idfMed
+	return med
 }
 
 func keywordish(t string) bool {

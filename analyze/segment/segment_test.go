@@ -180,7 +180,7 @@ func TestFastCutEqualsGse(t *testing.T) {
 			t.Errorf("valid text refused: %q", text)
 			continue
 		}
-		slow := st.seg.Cut(folded, false)
+		slow := st.seg().Cut(folded, false)
 		if !slices.Equal(fast, slow) {
 			if differ++; differ <= 5 {
 				t.Errorf("cut of %q:\nfast %q\ngse  %q", text, fast, slow)
@@ -192,8 +192,8 @@ func TestFastCutEqualsGse(t *testing.T) {
 	}
 	t.Logf("%d texts cut identically", len(texts))
 	// Lower-casing first (as gse does) turns invalid bytes into U+FFFD.
-	if fast, _ := st.dag.cut("bad \xff utf8", &buf, nil); !slices.Equal(fast, st.seg.Cut("bad \xff utf8", false)) {
-		t.Errorf("invalid UTF-8: %q vs gse %q", fast, st.seg.Cut("bad \xff utf8", false))
+	if fast, _ := st.dag.cut("bad \xff utf8", &buf, nil); !slices.Equal(fast, st.seg().Cut("bad \xff utf8", false)) {
+		t.Errorf("invalid UTF-8: %q vs gse %q", fast, st.seg().Cut("bad \xff utf8", false))
 	}
 	if got := s.Tokens("bad \xff utf8 化工厂"); !slices.Contains(got, "化工厂") {
 		t.Errorf("invalid UTF-8 text: %v", got)
