@@ -198,7 +198,6 @@ func (h *Hub) Publish(ds ...Delta) {
 		}
 		h.cursor[k] = d.Offset
 		d = ForConsole(d) // no raw source payloads to browsers
-		h.proj.Apply(d)
 		if keep := h.cfg.Topics[d.Topic]; keep > 0 {
 			// Trim only when the ring holds twice what it keeps: copying the
 			// kept deltas at every publish cost more than the analysis itself
@@ -211,7 +210,13 @@ func (h *Hub) Publish(ds ...Delta) {
 		}
 		fresh = append(fresh, d)
 	}
+	// The projection takes whole-state updates as they are at the end of
+	// the batch too: catching up with a long log decodes each hot topic
+	// once per batch, not once per update.
 	fresh = Coalesce(fresh)
+	for _, d := range fresh {
+		h.proj.Apply(d)
+	}
 	if len(fresh) == 0 || len(h.clients) == 0 {
 		return
 	}

@@ -65,19 +65,21 @@ type StoryView struct {
 
 // Board is the console's projection of the followed topics.
 type Board struct {
-	stories  *story.Index
-	alerts   map[string]alert.Alert
-	topics   map[string]analyze.TopicSummary
-	retired  map[string]bool
-	names    map[string][]segment.Entity // entities of retired topics that have an alert
-	incident *incident.Board
-	orders   map[string]*workorder.State
-	sources  map[string]source.Health
+	stories *story.Index
+	alerts  map[string]alert.Alert
+	// alertedTopics are the topics an alert was raised about.
+	alertedTopics map[string]bool
+	topics        map[string]analyze.TopicSummary
+	retired       map[string]bool
+	names         map[string][]segment.Entity // entities of retired topics that have an alert
+	incident      *incident.Board
+	orders        map[string]*workorder.State
+	sources       map[string]source.Health
 }
 
 // NewBoard returns an empty console projection.
 func NewBoard() *Board {
-	return &Board{stories: story.New(), alerts: map[string]alert.Alert{}, topics: map[string]analyze.TopicSummary{}, retired: map[string]bool{},
+	return &Board{stories: story.New(), alerts: map[string]alert.Alert{}, alertedTopics: map[string]bool{}, topics: map[string]analyze.TopicSummary{}, retired: map[string]bool{},
 		names: map[string][]segment.Entity{}, incident: incident.NewBoard(), orders: map[string]*workorder.State{}, sources: map[string]source.Health{}}
 }
 
@@ -92,6 +94,7 @@ func (b *Board) Apply(d Delta) {
 		var a alert.Alert
 		if json.Unmarshal(e.Payload, &a) == nil {
 			b.alerts[a.ID] = a
+			b.alertedTopics[a.TopicID] = true
 			b.stories.ApplyAlert(a)
 		}
 	case e.Type == analyze.TypeTopicUpdated || e.Type == analyze.TypeTopicRetired:
@@ -168,17 +171,7 @@ func withoutRaw(p json.RawMessage) json.RawMessage {
 }
 
 // alerted reports whether an alert is about topic id.
-func (b *Board) alerted(id string) bool {
-	if a, ok := b.alerts["a-"+id]; ok && a.TopicID == id {
-		return true
-	}
-	for _, a := range b.alerts {
-		if a.TopicID == id {
-			return true
-		}
-	}
-	return false
-}
+func (b *Board) alerted(id string) bool { return b.alertedTopics[id] }
 
 // State implements Projection: a copy, safe to encode later.
 func (b *Board) State() any {
