@@ -91,6 +91,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("GET /api/v1/topics", Anyone, a.topics)
 	route("GET /api/v1/topics/{id}/volume", Anyone, a.topicVolume)
 	route("GET /api/v1/topics/{id}/mentions", Anyone, a.topicMentions)
+	route("GET /api/v1/topics/{id}/breakdown", Anyone, a.topicBreakdown)
 	route("GET /api/v1/mentions/{id}", Anyone, a.mention)
 	route("GET /api/v1/clocks", Anyone, a.clocks)
 	route("GET /api/v1/reports/ontime", Anyone, a.onTime)

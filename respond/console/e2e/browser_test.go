@@ -197,6 +197,17 @@ func TestConsoleInChromium(t *testing.T) {
 	if !strings.Contains(string(out), "ok: policy") {
 		t.Fatalf("policy browser test did not finish: %s", out)
 	}
+	// 信息检索 ingests the posts it searches, pages and exports.
+	cmd = exec.CommandContext(ctx, node, "search.mjs")
+	cmd.Env = append(os.Environ(), "URL="+base, "PASSWORD="+password, "SHOTS="+shots, "CHROMIUM="+chromium, "INGEST_TOKEN="+strings.TrimSpace(string(ingestTok)))
+	out, err = cmd.CombinedOutput()
+	t.Logf("search.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("search browser test failed (screenshots in %s): %v", shots, err)
+	}
+	if !strings.Contains(string(out), "ok: search") {
+		t.Fatalf("search browser test did not finish: %s", out)
+	}
 	// 交接班 needs a second duty officer: the one who takes the shift over.
 	run(t, ctx, password+"\n", bin, "user", "add", "--username", "duty2", "--name", "值班员乙", "--role", "duty_officer", "--password-stdin", "--data", data)
 	cmd = exec.CommandContext(ctx, node, "handover.mjs")
@@ -208,6 +219,17 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "ok: handover") {
 		t.Fatalf("handover browser test did not finish: %s", out)
+	}
+	// Every view at a desk's and a phone's width, after the others made their data.
+	cmd = exec.CommandContext(ctx, node, "views.mjs")
+	cmd.Env = append(os.Environ(), "URL="+base, "PASSWORD="+password, "SHOTS="+shots, "CHROMIUM="+chromium)
+	out, err = cmd.CombinedOutput()
+	t.Logf("views.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("views browser test failed (screenshots in %s): %v", shots, err)
+	}
+	if !strings.Contains(string(out), "ok: views") {
+		t.Fatalf("views browser test did not finish: %s", out)
 	}
 	entries, _ := os.ReadDir(shots)
 	if len(entries) < 5 {

@@ -74,7 +74,7 @@ try {
   await page.waitForSelector('#stream .clock', { timeout: T });
   await page.selectOption('#sentiment-filter', 'neg');
   await page.waitForFunction(() => document.querySelectorAll('#stream .clock').length > 0 || /没有符合/.test(document.querySelector('#stream')?.textContent || ''), null, { timeout: T });
-  await page.waitForSelector('#volume svg.chart', { timeout: T });
+  await page.waitForSelector('#topic-charts canvas', { timeout: T }); // ECharts (views.mjs checks them)
   await shot('topic-page');
   await page.goto(url + '/#/alerts');
   await page.waitForSelector('#alerts .alert', { timeout: T });

@@ -130,8 +130,9 @@ function render() {
   const [, view, id] = (location.hash || '#/alerts').split('/');
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.view === view || (view === 'incident' && a.dataset.view === 'incidents') || (view === 'topic' && a.dataset.view === 'topics'));
   const v = document.getElementById('view');
-  // Keep forms the user is typing in: only re-render views without open input.
-  if (v.contains(document.activeElement) && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName)) { tick(); return; }
+  // Keep forms the user is typing in: only re-render views without open input
+  // (another page asked for, from the address bar or a script, is shown at once).
+  if (location.hash === renderedHash && v.contains(document.activeElement) && ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName)) { tick(); return; }
   // What the user chose or typed in a form survives a re-render of the same
   // page (a live update must not reset a grade just picked); a form just
   // sent starts empty again.
@@ -140,17 +141,33 @@ function render() {
   v.replaceChildren(({alerts: () => viewAlerts(decodeURIComponent(id || '')), topics: viewTopics, topic: () => viewTopic(decodeURIComponent(id || '')),
     incidents: viewIncidents, incident: () => viewIncident(decodeURIComponent(id || '')), workorders: viewWorkOrders,
     sources: viewSources, schemes: viewSchemes, reports: viewReports, wording: viewWording, overview: viewOverview,
-    policies: viewPolicies, policy: () => viewPolicy(decodeURIComponent(id || '')), handover: viewHandover}[view] || viewAlerts)());
+    policies: viewPolicies, policy: () => viewPolicy(decodeURIComponent(id || '')), search: viewSearch, handover: viewHandover}[view] || viewAlerts)());
   const forms = v.querySelectorAll('form');
   for (const [i, name, value] of saved) {
     const el = forms[i] && forms[i].elements[name];
     if (el && 'value' in el) el.value = value;
+    if (el && el.classList && el.classList.contains('dt-in')) dtRestored(el); // a refused date stays refused, with its reason
   }
   blindBanner();
   tick();
 }
 window.addEventListener('hashchange', render);
 let renderedHash = null;
+// On a phone a table reads as cards (app.css): each cell is labelled with
+// its column's header (data-label), in every table a view builds, at
+// render or later (a list loaded after, a chart's table redrawn).
+function labelCells(root) {
+  for (const tb of root.querySelectorAll('table')) {
+    let heads = null;
+    for (const tr of tb.rows) {
+      if (tr.cells.length && [...tr.cells].every(c => c.tagName === 'TH')) { heads = [...tr.cells].map(c => c.textContent.trim()); tr.classList.add('head'); continue; }
+      if (heads) [...tr.cells].forEach((c, i) => { if (heads[i] && !c.hasAttribute('data-label')) c.dataset.label = heads[i]; });
+    }
+  }
+}
+new MutationObserver((muts) => {
+  if (muts.some(m => [...m.addedNodes].some(n => n.nodeType === 1 && (n.matches('table, tr, tbody') || n.querySelector('table'))))) labelCells(document.getElementById('view'));
+}).observe(document.getElementById('view'), {childList: true, subtree: true});
 // formValues lists [form index, field name, value] of the fields the user
 // changed in the view's forms that were not sent since.
 function formValues(v) {
@@ -239,19 +256,19 @@ function flash(text) {
   flashTimer = setTimeout(() => { f.hidden = true; }, 8000);
 }
 
-function spark(sp, big) {
+// The topics table's small trend line; a topic's page draws its charts
+// with ECharts (topiccharts.js).
+function spark(sp) {
   const points = sp && sp.points;
   if (!points || points.length < 2) return h('span', {class: 'muted'}, '—');
-  const max = Math.max(...points, 1), w = big ? 640 : 120, hgt = big ? 120 : 28;
+  const max = Math.max(...points, 1), w = 120, hgt = 28;
   const d = points.map((p, i) => (i ? 'L' : 'M') + (i * w / (points.length - 1)).toFixed(1) + ' ' + (hgt - p / max * (hgt - 2)).toFixed(1)).join(' ');
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svg.setAttribute('class', big ? 'chart' : 'spark'); svg.setAttribute('viewBox', '0 0 ' + w + ' ' + hgt);
+  svg.setAttribute('class', 'spark'); svg.setAttribute('viewBox', '0 0 ' + w + ' ' + hgt);
   const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
   path.setAttribute('d', d); path.setAttribute('fill', 'none'); path.setAttribute('stroke', '#b71c1c'); path.setAttribute('stroke-width', '1.5');
   svg.append(path);
-  if (!big) return svg;
-  const step = sp.step === 60e3 ? '每分钟' : '每小时';
-  return h('div', {}, svg, h('div', {class: 'muted'}, fmt(new Date(sp.from)), ' 至 ', fmt(new Date(sp.from + (points.length - 1) * sp.step)), ' · ', step, '最多 ', String(max), ' 条'));
+  return svg;
 }
 function mix(s) {
   const n = (s.neg || 0) + (s.neu || 0) + (s.pos || 0) || 1;
@@ -298,29 +315,56 @@ async function loadSpark(id) {
 }
 
 // A topic page's stream comes from the store (every mention the topic
-// holds), newest first; fetched at most every 5 s while deltas re-render.
+// holds), newest first, 50 a page through the search API (加载更多 pages
+// back with its cursor). The first page is fetched again at most every 5 s
+// while deltas re-render; what it brings new joins the rows shown, so the
+// pages loaded stay.
 const topicFilter = {platform: '', sentiment: ''};
 const topicStreams = new Map();
+const STREAM_PAGE = 50;
+function streamQuery(e, cursor) {
+  const q = new URLSearchParams({topic: e.id, limit: String(STREAM_PAGE), from: new Date(Date.now() - 30 * 86400e3).toISOString(), to: new Date(Date.now() + 86400e3).toISOString()});
+  if (e.platform) q.set('platform', e.platform);
+  if (e.sentiment) q.set('sentiment', e.sentiment);
+  if (cursor) q.set('cursor', cursor);
+  return '/api/v1/mentions?' + q;
+}
+// newestFirst orders mentions as the store lists them.
+const newestFirst = (a, b) => Date.parse(b.published_at) - Date.parse(a.published_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 function topicStream(id, onload) {
   const key = id + '|' + topicFilter.platform + '|' + topicFilter.sentiment;
   let e = topicStreams.get(key);
-  if (!e) { e = {rows: null, at: 0, loading: false}; topicStreams.set(key, e); }
+  if (!e) { e = {id, platform: topicFilter.platform, sentiment: topicFilter.sentiment, rows: null, next: '', at: 0, loading: false, more: false}; topicStreams.set(key, e); }
   if (!e.loading && Date.now() - e.at > 5000) {
     e.loading = true;
-    const q = new URLSearchParams({limit: '200', from: new Date(Date.now() - 30 * 86400e3).toISOString(), to: new Date(Date.now() + 86400e3).toISOString()});
-    if (topicFilter.platform) q.set('platform', topicFilter.platform);
-    if (topicFilter.sentiment) q.set('sentiment', topicFilter.sentiment);
-    api('GET', '/api/v1/topics/' + encodeURIComponent(id) + '/mentions?' + q)
-      .then(rows => { e.rows = rows; e.err = null; }, x => { e.err = x.message; })
+    api('GET', streamQuery(e, ''))
+      .then(p => {
+        const items = p.items || [], seen = new Set((e.rows || []).map(m => m.id));
+        if (!e.rows || e.rows.length <= STREAM_PAGE || !items.some(m => seen.has(m.id))) { e.rows = items; e.next = p.next || ''; } // one page, or more than a page arrived
+        else e.rows = items.filter(m => !seen.has(m.id)).concat(e.rows).sort(newestFirst);
+        e.err = null;
+      }, x => { e.err = x.message; })
       .finally(() => { e.at = Date.now(); e.loading = false; onload(e); });
   }
   return e;
 }
-function streamRows(e) {
-  if (e.err) return [h('div', {class: 'error'}, e.err)];
-  if (!e.rows) return [h('div', {class: 'muted'}, '加载中…')];
-  if (!e.rows.length) return [h('div', {class: 'muted'}, '没有符合条件的信息。')];
-  return e.rows.map(m => mentionRow({mention: {id: m.id, platform: m.platform, author: {name: m.author}, title: m.title, text: m.text, published_at: m.published_at}, sentiment: {label: m.sentiment}}));
+function streamMore(e, onload) {
+  if (!e.next || e.more) return;
+  e.more = true;
+  api('GET', streamQuery(e, e.next)).then(p => {
+    const seen = new Set(e.rows.map(m => m.id));
+    e.rows = e.rows.concat((p.items || []).filter(m => !seen.has(m.id)));
+    e.next = p.next || ''; e.err = null;
+  }, x => { e.err = x.message; }).finally(() => { e.more = false; onload(e); });
+}
+// streamRow shows a mention of the search API as the topic stream does.
+const streamRow = (m) => mentionRow({mention: {id: m.id, platform: m.platform, author: {name: m.author}, title: m.title, text: m.text, published_at: m.published_at}, sentiment: {label: m.sentiment}});
+function streamRows(e, onmore) {
+  const err = e.err ? h('div', {class: 'error'}, e.err) : null;
+  if (!e.rows) return [err || h('div', {class: 'muted'}, '加载中…')];
+  if (!e.rows.length) return [err || h('div', {class: 'muted'}, '没有符合条件的信息。')];
+  return [...e.rows.map(streamRow), err, h('div', {class: 'muted', id: 'stream-count'}, '已显示 ', String(e.rows.length), ' 条', e.next ? '' : '，已全部显示', ' ',
+    e.next ? h('button', {class: 'act quiet', id: 'stream-more', disabled: e.more, onclick: onmore}, e.more ? '加载中…' : '加载更多') : null)].filter(Boolean);
 }
 function viewTopic(id) {
   const t = S.topics.get(id);
@@ -336,7 +380,7 @@ function viewTopic(id) {
     return root;
   }
   const stream = h('div', {id: 'stream'});
-  const show = (e) => stream.replaceChildren(...streamRows(e));
+  const show = (e) => stream.replaceChildren(...streamRows(e, () => { streamMore(e, () => { show(e); scheduleRender(); }); show(e); }));
   const refilter = () => { topicFilter.platform = filter.value; topicFilter.sentiment = senti.value; show(topicStream(id, show)); };
   const filter = h('select', {id: 'platform-filter', onchange: refilter}, h('option', {value: ''}, '全部平台'),
     Object.keys(t.platforms || {}).map(p => h('option', {value: p}, PLATFORMS[p] || p)));
@@ -344,13 +388,12 @@ function viewTopic(id) {
     ['neg', 'neu', 'pos'].map(l => h('option', {value: l}, {neg: '负面', neu: '中性', pos: '正面'}[l])));
   filter.value = topicFilter.platform; senti.value = topicFilter.sentiment;
   show(topicStream(id, () => scheduleRender()));
-  if (!sparks.has(id)) { sparks.set(id, null); loadSpark(id); }
-  const chart = h('div', {id: 'volume'}, spark(sparks.get(id), true));
   root.append(h('div', {class: 'card'}, h('h2', {class: 'headline'}, titleOf(t) || '未命名话题'), kwLine(t, 8), chips(t.entities, 12), drillTag(t.drill), ' ', gradeTag((t.suggested || {}).grade),
     h('div', {class: 'muted'}, t.mentions, ' 条信息 · 首发 ', (t.first || {}).author || '—', ' ', fmt(t.first_time), ' · ', LIFECYCLE[t.lifecycle] || ''),
-    h('div', {}, '信息量随时间变化：', chart), mix(t.sentiment || {})),
+    mix(t.sentiment || {})),
+    topicCharts(t), // topiccharts.js: kept across re-renders
     h('div', {class: 'card'}, h('h3', {}, '代表性信息'), (t.representative || []).slice(0, 5).map(r => h('div', {class: 'clock'}, h('div', {class: 'muted'}, PLATFORMS[r.platform] || r.platform, ' · ', r.author || '', ' · ', fmt(r.time)), h('div', {}, r.text)))),
-    h('div', {class: 'card'}, h('div', {}, '筛选：', filter, ' ', senti), stream));
+    h('div', {class: 'card'}, h('div', {}, '筛选：', filter, ' ', senti, ' ', h('a', {id: 'stream-search', href: '#/search/' + encodeURIComponent(id)}, '在信息检索中打开')), stream));
   return root;
 }
 function mentionRow(a) {
@@ -393,6 +436,158 @@ function tick() {
 }
 setInterval(tick, 1000);
 
+// ---- dates: typed and shown as 2026-12-03 or 2026-12-03 18:30, Beijing time ----
+// The browser's own date inputs follow its locale (an English Chromium
+// shows 12/03/2026): these are text inputs in one format whatever the
+// browser. They take 2026/12/3, 2026年12月3日 or 20261203 too (a phone's
+// number pad) and show it as 2026-12-03; anything else is refused with the
+// reason under the field. A click (or ↓) opens a calendar of their own,
+// weeks from Monday. dateInput's value is YYYY-MM-DD, as type=date's was;
+// dateTimeInput's is 'YYYY-MM-DD HH:MM' in Beijing time, and
+// bjInstant(value) is its instant (ISO) for the API.
+const pad2 = (n) => String(n).padStart(2, '0');
+const ymdOf = (y, m, d) => y + '-' + pad2(m) + '-' + pad2(d);
+const monthDays = (y, m) => new Date(Date.UTC(y, m, 0)).getUTCDate();
+function bjNow() {
+  const d = new Date(Date.now() + 8 * 3600e3);
+  return {y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate(), hm: pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes())};
+}
+// parseDT reads what was typed: {value} in the canonical form ('' when
+// empty) or {error}, a sentence for the user.
+function parseDT(s, time) {
+  s = String(s || '').trim().replace(/([\sT])(\d{2})(\d{2})$/, '$1$2:$3'); // 1830 typed over a picked time
+  if (!s) return {value: ''};
+  const p = s.match(/^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:(?:\s*T\s*|\s+|(?<=日))(\d{1,2})\s*[:：时点]\s*(\d{1,2})\s*分?(?:\s*[:：]\s*\d{1,2}\s*秒?)?)?$/)
+    || s.match(/^(\d{4})(\d{2})(\d{2})(?:\s*(\d{2})[:：]?(\d{2}))?$/);
+  if (!p) return {error: time ? '时间格式应为 2026-12-03 18:30（年-月-日 时:分，北京时间）' : '日期格式应为 2026-12-03（年-月-日）'};
+  const y = +p[1], mo = +p[2], d = +p[3], hasTime = p[4] != null;
+  if (y < 2000 || y > 2099) return {error: '年份不对：' + p[1]};
+  if (mo < 1 || mo > 12 || d < 1 || d > monthDays(y, mo)) return {error: '没有这一天：' + y + ' 年 ' + mo + ' 月 ' + d + ' 日'};
+  if (hasTime && !time) return {error: '只需填写日期，如 ' + ymdOf(y, mo, d)};
+  if (!hasTime && time) return {error: '请同时填写时间，如 ' + ymdOf(y, mo, d) + ' 18:30'};
+  if (hasTime && (+p[4] > 23 || +p[5] > 59)) return {error: '没有这个时刻：' + p[4] + ':' + p[5]};
+  return {value: ymdOf(y, mo, d) + (time ? ' ' + pad2(+p[4]) + ':' + pad2(+p[5]) : '')};
+}
+function bjInstant(v) {
+  const p = parseDT(v, true).value;
+  return p ? new Date(Date.UTC(+p.slice(0, 4), +p.slice(5, 7) - 1, +p.slice(8, 10), +p.slice(11, 13) - 8, +p.slice(14, 16))).toISOString() : '';
+}
+function dtCheck(el) {
+  const r = parseDT(el.value, el.dataset.dt === 'datetime'), min = el.dataset.min, max = el.dataset.max;
+  if (r.value && max && r.value > max) return {error: '不能晚于 ' + max};
+  if (r.value && min && r.value < min) return {error: '不能早于 ' + min};
+  return r;
+}
+// dtSay shows the reason under the field (none: hides it).
+function dtSay(el, error) {
+  el.classList.toggle('dt-bad', !!error);
+  if (error) el.setAttribute('aria-invalid', 'true'); else el.removeAttribute('aria-invalid');
+  let msg = el.nextElementSibling && el.nextElementSibling.classList.contains('dt-err') ? el.nextElementSibling : null;
+  if (!error) { if (msg) msg.remove(); return; }
+  if (!msg) { msg = h('span', {class: 'dt-err error', role: 'alert'}); el.after(msg); }
+  msg.textContent = error;
+}
+const dateInput = (name, attrs) => dtInput(name, attrs, false);
+const dateTimeInput = (name, attrs) => dtInput(name, attrs, true);
+function dtInput(name, attrs, time) {
+  const {onchange, oninput, min, max, ...rest} = attrs || {};
+  const el = h('input', {type: 'text', name, class: 'dt-in' + (time ? ' dt-time' : ''), 'data-dt': time ? 'datetime' : 'date', 'data-min': min, 'data-max': max,
+    inputmode: 'numeric', autocomplete: 'off', spellcheck: 'false', maxlength: 24, lang: 'zh-CN',
+    placeholder: time ? '年-月-日 时:分' : '年-月-日', title: time ? '年-月-日 时:分（北京时间），如 2026-12-03 18:30' : '年-月-日，如 2026-12-03', ...rest});
+  el.addEventListener('input', (e) => {
+    const r = dtCheck(el);
+    el.setCustomValidity(r.error || '');
+    if (!r.error || el.classList.contains('dt-bad')) dtSay(el, r.error); // a shown reason follows the typing
+    if (e.isTrusted) dtClose(); // typing, not picking
+    if (oninput) oninput(e);
+  });
+  el.addEventListener('change', (e) => {
+    const r = dtCheck(el);
+    if (!r.error && r.value !== el.value) el.value = r.value;
+    el.setCustomValidity(r.error || '');
+    dtSay(el, r.error);
+    if (onchange) onchange(e);
+  });
+  el.addEventListener('blur', () => { dtClose(); dtSay(el, dtCheck(el).error); });
+  el.addEventListener('invalid', () => dtSay(el, dtCheck(el).error || (el.value ? '' : time ? '请填写时间，如 2026-12-03 18:30' : '请填写日期，如 2026-12-03')));
+  el.addEventListener('click', () => { if (DT.el !== el) dtOpen(el); });
+  el.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && DT.el === el) { e.preventDefault(); dtClose(); }
+    if (e.key === 'ArrowDown' && DT.el !== el) { e.preventDefault(); dtOpen(el); }
+  });
+  return el;
+}
+function dtRestored(el) {
+  const r = dtCheck(el);
+  el.setCustomValidity(r.error || '');
+  dtSay(el, r.error);
+}
+// A form is sent with its dates in the canonical form, or not at all: a
+// value restored after a live re-render was never checked as typed.
+document.addEventListener('submit', (ev) => {
+  const f = ev.target;
+  if (!(f instanceof HTMLFormElement)) return;
+  for (const el of f.querySelectorAll('input.dt-in')) {
+    const r = dtCheck(el);
+    el.setCustomValidity(r.error || '');
+    if (r.error) { ev.preventDefault(); ev.stopImmediatePropagation(); delete f.dataset.sent; dtSay(el, r.error); el.focus(); return; }
+    if (r.value !== el.value) { el.value = r.value; el.dispatchEvent(new Event('change', {bubbles: true})); }
+  }
+}, true);
+// The calendar: one for the page, outside the view, so a live re-render
+// cannot take it away; the field keeps the focus (so no re-render happens
+// while it is open) because pressing the calendar does not take it.
+const DT = {pop: null, el: null, y: 0, m: 0};
+function dtOpen(el) {
+  const v = parseDT(el.value, el.dataset.dt === 'datetime').value, n = bjNow();
+  DT.el = el; DT.y = v ? +v.slice(0, 4) : n.y; DT.m = v ? +v.slice(5, 7) : n.m;
+  if (!DT.pop) {
+    DT.pop = h('div', {class: 'dt-pop', id: 'dt-pop', role: 'dialog', 'aria-label': '选择日期'});
+    DT.pop.addEventListener('mousedown', (e) => e.preventDefault());
+    document.body.append(DT.pop);
+  }
+  DT.pop.hidden = false;
+  dtDraw();
+  dtPlace();
+}
+function dtClose() { if (DT.pop) DT.pop.hidden = true; DT.el = null; }
+function dtPlace() {
+  if (!DT.el || !DT.pop || DT.pop.hidden) return;
+  const r = DT.el.getBoundingClientRect(), w = DT.pop.offsetWidth, vw = document.documentElement.clientWidth;
+  DT.pop.style.top = (r.bottom + scrollY + 2) + 'px';
+  DT.pop.style.left = (scrollX + Math.max(4, Math.min(r.left, vw - w - 4))) + 'px';
+}
+function dtSet(el, v) {
+  el.value = v;
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  dtClose();
+}
+function dtDraw() {
+  const el = DT.el, time = el.dataset.dt === 'datetime', n = bjNow(), today = ymdOf(n.y, n.m, n.d);
+  const typed = parseDT(el.value, time).value, sel = typed.slice(0, 10);
+  const min = (el.dataset.min || '').slice(0, 10), max = (el.dataset.max || '').slice(0, 10);
+  const off = (v) => !!((min && v < min) || (max && v > max));
+  // A date-time keeps the time typed (now's when none), selected to type over.
+  const pick = (v) => { dtSet(el, time ? v + ' ' + (typed ? typed.slice(11) : n.hm) : v); if (time) el.setSelectionRange(11, 16); };
+  const step = (k) => { DT.m += k; if (DT.m < 1) { DT.m = 12; DT.y--; } else if (DT.m > 12) { DT.m = 1; DT.y++; } dtDraw(); };
+  const lead = (new Date(Date.UTC(DT.y, DT.m - 1, 1)).getUTCDay() + 6) % 7, days = [];
+  for (let i = 0; i < lead; i++) days.push(h('span', {}));
+  for (let d = 1; d <= monthDays(DT.y, DT.m); d++) {
+    const v = ymdOf(DT.y, DT.m, d);
+    days.push(h('button', {type: 'button', class: 'dt-day' + (v === sel ? ' on' : '') + (v === today ? ' today' : ''), 'data-day': v, disabled: off(v), onclick: () => pick(v)}, d));
+  }
+  DT.pop.replaceChildren(
+    h('div', {class: 'dt-head'}, h('button', {type: 'button', 'aria-label': '上个月', onclick: () => step(-1)}, '‹'),
+      h('b', {}, DT.y + ' 年 ' + DT.m + ' 月'), h('button', {type: 'button', 'aria-label': '下个月', onclick: () => step(1)}, '›')),
+    h('div', {class: 'dt-grid'}, ['一', '二', '三', '四', '五', '六', '日'].map(x => h('span', {class: 'dt-wd'}, x)), days),
+    h('div', {class: 'dt-foot'}, h('button', {type: 'button', disabled: off(today), onclick: () => time ? dtSet(el, today + ' ' + n.hm) : pick(today)}, time ? '现在' : '今天'),
+      h('button', {type: 'button', onclick: () => dtSet(el, '')}, '清除'), time ? h('span', {class: 'muted'}, '北京时间') : null));
+}
+window.addEventListener('resize', dtPlace);
+document.addEventListener('scroll', dtPlace, true);
+setInterval(() => { if (DT.el && !DT.el.isConnected) dtClose(); }, 1000);
+
 function field(label, input) { return h('label', {}, label, input); }
 function actionForm(title, fields, submit, cls) {
   const form = h('form', {class: 'inline'}, fields, h('button', {class: 'act ' + (cls || ''), type: 'submit'}, title));
@@ -424,21 +619,21 @@ function viewIncident(id) {
   const units = h('input', {name: 'units', placeholder: '城东区政府:属地, 市生态环境局:主管', size: 36});
   const lead = h('input', {name: 'lead', placeholder: '牵头单位'});
   const chan = h('input', {name: 'channel', placeholder: '政务微博', required: true}), url = h('input', {name: 'url', placeholder: 'https://…', required: true, size: 30}), text = h('input', {name: 'text', placeholder: '发布内容摘要'});
-  const place = h('input', {name: 'place', placeholder: '市政府新闻发布厅'}), when = h('input', {name: 'at', type: 'datetime-local'}), speakers = h('input', {name: 'speakers', placeholder: '王某:新闻发言人, 李某:负责人', size: 30});
+  const place = h('input', {name: 'place', placeholder: '市政府新闻发布厅'}), when = dateTimeInput('at'), speakers = h('input', {name: 'speakers', placeholder: '王某:新闻发言人, 李某:负责人', size: 30});
   const snoozeClock = h('select', {}, Object.values(inc.clocks || {}).filter(c => !c.stopped && !c.cancelled).map(c => h('option', {value: c.name}, CLOCKS[c.name] || c.name)));
   const snoozeMin = h('input', {type: 'number', value: 30, min: 5, max: 120}), snoozeWhy = h('input', {placeholder: '暂停理由', required: true});
   const review = h('textarea', {placeholder: '复盘：处置过程、时效、经验教训', required: true});
   // 安排发布会 and 持续发布 have fields of their own (one input, one form).
-  const confAt = h('input', {name: 'conf_at', type: 'datetime-local', required: true}), confPlace = h('input', {name: 'conf_place', placeholder: '市政府新闻发布厅'}),
+  const confAt = dateTimeInput('conf_at', {required: true}), confPlace = h('input', {name: 'conf_place', placeholder: '市政府新闻发布厅'}),
     confSpeakers = h('input', {name: 'conf_speakers', placeholder: '王某:新闻发言人, 李某:负责人', size: 30});
   const fuChan = h('input', {name: 'fu_channel', placeholder: '政务微博', required: true}), fuURL = h('input', {name: 'fu_url', placeholder: 'https://…', required: true, size: 30}),
     fuText = h('input', {name: 'fu_text', placeholder: '进展通报摘要'});
   const reopenWhy = h('input', {name: 'reopen_reason', placeholder: '重新打开的理由（如出现次生舆情）', required: true, size: 30});
   const speakersOf = (input) => input.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, role] = s.split(/[:：]/); return {name: (name || '').trim(), role: (role || '').trim()}; });
-  const bj = (input) => input.value ? new Date(input.value + (input.value.length === 16 ? ':00' : '') + '+08:00').toISOString() : new Date().toISOString();
+  const bj = (input) => bjInstant(input.value) || new Date().toISOString(); // Beijing time typed; empty: now
   const closed = inc.status !== 'open';
   const parseSpeakers = () => speakers.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, role] = s.split(/[:：]/); return {name: (name || '').trim(), role: (role || '').trim()}; });
-  const at = () => when.value ? new Date(when.value + (when.value.length === 16 ? ':00' : '') + '+08:00').toISOString() : new Date().toISOString();
+  const at = () => bj(when);
   root.append(
     h('div', {class: 'card'}, h('h2', {}, inc.title), gradeTag(inc.grade), ' ', drillTag(inc.drill), ' ', h('span', {class: 'muted'}, inc.status === 'open' ? '处置中' : '已关闭', ' · 发现 ', fmt(inc.detected_at), ' · 牵头 ', inc.lead || '未指派'),
       (inc.alerts || []).length ? h('div', {id: 'incident-alerts'}, '预警：', (inc.alerts || []).flatMap((x, n) => [n ? '；' : null,

@@ -132,12 +132,12 @@ function viewIncidents() {
   // An incident by hand: a story known by phone, from a leader, from the press.
   let byHand = null;
   if (can('duty_officer')) {
-    const title = h('input', {name: 'title', placeholder: '事件名称', required: true, size: 30}), found = h('input', {name: 'detected_at', type: 'datetime-local'});
+    const title = h('input', {name: 'title', placeholder: '事件名称', required: true, size: 30}), found = dateTimeInput('detected_at');
     const drill = h('input', {name: 'drill', type: 'checkbox'});
     byHand = h('details', {class: 'card by-hand'}, h('summary', {}, '手动建立事件'),
       actionForm('建立', [field('名称', title), field('发现时间（北京时间，空为现在）', found), field('演练', drill)], async () => {
         const out = await api('POST', '/api/v1/incidents', {title: title.value, drill: drill.checked,
-          detected_at: found.value ? new Date(found.value + (found.value.length === 16 ? ':00' : '') + '+08:00').toISOString() : undefined});
+          detected_at: bjInstant(found.value) || undefined});
         location.hash = '#/incident/' + encodeURIComponent(out.id);
       }));
   }

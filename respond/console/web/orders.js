@@ -45,7 +45,7 @@ function viewWorkOrders() {
     const unit = h('input', {name: 'unit', placeholder: '承办单位'});
     const title = h('input', {name: 'title', size: 36, placeholder: '标题', required: true});
     const text = h('textarea', {name: 'text', rows: 2, cols: 40, placeholder: '内容'});
-    const got = h('input', {name: 'received', type: 'date', lang: 'zh-CN', value: bjToday()});
+    const got = dateInput('received', {value: bjToday()});
     root.append(h('div', {class: 'card'}, h('h3', {}, '登记工单'),
       h('p', {class: 'muted'}, '依申请公开：自收到申请之日起 20 个工作日内答复（《政府信息公开条例》第三十三条），节假日与调休按日历计算。'),
       actionForm('登记', [field('编号', id), field('类别', cat), field('渠道', channel), field('承办单位', unit), field('标题', title), field('内容', text), field('收到日期', got)],
@@ -87,7 +87,7 @@ function orderCard(w, o) {
     } else {
       const why = h('input', {name: 'reason', placeholder: '原因'});
       const kinds = disclosure ? h('select', {name: 'kind'}, (o.pause_kinds || []).map(k => h('option', {value: k.code}, k.label + '（' + k.article + '）'))) : null;
-      const until = disclosure ? h('input', {name: 'until', type: 'date', lang: 'zh-CN'}) : null;
+      const until = disclosure ? dateInput('until') : null;
       forms.push(actionForm(disclosure ? '中止计时' : '挂起', [field('原因', why), kinds && field('类型', kinds), until && field('补正期限', until)],
         () => post('/pause', {at: new Date().toISOString(), reason: why.value, kind: kinds ? kinds.value : undefined, until: until && kinds.value === 'supplement' ? bjEndOfDay(until.value) : undefined}), 'warn'));
     }
@@ -107,7 +107,7 @@ function orderCard(w, o) {
     const days = h('input', {name: 'days', type: 'number', min: 1, max: disclosure ? 20 : 60, value: disclosure ? 20 : 5});
     const why = h('input', {name: 'reason', placeholder: '延期理由'});
     const by = h('input', {name: 'approved_by', placeholder: '批准人', value: (S.me && S.me.display_name) || ''});
-    const told = disclosure ? h('input', {name: 'notified_at', type: 'date', lang: 'zh-CN', value: bjToday()}) : null;
+    const told = disclosure ? dateInput('notified_at', {value: bjToday()}) : null;
     forms.push(actionForm('延期', [field('工作日', days), field('理由', why), field('批准人', by), told && field('告知申请人日期', told)],
       () => post('/extend', {days: +days.value, reason: why.value, approved_by: by.value,
         notified_at: told ? (told.value === bjToday() ? new Date().toISOString() : bjStartOfDay(told.value)) : undefined}), 'warn'));

@@ -70,7 +70,7 @@ function assessForm() {
   const keep = (k) => (e) => { d[k] = e.target.value; };
   const title = h('input', {name: 'title', value: d.title, placeholder: '标题（空则取正文首行）', style: 'width:100%', oninput: keep('title')});
   const unit = h('input', {name: 'unit', value: d.unit, placeholder: '发文单位（第一解读部门）', style: 'width:100%', oninput: keep('unit')});
-  const when = h('input', {name: 'release_at', type: 'date', lang: 'zh-CN', value: d.release_at, onchange: keep('release_at')});
+  const when = dateInput('release_at', {value: d.release_at, onchange: keep('release_at')});
   const text = h('textarea', {name: 'text', rows: 10, placeholder: '粘贴草案正文', oninput: keep('text')}, d.text);
   const file = h('input', {type: 'file', accept: '.txt,.docx', style: 'max-width:100%', onchange: (e) => { PO.file = e.target.files[0] || null; scheduleRender(); }});
   const chosen = PO.file ? h('span', {class: 'muted'}, '已选择：', PO.file.name, ' ', h('button', {type: 'button', class: 'act quiet', onclick: () => { PO.file = null; scheduleRender(); }}, '取消')) : null;
@@ -180,7 +180,7 @@ function schemeCard(p, a, o) {
         h('a', {href: '#/schemes'}, '查看监测方案'))
       : h('div', {class: 'muted'}, '计划监测：', bjDay(a.window_from), ' 起 ', days, ' 天；标记发布后按实际发布日启用。'));
   if (!p.released_at && can('spokesperson', 'leader')) {
-    const when = h('input', {name: 'released_at', type: 'date', lang: 'zh-CN', value: bjDate(), max: bjDate(), required: true});
+    const when = dateInput('released_at', {value: bjDate(), max: bjDate(), required: true});
     const win = h('input', {name: 'window_days', type: 'number', min: 1, max: 90, value: days, required: true, style: 'width:6em'});
     card.append(h('h4', {}, '标记已发布'), actionForm('标记已发布', [field('发布日期', when), field('监测天数', win)], async () => {
       // Today is now; another day is that day (its 00:00, Beijing).

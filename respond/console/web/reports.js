@@ -22,8 +22,8 @@ function viewReports() {
     kind.value = 'weekly';
     const today = new Date();
     // The last seven days up to today (scheduled reports cover whole weeks).
-    const from = h('input', {name: 'from', type: 'date', lang: 'zh-CN', value: ymd(new Date(today - 6 * 86400e3))});
-    const to = h('input', {name: 'to', type: 'date', lang: 'zh-CN', value: ymd(today)});
+    const from = dateInput('from', {value: ymd(new Date(today - 6 * 86400e3))});
+    const to = dateInput('to', {value: ymd(today)});
     const inc = h('select', {name: 'incident'}, h('option', {value: ''}, '（专报选择事件）'),
       [...S.incidents.values()].map(i => h('option', {value: i.id}, i.title)));
     const drill = h('input', {type: 'checkbox', name: 'drill'});

@@ -279,7 +279,7 @@ function viewWording() {
     const title = h('input', {name: 'title', placeholder: '危化品泄漏处置口径', required: true, size: 24});
     const text = h('textarea', {name: 'text', placeholder: '经批准可对外使用的表述', required: true});
     const doc = h('input', {name: 'doc', placeholder: '依据文件号或链接（如 国办发〔2016〕61号）', size: 30});
-    const until = h('input', {name: 'until', type: 'date', lang: 'zh-CN'});
+    const until = dateInput('until');
     root.append(h('div', {class: 'card'}, h('h3', {}, '新建口径'),
       actionForm('提交审批', [field('类别', cat), field('责任单位', unit), field('标题', title), field('有效期至（可空）', until), field('依据', doc), field('正文', text)], async () => {
         const body = {category: cat.value, unit: unit.value, title: title.value, text: text.value, citations: []};
