@@ -151,6 +151,22 @@ try {
   await page.click(`${card} a.existing`);
   await page.waitForURL((u) => decodeURIComponent(u.hash) === '#/incident/' + incidentId, { timeout: T });
 
+  // A breach arriving while the alert page is open: an incident found 5
+  // hours and 2 minutes ago, graded II, is past its 5-hour statement clock;
+  // the desk declares the breach and the tab title and the 事件处置 menu
+  // say so on the page the officer is looking at.
+  await page.goto(url + '/#/alerts');
+  await page.waitForSelector('#alerts .alert', { timeout: T });
+  await page.evaluate(async () => {
+    const post = (path, body) => fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': sessionStorage.getItem('yuqing-csrf') || '' }, body: JSON.stringify(body) }).then((r) => r.json());
+    const o = await post('/api/v1/incidents', { title: '南湖桥面塌陷', detected_at: new Date(Date.now() - (5 * 60 + 2) * 60e3).toISOString() });
+    await post('/api/v1/incidents/' + encodeURIComponent(o.id) + '/grade', { grade: 2, reason: '桥面塌陷' });
+  });
+  await page.waitForFunction(() => document.title.startsWith('【超时】') && Number(document.querySelector('#nav a[data-view=incidents] .count.urgent')?.textContent || 0) > 0, null, { timeout: 90000 })
+    .catch(async () => fail('a breach did not reach the title and the menu: ' + await page.title()));
+  const breachTitle = await page.title();
+  await shot('breach-counted');
+
   // A phone: the board and the alerts still read at 390 px.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(url + '/#/topics');
@@ -159,7 +175,7 @@ try {
   await page.goto(url + '/#/alerts');
   await page.waitForSelector('#alerts .alert .headline', { timeout: T });
   await shot('phone-alerts');
-  console.log(`ok: countdown ${first} → ${second}, alert shows 已有事件, a live alert counted in the title (${counted.title}) and menu (${counted.menu}), board most urgent first; ${step} screenshots in ${shots}`);
+  console.log(`ok: countdown ${first} → ${second}, alert shows 已有事件, a live alert counted in the title (${counted.title}) and menu (${counted.menu}), a breach in the title (${breachTitle}) and the 事件处置 menu, board most urgent first; ${step} screenshots in ${shots}`);
   console.log('incident=' + incidentId);
   await browser.close();
 } catch (e) {
