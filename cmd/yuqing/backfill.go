@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -30,6 +32,16 @@ func (j fileJob) sourceConfig() (source.SourceConfig, error) {
 	abs, err := filepath.Abs(j.path)
 	if err != nil {
 		return source.SourceConfig{}, err
+	}
+	// A file that is not there will not appear: say so at once rather than
+	// leave the source runner retrying it with backoff.
+	switch st, err := os.Stat(abs); {
+	case errors.Is(err, fs.ErrNotExist):
+		return source.SourceConfig{}, fmt.Errorf("--file %s: no such file", j.path)
+	case err != nil:
+		return source.SourceConfig{}, fmt.Errorf("--file %s: %w", j.path, err)
+	case st.IsDir():
+		return source.SourceConfig{}, fmt.Errorf("--file %s: is a directory, not a file", j.path)
 	}
 	sc := source.SourceConfig{Name: "file:" + abs, Type: backfill.Type, Platform: j.platform, Options: map[string]string{"path": abs}}
 	if j.format != "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -59,11 +58,18 @@ func runDrill(ctx context.Context, args []string, stdout io.Writer, getenv func(
 		return err
 	}
 	fmt.Fprintf(stdout, "演练 %s：%s → %s，速度 %g\n", scenario, drill.Summarize(ms), to, speed)
+	sent := 0
 	p := &drill.Player{Speed: speed, Clock: drill.RealClock, Post: drill.NewPoster(to, token, &http.Client{Timeout: 30 * time.Second}).Post,
-		Progress: func(pr drill.Progress) { logger.Info("drill", "progress", pr.String()) }}
-	if err := p.Play(ctx, ms); err != nil && !errors.Is(err, context.Canceled) {
+		Progress: func(pr drill.Progress) { sent = pr.Sent; logger.Info("drill", "progress", pr.String()) }}
+	err = p.Play(ctx, ms)
+	if err != nil && ctx.Err() != nil {
+		// Interrupted (Ctrl-C): the scenario is incomplete on the server.
+		fmt.Fprintf(stdout, "演练已中断：已发送 %d/%d 条\n", sent, len(ms))
+		return fmt.Errorf("interrupted: %d of %d drill mentions sent", sent, len(ms))
+	}
+	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "演练数据已全部发送")
+	fmt.Fprintf(stdout, "演练数据已全部发送（%d 条）\n", len(ms))
 	return nil
 }

@@ -59,7 +59,7 @@ Usage:
                             recording each acknowledged id (token: --token or YUQING_INGEST_TOKEN)
   yuqing check --acked FILE [--data DIR, serve's log and store flags] [--wait 2m]
                             verify that every acknowledged id was analysed and stored, and counted once
-  yuqing user add --username NAME --role admin --password-stdin | list | roles | disable | passwd
+  yuqing user add --username NAME --role admin --password-stdin | list | set-roles | disable | passwd | unlock
                             console accounts (the first admin is created this way)
   yuqing privacy scan --in FILE|- [--mask] | score --cases cases.jsonl [--strict]   find personal data (个人信息) in a text
   yuqing report --kind daily|weekly|monthly|incident [--incident ID] --from 2006-01-02 --to 2006-01-02 --format html,docx,pdf --out DIR [--drill]
@@ -102,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "ingest":
 		err = runIngest(ctx, rest, stdout, stderr, getenv, logger)
 	case "user":
-		err = runUser(ctx, rest, stdin, stdout, getenv, logger)
+		err = runUser(ctx, rest, stdin, stdout, stderr, getenv, logger)
 	case "privacy":
 		err = runPrivacy(ctx, rest, stdin, stdout)
 	case "report":

@@ -124,6 +124,13 @@ func runAnalyzeOffline(ctx context.Context, o offline, stdout io.Writer, logger 
 	if err != nil {
 		return err
 	}
+	bad := 0
+	for _, x := range inputs {
+		if x.Err != nil {
+			reportBadLine(logger, x.Line, x.Err)
+			bad++
+		}
+	}
 	enr, err := newEnricher(schemes, model, logger)
 	if err != nil {
 		return err
@@ -137,7 +144,6 @@ func runAnalyzeOffline(ctx context.Context, o offline, stdout io.Writer, logger 
 		return err
 	}
 	enc := json.NewEncoder(w)
-	bad := 0
 	for _, res := range results {
 		line := struct {
 			ID    string  `json:"id"`
@@ -149,7 +155,6 @@ func runAnalyzeOffline(ctx context.Context, o offline, stdout io.Writer, logger 
 		}
 		if res.Input.Err != nil {
 			line.Error = res.Input.Err.Error()
-			bad++
 		}
 		if err := enc.Encode(line); err != nil {
 			return err
@@ -170,7 +175,25 @@ func runAnalyzeOffline(ctx context.Context, o offline, stdout io.Writer, logger 
 		}
 	}
 	logger.Info("done", "mentions", len(inputs), "invalid", bad, "topics", len(outp.Retired), "merges", len(outp.Merged), "splits", len(outp.Split), "alerts_raised", raised, "took", time.Since(start).Round(time.Millisecond))
-	return nil
+	return nothingValid(in, len(inputs)-bad, bad)
+}
+
+// reportBadLine says on stderr (through the logger) why an input line was
+// skipped; `yuqing analyze --in` and `yuqing sentiment --in` go on past it.
+func reportBadLine(logger *slog.Logger, line int, err error) {
+	if u := errors.Unwrap(err); u != nil && strings.HasPrefix(err.Error(), fmt.Sprintf("line %d: ", line)) {
+		err = u
+	}
+	logger.Warn("invalid line skipped", "line", line, "reason", err.Error())
+}
+
+// nothingValid is the error of an offline run that could process no line
+// of its input because every one was invalid; an empty input is no error.
+func nothingValid(in string, valid, bad int) error {
+	if valid > 0 || bad == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: none of its %d lines could be processed (each is reported above)", in, bad)
 }
 
 // writeAlerts writes alert events as JSON lines to path (- for stdout).
@@ -223,7 +246,7 @@ func runSentiment(ctx context.Context, args []string, stdout io.Writer, logger *
 	fs := flag.NewFlagSet("yuqing sentiment", flag.ContinueOnError)
 	in := fs.String("in", "", "JSONL posts {\"id\",\"text\"} (- for stdin)")
 	out := fs.String("out", "", "JSONL labels {\"id\",\"label\",\"score\"} (- for stdout)")
-	model := fs.String("model", "", "a model from `yuqing train sentiment` (default: the built-in model)")
+	model := fs.String("model", "", "a model from \"yuqing train sentiment\" (default: the built-in model)")
 	explain := fs.Bool("explain", false, "add \"evidence\": the lexicon words and the model's strongest features behind each label")
 	if err := app.ParseFlags(fs, args); err != nil {
 		return err
@@ -246,7 +269,7 @@ func runSentiment(ctx context.Context, args []string, stdout io.Writer, logger *
 	s := bufio.NewScanner(r)
 	s.Buffer(make([]byte, 1<<20), 16<<20)
 	enc := json.NewEncoder(w)
-	n := 0
+	n, bad := 0, 0
 	for line := 1; s.Scan(); line++ {
 		if strings.TrimSpace(s.Text()) == "" {
 			continue
@@ -256,7 +279,9 @@ func runSentiment(ctx context.Context, args []string, stdout io.Writer, logger *
 			Text string          `json:"text"`
 		}
 		if err := json.Unmarshal(s.Bytes(), &p); err != nil {
-			return fmt.Errorf("line %d: %w", line, err)
+			reportBadLine(logger, line, err)
+			bad++
+			continue
 		}
 		var tokens []string
 		if seg != nil {
@@ -298,8 +323,11 @@ func runSentiment(ctx context.Context, args []string, stdout io.Writer, logger *
 	if err := s.Err(); err != nil {
 		return err
 	}
-	logger.Info("labelled", "posts", n)
-	return closeOut()
+	logger.Info("labelled", "posts", n, "invalid", bad)
+	if err := closeOut(); err != nil {
+		return err
+	}
+	return nothingValid(*in, n, bad)
 }
 
 // runTrain is `yuqing train sentiment --in labelled.jsonl --out FILE`.
@@ -312,7 +340,7 @@ func runTrain(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	cfg, _, err := app.Load("train sentiment", args[1:], getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&in, "in", "", "JSONL {\"id\",\"text\",\"label\"} with label pos, neg or neu")
 		fs.StringVar(&out, "out", "", "where to write the model")
-		fs.BoolVar(&builtin, "builtin", false, "train with the recipe of the built-in model (character n-grams and lexicon, no segmenter); `go generate ./analyze/sentiment/` uses it")
+		fs.BoolVar(&builtin, "builtin", false, "train with the recipe of the built-in model (character n-grams and lexicon, no segmenter); \"go generate ./analyze/sentiment/\" uses it")
 		fs.BoolVar(&feedback, "feedback", false, "add duty officers' corrections (feedback.sentiment.v1) from the log; the latest correction of a mention wins")
 	})
 	if err != nil {

@@ -263,4 +263,3 @@ func grouping(topicOf map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
-

@@ -12,20 +12,28 @@ import (
 	"os/user"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/width"
 
 	"yuqing/internal/app"
 	"yuqing/respond/auth"
 )
 
-// runUser is `yuqing user add|list|roles|disable|passwd|unlock`: console accounts,
-// kept as events in the log. Passwords come from standard input only, never
-// from flags (they would show in ps and shell history).
-func runUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
-	const use = "usage: yuqing user add --username NAME --role admin[,duty_officer…] [--name 显示名] --password-stdin | list | roles --username NAME --role R[,R] | disable --username NAME | passwd --username NAME --password-stdin | unlock --username NAME"
+// runUser is `yuqing user add|list|set-roles|disable|passwd|unlock`: console
+// accounts, kept as events in the log. Passwords come from standard input
+// only, never from flags (they would show in ps and shell history).
+func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, logger *slog.Logger) error {
+	const use = "usage: yuqing user add --username NAME --role admin[,duty_officer…] [--name 显示名] --password-stdin | list | set-roles --username NAME --role R[,R] | disable --username NAME | passwd --username NAME --password-stdin | unlock --username NAME"
 	if len(args) == 0 {
 		return errors.New(use)
 	}
 	verb := args[0]
+	if verb == "roles" {
+		// "roles" read like a listing but set the roles: kept for scripts.
+		fmt.Fprintln(stderr, `yuqing user: "roles" is deprecated and will be removed; use "yuqing user set-roles --username NAME --role R[,R]"`)
+		verb = "set-roles"
+	}
 	var username, display, roles, actor string
 	var passwordStdin bool
 	cfg, _, err := app.Load("user "+verb, args[1:], getenv, func(fs *flag.FlagSet) {
@@ -80,14 +88,16 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		if err != nil {
 			return err
 		}
+		var rows [][]string
 		for _, u := range d.Users() {
 			state := "active"
 			if u.Disabled {
 				state = "disabled"
 			}
-			fmt.Fprintf(stdout, "%-16s %-10s %-8s %s\n", u.Username, u.DisplayName, state, strings.Join(u.Roles, ","))
+			rows = append(rows, []string{u.Username, u.DisplayName, state, strings.Join(u.Roles, ",")})
 		}
-	case "roles":
+		writeColumns(stdout, rows)
+	case "set-roles":
 		d, err := dir()
 		if err != nil {
 			return err
@@ -132,6 +142,50 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return errors.New(use)
 	}
 	return nil
+}
+
+// writeColumns writes rows as left-aligned columns separated by two spaces,
+// padded by display width: a CJK character (张三) takes two columns of a
+// terminal, so counting bytes or runes would misalign Chinese names.
+func writeColumns(w io.Writer, rows [][]string) {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+}
+
+// displayWidth is how many terminal columns s takes: two for East Asian
+// wide and fullwidth characters, none for combining marks, one otherwise.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || r == '\u200b':
+		default:
+			switch width.LookupRune(r).Kind() {
+			case width.EastAsianWide, width.EastAsianFullwidth:
+				n += 2
+			default:
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func splitRoles(s string) []string {

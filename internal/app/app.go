@@ -512,12 +512,16 @@ func ensureTokens(cfg *Config, logger *slog.Logger) error {
 			continue
 		}
 		path := filepath.Join(cfg.Data, "secrets", t.name)
-		tok, err := ReadOrCreateSecret(path)
+		tok, created, err := readOrCreateSecret(path)
 		if err != nil {
 			return err
 		}
 		*t.p = tok
-		logger.Info("using token from file", "file", path)
+		if created {
+			logger.Info("generated a new token in file", "file", path)
+		} else {
+			logger.Info("using token from file", "file", path)
+		}
 	}
 	return nil
 }
@@ -538,26 +542,33 @@ func ReadSecret(path string) (string, error) {
 // ReadOrCreateSecret returns the secret in path, creating a random one first
 // if the file does not exist.
 func ReadOrCreateSecret(path string) (string, error) {
+	s, _, err := readOrCreateSecret(path)
+	return s, err
+}
+
+// readOrCreateSecret is ReadOrCreateSecret that also says whether it
+// created the file.
+func readOrCreateSecret(path string) (string, bool, error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
 		if s := strings.TrimSpace(string(b)); s != "" {
-			return s, nil
+			return s, false, nil
 		}
-		return "", fmt.Errorf("secret file %s is empty", path)
+		return "", false, fmt.Errorf("secret file %s is empty", path)
 	}
 	if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("reading secret: %w", err)
+		return "", false, fmt.Errorf("reading secret: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", fmt.Errorf("creating secrets directory: %w", err)
+		return "", false, fmt.Errorf("creating secrets directory: %w", err)
 	}
 	raw := make([]byte, 24)
 	rand.Read(raw)
 	s := hex.EncodeToString(raw)
 	if err := writePrivate(path, []byte(s+"\n")); err != nil {
-		return "", fmt.Errorf("writing secret: %w", err)
+		return "", false, fmt.Errorf("writing secret: %w", err)
 	}
-	return s, nil
+	return s, true, nil
 }
 
 // writePrivate writes path with mode 0600, whatever the umask.

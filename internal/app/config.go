@@ -136,7 +136,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Drill, "drill", c.Drill, "play a drill (舆情演练) into this server: synthetic mentions marked as drill, alerts open graded incidents so clocks run")
 	fs.StringVar(&c.DrillScenario, "drill-scenario", c.DrillScenario, "drill scenario (yuqing drill --list)")
 	fs.Float64Var(&c.DrillSpeed, "drill-speed", c.DrillSpeed, "drill speed: 60 = one simulated minute each second")
-	fs.StringVar(&c.SentimentModel, "sentiment-model", c.SentimentModel, "sentiment model from `yuqing train sentiment` (default: the built-in model)")
+	fs.StringVar(&c.SentimentModel, "sentiment-model", c.SentimentModel, "sentiment model from \"yuqing train sentiment\" (default: the built-in model)")
 	c.Reports.RegisterFlags(fs)
 	c.LLM.RegisterFlags(fs)
 }

@@ -321,7 +321,7 @@ func (a *API) workOrderOptions(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) clocks(w http.ResponseWriter, r *http.Request) {
 	now := a.Now()
-	reply(w, http.StatusOK, map[string]any{"now": now, "running": a.Desk.Board().Running(now), "overdue": a.Desk.Board().Overdue(now)})
+	reply(w, http.StatusOK, map[string]any{"now": now, "running": list(a.Desk.Board().Running(now)), "overdue": list(a.Desk.Board().Overdue(now))})
 }
 
 func (a *API) onTime(w http.ResponseWriter, r *http.Request) {
@@ -343,7 +343,7 @@ func (a *API) topics(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, errBody(err))
 		return
 	}
-	reply(w, http.StatusOK, ts)
+	reply(w, http.StatusOK, list(ts))
 }
 
 func (a *API) topicVolume(w http.ResponseWriter, r *http.Request) {
@@ -361,7 +361,7 @@ func (a *API) topicVolume(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, errBody(err))
 		return
 	}
-	reply(w, http.StatusOK, bs)
+	reply(w, http.StatusOK, list(bs))
 }
 
 // mentionView is a stored mention as the console shows it.
@@ -543,6 +543,15 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// list is s, or an empty slice for nil: a list in the API's JSON is [] when
+// empty, never null.
+func list[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func errBody(err error) map[string]string { return map[string]string{"error": err.Error()} }

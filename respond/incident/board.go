@@ -143,10 +143,12 @@ type ClockView struct {
 	Clock     string        `json:"clock"`
 	Name      string        `json:"name"` // Chinese
 	Due       time.Time     `json:"due"`
-	Remaining time.Duration `json:"remaining"` // negative when overdue
-	Urgency   string        `json:"urgency"`   // ok, soon (≤ 60 min), urgent (≤ 10 min), breached
-	Lead      string        `json:"lead,omitempty"`
-	Drill     bool          `json:"drill,omitempty"`
+	Remaining time.Duration `json:"-"` // negative when overdue
+	// RemainingS is Remaining in seconds: durations in the API are seconds.
+	RemainingS float64 `json:"remaining_s"`
+	Urgency    string  `json:"urgency"` // ok, soon (≤ 60 min), urgent (≤ 10 min), breached
+	Lead       string  `json:"lead,omitempty"`
+	Drill      bool    `json:"drill,omitempty"`
 }
 
 // Running lists every running clock of every open incident at now, the
@@ -173,7 +175,7 @@ func (b *Board) Running(now time.Time) []ClockView {
 			case rem <= time.Hour:
 				u = "soon"
 			}
-			out = append(out, ClockView{Incident: s.ID, Title: s.Title, Grade: s.Grade, Clock: cl.Name, Name: ClockName(cl.Name), Due: cl.Due, Remaining: rem, Urgency: u, Lead: s.Lead, Drill: s.Drill})
+			out = append(out, ClockView{Incident: s.ID, Title: s.Title, Grade: s.Grade, Clock: cl.Name, Name: ClockName(cl.Name), Due: cl.Due, Remaining: rem, RemainingS: rem.Seconds(), Urgency: u, Lead: s.Lead, Drill: s.Drill})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

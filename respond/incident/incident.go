@@ -195,6 +195,22 @@ type Clock struct {
 	SnoozedUntil time.Time       `json:"snoozed_until,omitzero"`
 }
 
+// MarshalJSON writes Warned as warned_before_s, in seconds: durations in
+// the API's JSON are seconds, and say so.
+func (c Clock) MarshalJSON() ([]byte, error) {
+	type plain Clock
+	p := plain(c)
+	p.Warned = nil // omitted
+	var secs []float64
+	for _, w := range c.Warned {
+		secs = append(secs, w.Seconds())
+	}
+	return json.Marshal(struct {
+		plain
+		WarnedS []float64 `json:"warned_before_s,omitempty"` // warning points already sent, seconds before due
+	}{p, secs})
+}
+
 // minWarned is the latest warning point sent (the smallest offset), or
 // the largest duration when none was.
 func (c *Clock) minWarned() time.Duration {
