@@ -53,7 +53,7 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 	// The hub's deltas also feed the shift handover (交接班): its note lists
 	// the alerts and sources as the console shows them.
 	feed := newHandoverFeed(dk)
-	hub := console.NewHub(console.Config{Topics: console.Topics()}, withHandover{console.NewBoard(), feed}, logger)
+	hub := console.NewHub(console.Config{Topics: console.Topics(), SnapshotPath: filepath.Join(cfg.Data, "console.snapshot")}, withHandover{console.NewBoard(), feed}, logger)
 	workers.loop(ctx, logger, "console hub", func(ctx context.Context) error { return hub.Run(ctx, log) })
 
 	au.Register(mux)

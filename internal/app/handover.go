@@ -224,3 +224,71 @@ func (p withHandover) Apply(d console.Delta) {
 	p.Board.Apply(d)
 	p.feed.apply(d.Event)
 }
+
+// feedSnap is the handover feed as plain data.
+type feedSnap struct {
+	Stories story.Snapshot              `json:"stories"`
+	Alerts  map[string]alert.Alert      `json:"alerts"`
+	Orders  map[string]*workorder.State `json:"orders"`
+	Sources map[string]struct {
+		Health source.Health `json:"health"`
+		Since  time.Time     `json:"since"`
+	} `json:"sources"`
+}
+
+// Snapshot implements console.Snapshotter: the board and the feed.
+func (p withHandover) Snapshot() (json.RawMessage, error) {
+	board, err := p.Board.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	f := p.feed
+	f.mu.RLock()
+	fs := feedSnap{Stories: f.stories.Export(), Alerts: f.alerts, Orders: f.orders, Sources: map[string]struct {
+		Health source.Health `json:"health"`
+		Since  time.Time     `json:"since"`
+	}{}}
+	for k, w := range f.sources {
+		fs.Sources[k] = struct {
+			Health source.Health `json:"health"`
+			Since  time.Time     `json:"since"`
+		}{w.health, w.since}
+	}
+	feed, err := json.Marshal(fs)
+	f.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]json.RawMessage{"board": board, "handover": feed})
+}
+
+// Restore implements console.Snapshotter.
+func (p withHandover) Restore(raw json.RawMessage) error {
+	var parts map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		return err
+	}
+	var fs feedSnap
+	if err := json.Unmarshal(parts["handover"], &fs); err != nil {
+		return fmt.Errorf("handover feed: %w", err)
+	}
+	if err := p.Board.Restore(parts["board"]); err != nil {
+		return err
+	}
+	f := p.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stories = story.New()
+	f.stories.Import(fs.Stories)
+	f.alerts, f.orders, f.sources = map[string]alert.Alert{}, map[string]*workorder.State{}, map[string]sourceWatch{}
+	for k, v := range fs.Alerts {
+		f.alerts[k] = v
+	}
+	for k, v := range fs.Orders {
+		f.orders[k] = v
+	}
+	for k, v := range fs.Sources {
+		f.sources[k] = sourceWatch{health: v.Health, since: v.Since}
+	}
+	return nil
+}

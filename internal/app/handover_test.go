@@ -132,6 +132,28 @@ func TestHandoverFeed(t *testing.T) {
 	if len(st.Alerts) != 4 || len(st.Sources) != 4 {
 		t.Fatalf("console state: %d alerts, %d sources", len(st.Alerts), len(st.Sources))
 	}
+
+	// The console's snapshot carries the handover feed: restored into a
+	// fresh projection, the note is the same (sources failing since when).
+	raw, err := proj.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := withHandover{console.NewBoard(), newHandoverFeed(dk)}
+	if err := again.Restore(raw); err != nil {
+		t.Fatal(err)
+	}
+	in2 := handover.Inputs{Incidents: again.feed, Alerts: again.feed, Sources: again.feed}
+	a, _ := json.Marshal(handover.Compose(in, handover.Config{}, now, time.Time{}))
+	b, _ := json.Marshal(handover.Compose(in2, handover.Config{}, now, time.Time{}))
+	if string(a) != string(b) {
+		t.Fatalf("note after restoring the snapshot differs:\n%s\n%s", b, a)
+	}
+	s1, _ := json.Marshal(proj.State())
+	s2, _ := json.Marshal(again.State())
+	if string(s1) != string(s2) {
+		t.Fatal("console state after restoring the snapshot differs")
+	}
 }
 
 // yuqing serve has the handover: a blind source in the draft, one duty

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
@@ -97,6 +98,12 @@ func (m Message) All() []Delta {
 type Config struct {
 	Topics       map[string]int // followed topics and how many recent events of each partition to keep for resumes
 	ClientBuffer int            // messages queued per client before it is dropped (default 1024)
+	// SnapshotPath, if set, is where the hub saves its projection (if it is
+	// a Snapshotter) with its position, at most every 30 s once
+	// SnapshotEvery events (default 5,000) arrived, and when Run ends; Run
+	// starts from it and reads only the log after it.
+	SnapshotPath  string
+	SnapshotEvery int
 }
 
 // Hub is safe for concurrent use.
@@ -112,6 +119,10 @@ type Hub struct {
 	closed  bool
 
 	caughtUp atomic.Bool
+
+	sinceSave int       // events applied since the last snapshot
+	lastSave  time.Time // when it was taken
+	saving    atomic.Bool
 }
 
 // Client is one subscriber. Receive from C; Gone is closed when the hub
@@ -132,6 +143,9 @@ func NewHub(cfg Config, proj Projection, logger *slog.Logger) *Hub {
 	if cfg.ClientBuffer <= 0 {
 		cfg.ClientBuffer = 1024
 	}
+	if cfg.SnapshotEvery <= 0 {
+		cfg.SnapshotEvery = 5000
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -143,6 +157,20 @@ func NewHub(cfg Config, proj Projection, logger *slog.Logger) *Hub {
 // the log), until ctx is done. CaughtUp turns true once everything that
 // was in the log when Run began is on the board.
 func (h *Hub) Run(ctx context.Context, log eventlog.Log) error {
+	from, err := h.restore(ctx, log)
+	if err != nil {
+		h.logger.Warn("console snapshot unusable; reading the whole log", "err", err)
+	}
+	h.mu.Lock()
+	h.lastSave = time.Now()
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if err := h.save(); err != nil {
+			h.logger.Warn("console snapshot not saved", "err", err)
+		}
+	}()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(h.cfg.Topics))
 	var pending sync.WaitGroup
@@ -153,7 +181,7 @@ func (h *Hub) Run(ctx context.Context, log eventlog.Log) error {
 		go func() {
 			defer wg.Done()
 			var once sync.Once
-			err := eventlog.Follow(ctx, log, topic, nil, func(_ context.Context, batch []eventlog.Record) error {
+			err := eventlog.Follow(ctx, log, topic, from[topic], func(_ context.Context, batch []eventlog.Record) error {
 				ds := make([]Delta, len(batch))
 				for i, r := range batch {
 					ds[i] = Delta{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Event: r.Event}
@@ -216,6 +244,14 @@ func (h *Hub) Publish(ds ...Delta) {
 	fresh = Coalesce(fresh)
 	for _, d := range fresh {
 		h.proj.Apply(d)
+	}
+	h.sinceSave += len(fresh)
+	if h.cfg.SnapshotPath != "" && h.sinceSave >= h.cfg.SnapshotEvery && time.Since(h.lastSave) >= 30*time.Second && h.saving.CompareAndSwap(false, true) {
+		h.sinceSave, h.lastSave = 0, time.Now()
+		if err := h.save(); err != nil {
+			h.logger.Warn("console snapshot not saved", "err", err)
+		}
+		h.saving.Store(false)
 	}
 	if len(fresh) == 0 || len(h.clients) == 0 {
 		return

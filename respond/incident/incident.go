@@ -211,6 +211,27 @@ func (c Clock) MarshalJSON() ([]byte, error) {
 	}{p, secs})
 }
 
+// UnmarshalJSON reads what MarshalJSON writes, so a clock survives a
+// round trip (a projection's snapshot).
+func (c *Clock) UnmarshalJSON(b []byte) error {
+	type plain Clock
+	var v struct {
+		plain
+		WarnedS []float64 `json:"warned_before_s"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = Clock(v.plain)
+	if len(v.WarnedS) > 0 {
+		c.Warned = make([]time.Duration, len(v.WarnedS))
+		for i, s := range v.WarnedS {
+			c.Warned[i] = time.Duration(s * float64(time.Second))
+		}
+	}
+	return nil
+}
+
 // minWarned is the latest warning point sent (the smallest offset), or
 // the largest duration when none was.
 func (c *Clock) minWarned() time.Duration {

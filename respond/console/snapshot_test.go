@@ -1,0 +1,116 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"yuqing/analyze"
+	"yuqing/analyze/alert"
+	"yuqing/internal/event"
+	"yuqing/internal/eventlog"
+	"yuqing/internal/eventlog/sqlitelog"
+	"yuqing/respond/incident"
+)
+
+// tailLog counts the records ReplayFrom delivers.
+type tailLog struct {
+	eventlog.Log
+	read int
+}
+
+func (l *tailLog) ReplayFrom(ctx context.Context, topic string, from eventlog.Positions, h eventlog.Handler) error {
+	return l.Log.ReplayFrom(ctx, topic, from, func(ctx context.Context, b []eventlog.Record) error {
+		l.read += len(b)
+		return h(ctx, b)
+	})
+}
+
+// A hub that saved its snapshot starts from it and reads only the log
+// after it, and its board is then the one a hub reading everything has.
+func TestHubRestartsFromItsSnapshot(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	l, err := sqlitelog.Open(ctx, sqlitelog.Config{Path: filepath.Join(dir, "log.db")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	n := 0
+	put := func(topic, typ, key string, payload any) {
+		t.Helper()
+		e, err := event.New(typ, key, "test", t0.Add(time.Duration(n)*time.Minute), t0, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Append(ctx, topic, e); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	story := func(k int) {
+		id := fmt.Sprintf("T%d", k)
+		for m := 1; m <= 5; m++ {
+			put("topics", analyze.TypeTopicUpdated, id, analyze.TopicSummary{ID: id, Headline: "话题" + id, Label: []string{"泄漏"}, Mentions: m * 3})
+		}
+		put("alerts", alert.TypeRaised, "a-"+id, alert.Alert{ID: "a-" + id, TopicID: id, Version: 1, Headline: "话题" + id, Updated: t0})
+		st := &incident.State{}
+		evs, err := incident.Decide(st, incident.Default(), incident.Open{Title: "事件" + id, AlertID: "a-" + id, Topics: []string{id}, DetectedAt: t0}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		envs, err := incident.Envelopes("inc-"+id, "user:duty", t0, evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Append(ctx, "incidents", envs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := range 20 {
+		story(k)
+	}
+	put("topics", analyze.TypeTopicRetired, "T3", analyze.TopicSummary{ID: "T3", Label: []string{"泄漏"}})
+
+	snap := filepath.Join(dir, "console.snapshot")
+	run := func(lg eventlog.Log, path string) *Hub {
+		t.Helper()
+		h := NewHub(Config{Topics: Topics(), SnapshotPath: path}, NewBoard(), nil)
+		rctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- h.Run(rctx, lg) }()
+		for !h.CaughtUp() {
+			select {
+			case err := <-done:
+				t.Fatalf("hub stopped: %v", err)
+			case <-time.After(5 * time.Millisecond): // polling for progress
+			}
+		}
+		stop()
+		<-done // saves the snapshot
+		return h
+	}
+	run(l, snap)
+	for k := 20; k < 23; k++ { // after the snapshot
+		story(k)
+	}
+	tail := &tailLog{Log: l}
+	restarted := run(tail, snap)
+	full := run(l, "")
+	if tail.read == 0 || tail.read > 3*(5+1+4) {
+		t.Fatalf("the restarted hub read %d records, want only the tail written after its snapshot", tail.read)
+	}
+	a, _ := json.Marshal(restarted.proj.State())
+	b, _ := json.Marshal(full.proj.State())
+	if string(a) != string(b) {
+		t.Fatalf("board from snapshot + tail differs from the board read from the start:\n%s\n%s", a, b)
+	}
+	var st State
+	json.Unmarshal(a, &st)
+	if len(st.Topics) != 22 || len(st.Alerts) != 23 || len(st.Incidents) != 23 {
+		t.Fatalf("board holds %d topics, %d alerts, %d incidents; want 22, 23, 23", len(st.Topics), len(st.Alerts), len(st.Incidents))
+	}
+}
