@@ -310,6 +310,15 @@ func TestLoadPrecedence(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--brokers") || !strings.Contains(err.Error(), "mysql") {
 		t.Fatalf("Validate = %v", err)
 	}
+	kafka := Defaults()
+	kafka.Log, kafka.Brokers, kafka.Replication = "kafka", []string{"k1:9092"}, 0
+	if err := kafka.Validate(); err == nil || !strings.Contains(err.Error(), "replication") {
+		t.Fatalf("replication 0 on Kafka: %v", err)
+	}
+	os.WriteFile(file, []byte("log: kafka\nbrokers: [a:9092]\nreplication: 3\n"), 0o644)
+	if cfg, _, err := Load("serve", []string{"--config", file}, func(string) string { return "" }, nil); err != nil || cfg.Replication != 3 {
+		t.Fatalf("replication from the config file: %d %v", cfg.Replication, err)
+	}
 	proxied := Defaults()
 	proxied.TrustedProxies = []string{"127.0.0.1", "10.0.0.0/8", "proxy.local"}
 	if err := proxied.Validate(); err == nil || !strings.Contains(err.Error(), "proxy.local") {

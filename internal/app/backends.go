@@ -16,7 +16,7 @@ func openKafka(ctx context.Context, cfg Config, logger *slog.Logger) (eventlog.L
 	for _, t := range analyze.SinglePartition {
 		single[t] = 1
 	}
-	return kafkalog.New(ctx, kafkalog.Config{Brokers: cfg.Brokers, Partitions: cfg.Partitions, TopicPartitions: single, ClientID: "yuqing"}, logger)
+	return kafkalog.New(ctx, kafkalog.Config{Brokers: cfg.Brokers, Partitions: cfg.Partitions, ReplicationFactor: cfg.Replication, TopicPartitions: single, ClientID: "yuqing"}, logger)
 }
 
 func openClickHouse(ctx context.Context, cfg Config, logger *slog.Logger) (analytics.Store, error) {

@@ -29,6 +29,9 @@ type Config struct {
 	Log        string   `yaml:"log"`        // "sqlite" (embedded) or "kafka"
 	Brokers    []string `yaml:"brokers"`    // Kafka bootstrap brokers
 	Partitions int      `yaml:"partitions"` // partitions of auto-created Kafka topics
+	// Replication is the replication factor of the Kafka topics yuqing
+	// creates (default 1; 3 on a three-broker cluster).
+	Replication int `yaml:"replication"`
 
 	Store      string `yaml:"store"`       // "sqlite" (embedded) or "clickhouse"
 	ClickHouse string `yaml:"clickhouse"`  // ClickHouse native address host:port
@@ -75,13 +78,14 @@ type Config struct {
 // Defaults is the embedded configuration: nothing to install.
 func Defaults() Config {
 	return Config{
-		Data:       "./data",
-		Addr:       "127.0.0.1:8080",
-		Log:        "sqlite",
-		Partitions: 6,
-		Store:      "sqlite",
-		CHDatabase: "yuqing",
-		CHUser:     "default",
+		Data:        "./data",
+		Addr:        "127.0.0.1:8080",
+		Log:         "sqlite",
+		Partitions:  6,
+		Replication: 1,
+		Store:       "sqlite",
+		CHDatabase:  "yuqing",
+		CHUser:      "default",
 
 		DrillScenario: "chemical-smell",
 		DrillSpeed:    120,
@@ -117,6 +121,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Log, "log", c.Log, `event log: "sqlite" (embedded) or "kafka"`)
 	fs.Var(listFlag{&c.Brokers}, "brokers", "Kafka brokers, comma-separated (with --log kafka)")
 	fs.IntVar(&c.Partitions, "partitions", c.Partitions, "partitions of Kafka topics yuqing creates")
+	fs.IntVar(&c.Replication, "replication", c.Replication, "replication factor of Kafka topics yuqing creates (3 on a three-broker cluster)")
 	fs.StringVar(&c.Store, "store", c.Store, `analytics store: "sqlite" (embedded) or "clickhouse"`)
 	fs.StringVar(&c.ClickHouse, "clickhouse", c.ClickHouse, "ClickHouse native address host:port (with --store clickhouse)")
 	fs.StringVar(&c.CHDatabase, "ch-database", c.CHDatabase, "ClickHouse database")
@@ -260,6 +265,9 @@ func (c Config) Validate() error {
 	case "kafka":
 		if len(c.Brokers) == 0 {
 			errs = append(errs, errors.New("--log kafka needs --brokers host:port[,…]"))
+		}
+		if c.Replication < 1 {
+			errs = append(errs, fmt.Errorf("replication %d must be at least 1", c.Replication))
 		}
 		if c.Partitions < 1 {
 			errs = append(errs, fmt.Errorf("partitions %d must be at least 1", c.Partitions))
