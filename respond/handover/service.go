@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"yuqing/internal/aggregate"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 )
@@ -15,56 +16,29 @@ import (
 // Board is the projection of the handovers topic. It is safe for
 // concurrent use; Apply is idempotent by event ID, so the log may be
 // replayed into it after a restart.
-type Board struct {
-	mu     sync.RWMutex
-	states map[string]*State
-	seen   map[string]bool
-}
+type Board struct{ set *aggregate.Set[State] }
 
 // NewBoard returns an empty board.
-func NewBoard() *Board { return &Board{states: map[string]*State{}, seen: map[string]bool{}} }
-
-// Apply folds one event of the topic into the board; one that does not fit
-// its handover is an error and changes nothing.
-func (b *Board) Apply(env event.Envelope) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.seen[env.ID] {
-		return nil
-	}
-	next := State{ID: env.Key}
-	if s := b.states[env.Key]; s != nil {
-		next = *s // Apply replaces the note, it never changes it in place
-	}
-	if err := Apply(&next, env); err != nil {
-		return fmt.Errorf("handover %s: %w", env.Key, err)
-	}
-	b.states[env.Key] = &next
-	b.seen[env.ID] = true
-	return nil
+func NewBoard() *Board {
+	return &Board{set: aggregate.New("handover", func(key string) State { return State{ID: key} }, Apply)}
 }
 
-// Get returns handover id.
+// Apply folds one event of the topic into the board. An event seen before
+// is ignored; one that does not fit is an error and changes nothing.
+func (b *Board) Apply(env event.Envelope) error { return b.set.Apply(env) }
+
+// Get returns one by its ID.
 func (b *Board) Get(id string) (State, bool) {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	s, ok := b.states[id]
-	if !ok || !s.Handed() {
+	s, ok := b.set.Get(id)
+	if !ok || !(s.Handed()) {
 		return State{}, false
 	}
-	return *s, true
+	return s, true
 }
 
-// List returns every handover, the latest handed first.
+// List returns every one, the latest first.
 func (b *Board) List() []State {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	out := make([]State, 0, len(b.states))
-	for _, s := range b.states {
-		if s.Handed() {
-			out = append(out, *s)
-		}
-	}
+	out := b.set.All(func(s State) bool { return s.Handed() })
 	slices.SortFunc(out, func(x, y State) int {
 		if c := y.HandedAt.Compare(x.HandedAt); c != 0 {
 			return c
@@ -115,15 +89,7 @@ func (s *Service) Config() Config { return s.cfg }
 
 // Load replays the handovers topic into the board.
 func (s *Service) Load(ctx context.Context) error {
-	err := s.log.Replay(ctx, Topic, func(_ context.Context, batch []eventlog.Record) error {
-		for _, r := range batch {
-			if err := s.board.Apply(r.Event); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.board.set.Load(ctx, s.log, Topic); err != nil {
 		return fmt.Errorf("loading the handovers: %w", err)
 	}
 	return nil

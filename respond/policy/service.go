@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"yuqing/internal/aggregate"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 )
@@ -15,59 +16,29 @@ import (
 // Board is the projection of the policies topic: every assessment as its
 // events made it. It is safe for concurrent use; Apply is idempotent by
 // event ID, so the log may be replayed into it after a restart.
-type Board struct {
-	mu     sync.RWMutex
-	states map[string]*State
-	seen   map[string]bool
-}
+type Board struct{ set *aggregate.Set[State] }
 
 // NewBoard returns an empty board.
 func NewBoard() *Board {
-	return &Board{states: map[string]*State{}, seen: map[string]bool{}}
+	return &Board{set: aggregate.New("policy assessment", func(key string) State { return State{ID: key} }, Apply)}
 }
 
 // Apply folds one event of the topic into the board. An event seen before
-// is ignored; one that does not fit its assessment is an error and changes
-// nothing.
-func (b *Board) Apply(env event.Envelope) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.seen[env.ID] {
-		return nil
-	}
-	next := State{ID: env.Key}
-	if s := b.states[env.Key]; s != nil {
-		next = *s // Apply replaces slices, it never appends to them in place
-	}
-	if err := Apply(&next, env); err != nil {
-		return fmt.Errorf("policy assessment %s: %w", env.Key, err)
-	}
-	b.states[env.Key] = &next
-	b.seen[env.ID] = true
-	return nil
-}
+// is ignored; one that does not fit is an error and changes nothing.
+func (b *Board) Apply(env event.Envelope) error { return b.set.Apply(env) }
 
-// Get returns the assessment id.
+// Get returns one by its ID.
 func (b *Board) Get(id string) (State, bool) {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	s, ok := b.states[id]
-	if !ok || s.Assessments == 0 {
+	s, ok := b.set.Get(id)
+	if !ok || !(s.Assessments > 0) {
 		return State{}, false
 	}
-	return *s, true
+	return s, true
 }
 
-// List returns every assessment, the latest assessed first.
+// List returns every one, the latest first.
 func (b *Board) List() []State {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	out := make([]State, 0, len(b.states))
-	for _, s := range b.states {
-		if s.Assessments > 0 {
-			out = append(out, *s)
-		}
-	}
+	out := b.set.All(func(s State) bool { return s.Assessments > 0 })
 	slices.SortFunc(out, func(x, y State) int {
 		if c := y.Assessment.AssessedAt.Compare(x.Assessment.AssessedAt); c != 0 {
 			return c
@@ -101,15 +72,7 @@ func (s *Service) Board() *Board { return s.board }
 
 // Load replays the policies topic into the board.
 func (s *Service) Load(ctx context.Context) error {
-	err := s.log.Replay(ctx, Topic, func(_ context.Context, batch []eventlog.Record) error {
-		for _, r := range batch {
-			if err := s.board.Apply(r.Event); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.board.set.Load(ctx, s.log, Topic); err != nil {
 		return fmt.Errorf("loading the policy assessments: %w", err)
 	}
 	return nil
