@@ -194,8 +194,6 @@ func setParam(c *Config, k, v string) error {
 	switch k {
 	case "Tau":
 		c.Tau = d()
-	case "NewTopicRate":
-		c.NewTopicRate = f()
 	case "Background":
 		c.Background = f()
 	case "MinIntensity":
@@ -335,8 +333,6 @@ func labParam(c *Config, k, v string) bool {
 		c.OpenBoost = x
 	case "MinOpenTokens":
 		c.MinOpenTokens = int(x)
-	case "HeadlineBonus":
-		c.HeadlineBonus = x
 	case "MergeSim":
 		c.MergeSim = x
 	case "MergeEvery":
