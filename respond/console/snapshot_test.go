@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,12 +20,12 @@ import (
 // tailLog counts the records ReplayFrom delivers.
 type tailLog struct {
 	eventlog.Log
-	read int
+	read atomic.Int64 // the hub follows its topics concurrently
 }
 
 func (l *tailLog) ReplayFrom(ctx context.Context, topic string, from eventlog.Positions, h eventlog.Handler) error {
 	return l.Log.ReplayFrom(ctx, topic, from, func(ctx context.Context, b []eventlog.Record) error {
-		l.read += len(b)
+		l.read.Add(int64(len(b)))
 		return h(ctx, b)
 	})
 }
@@ -100,8 +101,8 @@ func TestHubRestartsFromItsSnapshot(t *testing.T) {
 	tail := &tailLog{Log: l}
 	restarted := run(tail, snap)
 	full := run(l, "")
-	if tail.read == 0 || tail.read > 3*(5+1+4) {
-		t.Fatalf("the restarted hub read %d records, want only the tail written after its snapshot", tail.read)
+	if n := tail.read.Load(); n == 0 || n > 3*(5+1+4) {
+		t.Fatalf("the restarted hub read %d records, want only the tail written after its snapshot", n)
 	}
 	a, _ := json.Marshal(restarted.proj.State())
 	b, _ := json.Marshal(full.proj.State())
