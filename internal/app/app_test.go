@@ -140,12 +140,27 @@ func postAndWatch(t *testing.T, cfg Config) {
 	addUser(t, cfg, "duty", auth.RoleDutyOfficer)
 	addr, stop := startApp(t, cfg)
 
-	for _, path := range []string{"/healthz", "/readyz"} {
-		resp, err := http.Get("http://" + addr + path)
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %v %v", path, resp, err)
-		}
+	if resp, err := http.Get("http://" + addr + "/healthz"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /healthz: %v %v", resp, err)
+	} else {
 		resp.Body.Close()
+	}
+	// /readyz answers 503 while the console board reads the log and the
+	// analyser restores its topics (on Kafka that goes on after Run is up).
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			t.Fatalf("GET /readyz: %v", err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /readyz: %d %s", resp.StatusCode, body)
+		}
+		time.Sleep(100 * time.Millisecond) // polling readiness, not timing an assertion
 	}
 	// Nothing is served to a stranger.
 	for _, path := range []string{"/", "/api/v1/incidents", "/api/v1/console"} {
