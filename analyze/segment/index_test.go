@@ -82,6 +82,7 @@ func known(m map[string]int, k string) bool { _, ok := m[k]; return ok }
 // TestIndexUpToDate regenerates the index from the gse in go.mod: it must
 // give the same bytes as the embedded one (go generate rewrites it).
 func TestIndexUpToDate(t *testing.T) {
+	t.Parallel() // loads gse (seconds under -race): beside the other tests that do
 	seg, err := gse.NewEmbed("zh_s")
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +132,7 @@ func slow(t *testing.T) *Segmenter {
 // parts of speech and word count, and the same cut (words and their part of
 // speech classes), tokens and entities on a corpus of some 200 sentences.
 func TestIndexEqualsGse(t *testing.T) {
+	t.Parallel() // loads gse (seconds under -race): beside the other tests that do
 	b, err := os.ReadFile(filepath.Join("testdata", "equivalence.txt"))
 	if err != nil {
 		t.Fatal(err)

@@ -149,6 +149,7 @@ func TestGolden(t *testing.T) {
 // corpus, on awkward inputs the project writes, and — when the shared Weibo
 // evaluation sets sit beside the repository — on every post in them.
 func TestFastCutEqualsGse(t *testing.T) {
+	t.Parallel() // loads gse (seconds under -race): beside the other tests that do
 	s := seg(t)
 	st := s.cur.Load()
 	texts := []string{

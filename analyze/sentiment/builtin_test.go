@@ -149,6 +149,7 @@ func devFile(t *testing.T, name string) []Example {
 // hand-labelled weibo2018 dev posts (folds by a hash of the id), each fold
 // scored by a model that never saw it.
 func TestBuiltinRecipeHeldOut(t *testing.T) {
+	t.Parallel() // CPU-bound: its last fold leaves a core to TestBuiltinReproducible
 	ex := devFile(t, "sentiment_weibo2018.jsonl")
 	var mu sync.Mutex
 	var correct, total int
@@ -189,6 +190,7 @@ func TestBuiltinRecipeHeldOut(t *testing.T) {
 
 // go generate rebuilds the embedded model byte for byte from the dev data.
 func TestBuiltinReproducible(t *testing.T) {
+	t.Parallel() // CPU-bound, beside TestBuiltinRecipeHeldOut
 	ex := devFile(t, "sentiment_weibo2018.jsonl")
 	m, err := Train(ex, BuiltinOptions)
 	if err != nil {

@@ -21,15 +21,29 @@ import (
 	"yuqing/internal/mention"
 )
 
+// built is yuqing compiled for the process tests, once per test binary
+// (TestMain removes its directory).
+var built struct {
+	once     sync.Once
+	dir, bin string
+	out      []byte
+	err      error
+}
+
 // buildBinary compiles yuqing once for the process tests.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "yuqing")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "yuqing-test-bin-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "yuqing")
+		built.out, built.err = exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("go build: %v\n%s", built.err, built.out)
 	}
-	return bin
+	return built.bin
 }
 
 func freeAddr(t *testing.T) string {

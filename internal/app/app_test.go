@@ -140,27 +140,28 @@ func postAndWatch(t *testing.T, cfg Config) {
 	addUser(t, cfg, "duty", auth.RoleDutyOfficer)
 	addr, stop := startApp(t, cfg)
 
-	if resp, err := http.Get("http://" + addr + "/healthz"); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET /healthz: %v %v", resp, err)
-	} else {
-		resp.Body.Close()
-	}
-	// /readyz answers 503 while the console board reads the log and the
-	// analyser restores its topics (on Kafka that goes on after Run is up).
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		resp, err := http.Get("http://" + addr + "/readyz")
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
 		if err != nil {
-			t.Fatalf("GET /readyz: %v", err)
+			t.Fatalf("GET %s: %v", path, err)
 		}
-		body, _ := io.ReadAll(resp.Body)
+		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GET /readyz: %d %s", resp.StatusCode, body)
-		}
-		time.Sleep(100 * time.Millisecond) // polling readiness, not timing an assertion
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 {
+		t.Fatalf("GET /healthz: %d %s", code, body)
+	}
+	// /readyz waits for the analysis to restore its topics, which goes on
+	// after Run reports ready (on Kafka it can take a moment).
+	var ready string
+	waitFor(t, "/readyz", func() bool {
+		code, body := get("/readyz")
+		ready = body
+		return code == 200
+	})
+	if ready != "ready\n" {
+		t.Fatalf("GET /readyz: %q", ready)
 	}
 	// Nothing is served to a stranger.
 	for _, path := range []string{"/", "/api/v1/incidents", "/api/v1/console"} {

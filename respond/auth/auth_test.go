@@ -87,8 +87,8 @@ func newEnv(t *testing.T, cfg Config) *env {
 	}
 	e := &env{t: t, log: l, clock: &fakeClock{t: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}, cfg: cfg, logs: &syncBuffer{}, remote: "192.0.2.1:5555"}
 	// The fixture accounts go straight into the log with hashes made once
-	// per test binary: bcrypt under -race is slow.
-	hashes := fixtureHashes()
+	// per test binary (and cost): bcrypt under -race is slow.
+	hashes := fixtureHashes(hashCost(cfg.BcryptCost))
 	now := e.clock.Now()
 	for _, u := range []userCreated{
 		{Username: "admin", DisplayName: "管理员", Roles: []string{RoleAdmin}, PasswordHash: hashes[adminPass], CreatedBy: "cli:root"},
@@ -107,17 +107,30 @@ func newEnv(t *testing.T, cfg Config) *env {
 	return e
 }
 
-var fixtureHashes = sync.OnceValue(func() map[string]string {
+var (
+	fixtureMu     sync.Mutex
+	fixtureByCost = map[int]map[string]string{}
+)
+
+// fixtureHashes hashes the fixture passwords at cost, as the directory
+// would (hashCost), once per test binary and cost.
+func fixtureHashes(cost int) map[string]string {
+	fixtureMu.Lock()
+	defer fixtureMu.Unlock()
+	if out, ok := fixtureByCost[cost]; ok {
+		return out
+	}
 	out := map[string]string{}
 	for _, p := range []string{adminPass, alicePass, bobPass} {
-		h, err := bcrypt.GenerateFromPassword([]byte(p), MinBcryptCost)
+		h, err := bcrypt.GenerateFromPassword([]byte(p), cost)
 		if err != nil {
 			panic(err)
 		}
 		out[p] = string(h)
 	}
+	fixtureByCost[cost] = out
 	return out
-})
+}
 
 // restart builds a new Auth on the same log, as a restarted process would.
 func (e *env) restart() {
@@ -618,6 +631,7 @@ func TestRateLimitPerIP(t *testing.T) {
 }
 
 func TestSecretsNeverLeak(t *testing.T) {
+	configuredCost(t) // the hashes below are checked for the configured cost
 	e := newEnv(t, Config{})
 	ctx := context.Background()
 	d := e.a.Directory()

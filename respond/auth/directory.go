@@ -127,6 +127,7 @@ func NewDirectory(log eventlog.Log, now func() time.Time, cost int, logger *slog
 	if cost < MinBcryptCost || cost > bcrypt.MaxCost {
 		return nil, fmt.Errorf("auth: bcrypt cost %d outside %d–%d", cost, MinBcryptCost, bcrypt.MaxCost)
 	}
+	cost = hashCost(cost) // the configured cost, except in tests (testhook.go)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}

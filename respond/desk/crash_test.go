@@ -116,8 +116,10 @@ func TestKilledProcessBreachesOnce(t *testing.T) {
 	t0 := time.Now().UTC().Truncate(time.Second).Add(-6 * time.Hour) // detected six hours ago
 	run := func(step string, at time.Time, crash string) int {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		// Built with -race, the child would sleep a second at exit (GORACE's
+		// atexit_sleep_ms, unless the caller's GORACE says otherwise).
 		cmd.Env = append(os.Environ(), "DESK_CHILD=1", "DESK_LOG="+logPath, "DESK_HOOK="+srv.URL,
-			"DESK_STEP="+step, "DESK_NOW="+at.Format(time.RFC3339), "DESK_CRASH="+crash)
+			"DESK_STEP="+step, "DESK_NOW="+at.Format(time.RFC3339), "DESK_CRASH="+crash, "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
 		out, _ := cmd.CombinedOutput()
 		if code := cmd.ProcessState.ExitCode(); code != 0 && code != 3 {
 			t.Fatalf("child %s exited %d:\n%s", step, code, out)

@@ -71,7 +71,9 @@ func TestASecondProcessDoesNotBreakCommits(t *testing.T) {
 	}()
 	for round := range 12 {
 		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestASecondProcessDoesNotBreakCommits$")
-		cmd.Env = append(os.Environ(), "SQLITELOG_SECOND_PROCESS="+path)
+		// Built with -race, the child would sleep a second at exit (GORACE's
+		// atexit_sleep_ms, unless the caller's GORACE says otherwise).
+		cmd.Env = append(os.Environ(), "SQLITELOG_SECOND_PROCESS="+path, "GORACE=atexit_sleep_ms=0 "+os.Getenv("GORACE"))
 		if out, err := cmd.CombinedOutput(); err != nil {
 			close(stop)
 			<-done
