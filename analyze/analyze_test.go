@@ -209,3 +209,17 @@ func (c *countingLog) ReplayFrom(ctx context.Context, topic string, from eventlo
 		return h(ctx, b)
 	})
 }
+
+// Offline results follow merges through the events: the tracker forgets
+// a merge when the surviving topic retires, the events do not.
+func TestMergedIntoFollowsChains(t *testing.T) {
+	r := mergedInto([]TopicMerged{{From: "b", Into: "c"}, {From: "a", Into: "b"}, {From: "x", Into: "y"}, {From: "y", Into: "x"}})
+	for in, want := range map[string]string{"a": "c", "b": "c", "c": "c", "z": "z"} {
+		if got := r(in); got != want {
+			t.Errorf("%s resolved to %s, want %s", in, got, want)
+		}
+	}
+	if got := r("x"); got != "x" && got != "y" { // a cycle ends, somewhere in it
+		t.Errorf("cycle resolved to %s", got)
+	}
+}

@@ -156,14 +156,38 @@ func AnalyzeInto(ctx context.Context, tr *Tracker, inputs []Input, enr *Enricher
 			moved[id] = sp.Into
 		}
 	}
+	// Merges are followed from the events, not the tracker's redirects:
+	// those go when the surviving topic retires, the events stay.
+	resolve := mergedInto(out.Merged)
 	for i := range results {
 		if results[i].Input.Err == nil {
 			a := &results[i].Analyzed
 			if to, ok := moved[a.Mention.ID]; ok {
 				a.Topic = to
 			}
-			a.Topic = tr.Resolve(a.Topic)
+			a.Topic = resolve(a.Topic)
 		}
 	}
 	return results, out, nil
+}
+
+// mergedInto returns a function that follows a topic ID through the
+// merges, in any order of events, to the topic it ended in.
+func mergedInto(merged []TopicMerged) func(string) string {
+	into := make(map[string]string, len(merged))
+	for _, m := range merged {
+		if m.From != m.Into {
+			into[m.From] = m.Into
+		}
+	}
+	return func(id string) string {
+		for n := 0; n <= len(into); n++ { // bounded: a cycle cannot loop
+			next, ok := into[id]
+			if !ok {
+				break
+			}
+			id = next
+		}
+		return id
+	}
 }
