@@ -17,9 +17,28 @@ const headlineRunes = 40
 // repost chains (//@…).
 func headline(text string) (string, int) {
 	text = strings.TrimSpace(text)
-	if i := strings.Index(text, "//@"); i >= 0 {
-		text = text[:i] // what follows is the chain being reposted
+	i := strings.Index(text, "//@")
+	if i < 0 {
+		return sentenceHeadline(text)
 	}
+	// What follows //@ is the chain being reposted. A repost's own words
+	// name the story when they are a sentence; a bare 转发微博 or 扩散 does
+	// not, and the post it reposts (the last in the chain) does.
+	h, q := sentenceHeadline(text[:i])
+	if q >= 2 {
+		return h, q
+	}
+	orig := text[strings.LastIndex(text, "//@")+len("//@"):]
+	if j := strings.IndexAny(orig, ":："); j >= 0 {
+		if oh, oq := sentenceHeadline(orig[j+1:]); oq > q {
+			return oh, oq
+		}
+	}
+	return h, q
+}
+
+// sentenceHeadline is headline of a text without a repost chain.
+func sentenceHeadline(text string) (string, int) {
 	if i := strings.Index(text, "【"); i >= 0 {
 		if j := strings.Index(text[i:], "】"); j > 0 {
 			if h := tidy(text[i+len("【") : i+j]); utf8.RuneCountInString(h) >= 4 {

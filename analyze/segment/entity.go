@@ -54,7 +54,9 @@ func buildPOS(d *gse.Dictionary) map[string]posClass {
 		w := d.Tokens[i].Text()
 		switch d.Tokens[i].Pos() {
 		case "ns":
-			m[w] = posPlace
+			if !notPlace[w] {
+				m[w] = posPlace
+			}
 		case "nt":
 			m[w] = posOrg
 		}
@@ -81,6 +83,18 @@ var placeSuffix, orgSuffix = func() (map[string]bool, map[string]bool) {
 		o[w] = true
 	}
 	return p, o
+}()
+
+// notPlace are everyday words gse's dictionary tags as place names (ns):
+// 东西 "things", 城市 "city", 太大 "too big". As names they would tie
+// unrelated posts together.
+var notPlace = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`东西 城市 平原 外国 爱国 英雄 太阳 哥哥 海洋 湖泊 高原 上市 美丽 建国 江湖 王国 开国
+		共和国 城镇 山区 大街 南北 太大 天门 长安 永乐 大桥 中原 华北 青 朝廷 江南`) {
+		m[w] = true
+	}
+	return m
 }()
 
 // casualtyWords end a casualty figure: 3人死亡, 十二名工人受伤.
@@ -125,8 +139,10 @@ func names(pos map[string]posClass, words []string) []Entity {
 			// continues the name
 		case cls.name() != 0:
 			// starts a name
-		case next.suffix() && nameish(w):
-			// a word before a suffix starts one (实验中学, 东港化工厂)
+		case next.suffix() && nameish(w) && (utf8.RuneCountInString(w) > 1 || !oneRune(words[i+1])):
+			// a word before a suffix starts one (实验中学, 东港化工厂); one
+			// character before a one-character suffix (成河, 变大楼) is
+			// more often a verb than a name
 		default:
 			flush()
 			continue
@@ -246,3 +262,5 @@ func appendEntity(out []Entity, e Entity) []Entity {
 	}
 	return append(out, e)
 }
+
+func oneRune(w string) bool { return utf8.RuneCountInString(w) == 1 }

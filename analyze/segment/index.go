@@ -77,7 +77,7 @@ func indexDAG(idx string, words []dictWord) (*dagIndex, map[string]posClass, int
 		if r.err != nil {
 			break
 		}
-		if cls := posOf[p]; cls != posOther {
+		if cls := posOf[p]; cls != posOther && !(cls == posPlace && notPlace[w]) {
 			pos[w] = cls
 		}
 		for n := r.uvarint(); n > 0 && r.err == nil; n-- {

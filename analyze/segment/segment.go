@@ -266,7 +266,7 @@ func (s *Segmenter) Tokens(text string) []string {
 // them: their buffer is reused.
 func (s *Segmenter) cut(text string, use func(st *state, folded string, words []string)) {
 	st := s.cur.Load()
-	folded := hanzi.Fold(text)
+	folded := dropMentions(hanzi.Fold(text))
 	if st.dag != nil {
 		b := dagBufs.Get().(*dagBuf)
 		cut, ok := st.dag.cut(folded, b, b.words[:0])
@@ -469,4 +469,35 @@ type Info struct {
 func (s *Segmenter) Info() Info {
 	st := s.cur.Load()
 	return Info{Words: st.nwords, Loaded: st.loaded, UserDicts: st.sources}
+}
+
+// dropMentions blanks the @names of a text (@熬夜的阿珍, @用户5113051485):
+// they name who is addressed, not what happened, and would otherwise cut
+// into words that every story's comments share (用户) or none do.
+func dropMentions(s string) string {
+	if strings.IndexByte(s, '@') < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		if s[i] != '@' {
+			j := strings.IndexByte(s[i:], '@')
+			if j < 0 {
+				j = len(s) - i
+			}
+			b.WriteString(s[i : i+j])
+			i += j
+			continue
+		}
+		j := strings.IndexFunc(s[i+1:], func(r rune) bool {
+			return unicode.IsSpace(r) || unicode.IsPunct(r) && r != '_' && r != '-' || unicode.IsSymbol(r)
+		})
+		if j < 0 {
+			j = len(s) - i - 1
+		}
+		b.WriteByte(' ')
+		i += 1 + j
+	}
+	return b.String()
 }

@@ -209,6 +209,9 @@ func TestEntities(t *testing.T) {
 		"造成十二名工人受伤，两人失踪":                          {"十二人受伤", "两人失踪"},
 		"今天天气真好，火锅太好吃了":                           nil,
 		"多个小区和附近学校都闻到了":                           nil,
+		"滨江御景已经有人在收拾东西去市区住了":                      {"滨江"},
+		"这雨也太大了吧，沙洲路成河了，车都漂起来了":                   {"沙洲路"},
+		"@用户5113051485 @平安北京 转发微博":                nil,
 	} {
 		_, ents := s.TokensEntities(text)
 		var got []string
@@ -218,6 +221,11 @@ func TestEntities(t *testing.T) {
 		for _, w := range want {
 			if !slices.Contains(got, w) {
 				t.Errorf("%s: entities %v lack %s", text, got, w)
+			}
+		}
+		for _, g := range got {
+			if strings.Contains(text, "成河") && !slices.Contains(want, g) || slices.Contains([]string{"东西", "太大", "成河"}, g) {
+				t.Errorf("%s: entities %v have %s, not a name", text, got, g)
 			}
 		}
 		if want == nil && len(got) > 0 {
