@@ -1,17 +1,20 @@
 // Package sqlitestore is the embedded analytics store: one SQLite file in the
-// data directory. Mentions are keyed by ID (INSERT OR IGNORE), so writing a
-// mention twice counts it once.
+// data directory. Mentions are keyed by ID (a batch writes only the IDs not
+// stored yet), so writing a mention twice counts it once.
 package sqlitestore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,8 +26,11 @@ import (
 
 // Store is the SQLite analytics store. It is safe for concurrent use.
 type Store struct {
-	db     *sql.DB
+	w      *sql.DB // the one writer connection
+	db     *sql.DB // readers (query only)
 	logger *slog.Logger
+
+	stmts map[stmtKey]*sql.Stmt // the writer's statements of full chunks, prepared at Open
 }
 
 var _ analytics.Store = (*Store)(nil)
@@ -90,7 +96,78 @@ var migrations = []string{
 	CREATE INDEX topics_last ON topics (last_ns);`,
 	// 3: topic pages list a topic's mentions.
 	`CREATE INDEX mentions_topic ON mentions (topic, published_ns);`,
+	// 4: writes that append. A batch of new mentions used to rewrite a
+	// page per mention of the mentions table (keyed by ID, which follows
+	// nothing) and one per keyword of mention_keywords (keyed by keyword),
+	// each twice (WAL, then checkpoint). Now the rows of both tables go in
+	// roughly in time order, at the end: mentions get a rowid in arrival
+	// order (what the IDs' random order still costs is a page of the small
+	// mentions_id index), keyword rows a key that leads with the time.
+	// Reads are the same: by time range through mentions_published and
+	// mentions_topic, TopKeywords and Counts by keyword through the time
+	// range of mention_keywords. The copies read the old tables in their
+	// order and sort (following the old time indexes instead would look
+	// every row up at random: at a million mentions 35 s instead of 8 s
+	// for the keywords).
+	`CREATE TABLE mention_keywords_v4 (
+		published_ns INTEGER NOT NULL,
+		keyword      TEXT NOT NULL,
+		id           TEXT NOT NULL,
+		platform     TEXT NOT NULL,
+		PRIMARY KEY (published_ns, keyword, id)
+	) WITHOUT ROWID;
+	INSERT INTO mention_keywords_v4 (published_ns, keyword, id, platform)
+		SELECT published_ns, keyword, id, platform FROM mention_keywords NOT INDEXED ORDER BY +published_ns, keyword, id;
+	DROP TABLE mention_keywords;
+	ALTER TABLE mention_keywords_v4 RENAME TO mention_keywords;
+	CREATE TABLE mentions_v4 (
+		seq             INTEGER PRIMARY KEY,
+		id              TEXT NOT NULL,
+		platform        TEXT NOT NULL,
+		source          TEXT NOT NULL,
+		url             TEXT NOT NULL,
+		author_id       TEXT NOT NULL,
+		author_name     TEXT NOT NULL,
+		title           TEXT NOT NULL,
+		text            TEXT NOT NULL,
+		published_ns    INTEGER NOT NULL,
+		ingested_ns     INTEGER NOT NULL,
+		tokens          TEXT NOT NULL,
+		keywords        TEXT NOT NULL,
+		drill           INTEGER NOT NULL,
+		sentiment       TEXT NOT NULL,
+		sentiment_score REAL NOT NULL,
+		topic           TEXT NOT NULL,
+		schemes         TEXT NOT NULL
+	);
+	INSERT INTO mentions_v4 (` + mentionColumns + `)
+		SELECT ` + mentionColumns + ` FROM mentions NOT INDEXED ORDER BY +published_ns, platform, id;
+	DROP TABLE mentions;
+	ALTER TABLE mentions_v4 RENAME TO mentions;
+	CREATE UNIQUE INDEX mentions_id ON mentions (id);
+	CREATE INDEX mentions_published ON mentions (published_ns, platform);
+	CREATE INDEX mentions_topic ON mentions (topic, published_ns);`,
 }
+
+// mentionColumns are the columns of a mention, in scanMention's order.
+const mentionColumns = `id, platform, source, url, author_id, author_name, title, text, published_ns, ingested_ns, tokens, keywords, drill, sentiment, sentiment_score, topic, schemes`
+
+// Connection settings. Every connection: WAL, and synchronous=NORMAL,
+// which keeps every commit across a crash of the process (the WAL is in
+// the OS's hands) and the file intact across a power cut, which may take
+// the last commits back (the store is a projection: see PutMentions).
+// The writer's cache holds the pages a batch touches (the tail of every
+// index and table, and the mentions_id pages the IDs fall on: about 40 MB
+// at a million mentions), and it checkpoints every 16,000 WAL pages (64
+// MB), not the default 1,000: pages written again between checkpoints
+// (index tails, rollup rows, the mentions_id pages) are copied once.
+const (
+	dsnCommon   = "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)"
+	dsnWriter   = dsnCommon + "&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(16000)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	dsnReader   = dsnCommon + "&_pragma=cache_size(-8192)&_pragma=query_only(1)"
+	dsnMigrate  = dsnCommon + "&_pragma=cache_size(-65536)&_txlock=immediate"
+	readerConns = 4
+)
 
 // Open opens (creating and migrating if needed) the store at path.
 func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error) {
@@ -108,16 +185,29 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	if err := private.File(path, true, logger, "analytics store"); err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_txlock=immediate")
+	if err := migrate(ctx, path, logger); err != nil {
+		return nil, fmt.Errorf("migrating analytics store %s: %w", path, err)
+	}
+	w, err := sql.Open("sqlite", "file:"+path+dsnWriter)
 	if err != nil {
 		return nil, fmt.Errorf("opening analytics store %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(4)
-	s := &Store{db: db, logger: logger}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("migrating analytics store %s: %w", path, err)
+	// One writer connection: writes take the database's write lock
+	// anyway, and its cache stays warm.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	s := &Store{w: w, logger: logger}
+	if err := s.prepare(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("analytics store %s: %w", path, err)
 	}
+	if s.db, err = sql.Open("sqlite", "file:"+path+dsnReader); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening analytics store %s for reading: %w", path, err)
+	}
+	s.db.SetMaxOpenConns(readerConns)
 	for _, p := range []string{path + "-wal", path + "-shm"} {
 		if err := private.File(p, false, logger, "analytics store"); err != nil && !errors.Is(err, os.ErrNotExist) {
 			logger.Warn("could not restrict the analytics store's files to their owner", "err", err)
@@ -126,8 +216,17 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*Store, error)
 	return s, nil
 }
 
-func (s *Store) migrate(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// migrate brings the store at path to the current schema, on a
+// connection of its own whose large cache (and sorter spilling to files)
+// lasts only as long as the migration.
+func migrate(ctx context.Context, path string, logger *slog.Logger) error {
+	db, err := sql.Open("sqlite", "file:"+path+dsnMigrate)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -136,11 +235,15 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return err
 	}
+	if version > len(migrations) {
+		return fmt.Errorf("the store has schema version %d, newer than this yuqing's %d: run a newer yuqing, or rebuild the store from the log", version, len(migrations))
+	}
 	for v := version; v < len(migrations); v++ {
+		start := time.Now()
 		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
 			return fmt.Errorf("applying migration %d: %w", v+1, err)
 		}
-		s.logger.Info("analytics schema migrated", "version", v+1)
+		logger.Info("analytics schema migrated", "version", v+1, "took", time.Since(start).Round(time.Millisecond))
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
 		return err
@@ -148,83 +251,250 @@ func (s *Store) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// PutMentions implements analytics.Store.
+// Rows per INSERT statement: one statement per row costs more in the
+// driver than the row does in SQLite.
+const (
+	mentionsPerInsert = 50  // 17 values each
+	rowsPerInsert     = 200 // 4 or 5 values each
+	idsPerLookup      = 500
+)
+
+// PutMentions implements analytics.Store. It writes in one transaction the
+// batch's new mentions (those whose ID is not stored yet, the first of
+// each ID in the batch), their keywords and their increments of the
+// rollups. The store is a projection of the log's analysed mentions: the
+// analyser writes a batch before it commits the batch's offset, so what a
+// crash loses here (nothing after a crash of the process; the last
+// commits after a power cut, with synchronous=NORMAL) is written again
+// when the batch comes again, and writing it twice counts it once.
 func (s *Store) PutMentions(ctx context.Context, ms []analytics.Mention) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning mention insert: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO mentions (id, platform, source, url, author_id, author_name, title, text, published_ns, ingested_ns, tokens, keywords, drill, sentiment, sentiment_score, topic, schemes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
-	kw, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO mention_keywords (keyword, id, platform, published_ns) VALUES (?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer kw.Close()
-	var roll [2]*sql.Stmt
-	for i, table := range []string{"rollup_minute", "rollup_hour"} {
-		if roll[i], err = tx.PrepareContext(ctx, `INSERT INTO `+table+` (dim, key, platform, start_ns, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT (dim, key, start_ns, platform) DO UPDATE SET n = n + excluded.n`); err != nil {
+	// The statements run without ctx's cancellation: the driver watches a
+	// cancellable context with a goroutine per statement, which costs as
+	// much as the row. ctx is checked between statements instead; the
+	// transaction ends with it.
+	xctx := context.WithoutCancel(ctx)
+
+	// Which IDs are new: not stored, and the first of their ID in the batch.
+	// The write lock is held from BEGIN (IMMEDIATE), so nothing can store
+	// them between this look and the insert.
+	stored := make(map[string]bool, len(ms))
+	for i := 0; i < len(ms); i += idsPerLookup {
+		chunk := ms[i:min(i+idsPerLookup, len(ms))]
+		args := make([]any, len(chunk))
+		for j, m := range chunk {
+			args[j] = m.ID
+		}
+		if err := s.storedIDs(xctx, tx, args, stored); err != nil {
 			return err
 		}
-		defer roll[i].Close()
 	}
-	// Rollup increments are summed over the batch: one upsert per bucket,
-	// not one per mention.
-	type bucket struct {
-		step           int
-		dim, key, plat string
-		start          int64
+	fresh := make([]*analytics.Mention, 0, len(ms))
+	for i := range ms {
+		if !stored[ms[i].ID] {
+			stored[ms[i].ID] = true // a later copy in the batch is not new
+			fresh = append(fresh, &ms[i])
+		}
 	}
-	rollup := map[bucket]int64{}
-	for _, m := range ms {
+	if len(fresh) == 0 {
+		return nil // all stored already: idempotent
+	}
+
+	// The mentions, in the batch's order (their rowids follow arrival).
+	args := make([]any, 0, mentionsPerInsert*17)
+	for i, m := range fresh {
 		tokens, _ := json.Marshal(nonNil(m.Tokens))
 		keywords, _ := json.Marshal(nonNil(m.Keywords))
 		schemes, _ := json.Marshal(nonNil(m.Schemes))
-		res, err := ins.ExecContext(ctx, m.ID, m.Platform, m.Source, m.URL, m.AuthorID, m.AuthorName, m.Title, m.Text,
+		args = append(args, m.ID, m.Platform, m.Source, m.URL, m.AuthorID, m.AuthorName, m.Title, m.Text,
 			m.PublishedAt.UnixNano(), m.IngestedAt.UnixNano(), string(tokens), string(keywords), m.Drill,
 			m.Sentiment, m.SentimentScore, m.Topic, string(schemes))
-		if err != nil {
-			return fmt.Errorf("inserting mention %s: %w", m.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			continue // already stored: idempotent
-		}
-		for _, k := range m.Keywords {
-			if _, err := kw.ExecContext(ctx, k, m.ID, m.Platform, m.PublishedAt.UnixNano()); err != nil {
-				return fmt.Errorf("inserting keyword %q of mention %s: %w", k, m.ID, err)
+		if len(args) == cap(args) || i == len(fresh)-1 {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
+			if err := insertMentions.exec(xctx, s, tx, args); err != nil {
+				return fmt.Errorf("inserting mentions %s..: %w", fresh[i+1-len(args)/17].ID, err)
+			}
+			args = args[:0]
 		}
-		// Rollups: the mention is new, so each of its buckets gains one.
-		keys := make([][2]string, 0, 1+len(m.Schemes))
-		if m.Topic != "" {
-			keys = append(keys, [2]string{string(analytics.ByTopic), m.Topic})
+	}
+
+	// Keyword rows, each (time, keyword, mention) once, in key order.
+	type kwRow struct {
+		at           int64
+		kw, id, plat string
+	}
+	var kws []kwRow
+	for _, m := range fresh {
+		for _, k := range m.Keywords {
+			kws = append(kws, kwRow{m.PublishedAt.UnixNano(), k, m.ID, m.Platform})
 		}
-		for _, sc := range m.Schemes {
-			keys = append(keys, [2]string{string(analytics.ByScheme), sc})
+	}
+	slices.SortFunc(kws, func(a, b kwRow) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), strings.Compare(a.kw, b.kw), strings.Compare(a.id, b.id))
+	})
+	kws = slices.CompactFunc(kws, func(a, b kwRow) bool { return a.at == b.at && a.kw == b.kw && a.id == b.id })
+	args = make([]any, 0, rowsPerInsert*4)
+	for i, k := range kws {
+		args = append(args, k.at, k.kw, k.id, k.plat)
+		if len(args) == cap(args) || i == len(kws)-1 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := insertKeywords.exec(xctx, s, tx, args); err != nil {
+				return fmt.Errorf("inserting keywords: %w", err)
+			}
+			args = args[:0]
 		}
-		for i, step := range []int64{int64(time.Minute), int64(time.Hour)} {
+	}
+
+	// Rollups: each bucket of a new mention gains one, summed over the
+	// batch: one upsert per bucket, in key order.
+	type bucket struct {
+		dim, key, plat string
+		start          int64
+	}
+	var rollup [2]map[bucket]int64
+	for i, step := range []int64{int64(time.Minute), int64(time.Hour)} {
+		rollup[i] = map[bucket]int64{}
+		for _, m := range fresh {
 			start := m.PublishedAt.UnixNano() / step * step
-			for _, k := range keys {
-				rollup[bucket{i, k[0], k[1], m.Platform, start}]++
+			if m.Topic != "" {
+				rollup[i][bucket{string(analytics.ByTopic), m.Topic, m.Platform, start}]++
+			}
+			for _, sc := range m.Schemes {
+				rollup[i][bucket{string(analytics.ByScheme), sc, m.Platform, start}]++
 			}
 		}
 	}
-	for b, n := range rollup {
-		if _, err := roll[b.step].ExecContext(ctx, b.dim, b.key, b.plat, b.start, n); err != nil {
-			return fmt.Errorf("rolling up %s %s: %w", b.dim, b.key, err)
+	for i, table := range rollupTables {
+		bs := slices.SortedFunc(maps.Keys(rollup[i]), func(a, b bucket) int {
+			return cmp.Or(strings.Compare(a.dim, b.dim), strings.Compare(a.key, b.key), cmp.Compare(a.start, b.start), strings.Compare(a.plat, b.plat))
+		})
+		args = make([]any, 0, rowsPerInsert*5)
+		for j, b := range bs {
+			args = append(args, b.dim, b.key, b.plat, b.start, rollup[i][b])
+			if len(args) == cap(args) || j == len(bs)-1 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if err := upsertRollup[i].exec(xctx, s, tx, args); err != nil {
+					return fmt.Errorf("rolling up into %s: %w", table, err)
+				}
+				args = args[:0]
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing %d mentions: %w", len(ms), err)
 	}
 	return nil
+}
+
+// storedIDs adds to stored the IDs among ids that the store holds.
+func (s *Store) storedIDs(ctx context.Context, tx *sql.Tx, ids []any, stored map[string]bool) error {
+	var rows *sql.Rows
+	var err error
+	if st := s.stmts[stmtKey{lookupHead, len(ids)}]; st != nil {
+		rows, err = tx.StmtContext(ctx, st).QueryContext(ctx, ids...)
+	} else {
+		rows, err = tx.QueryContext(ctx, lookupIDs(len(ids)), ids...)
+	}
+	if err != nil {
+		return fmt.Errorf("looking up %d mention IDs: %w", len(ids), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		stored[id] = true
+	}
+	return rows.Err()
+}
+
+// multiInsert is an INSERT of many rows in one statement.
+type multiInsert struct {
+	head, tail string // before the VALUES rows, after them
+	cols       int
+}
+
+// exec inserts the rows of args in tx.
+func (m multiInsert) exec(ctx context.Context, s *Store, tx *sql.Tx, args []any) error {
+	var err error
+	if st := s.stmts[stmtKey{m.head, len(args) / m.cols}]; st != nil {
+		_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	} else {
+		_, err = tx.ExecContext(ctx, m.sql(len(args)/m.cols), args...)
+	}
+	return err
+}
+
+// stmtKey names a prepared statement: its SQL's head and its rows.
+type stmtKey struct {
+	head string
+	rows int
+}
+
+func (m multiInsert) sql(rows int) string { return m.head + placeholders(rows, m.cols) + m.tail }
+
+// The writer's statements of full chunks, prepared once at Open: most of
+// a batch's rows go through them.
+var (
+	insertMentions = multiInsert{head: `INSERT INTO mentions (` + mentionColumns + `) VALUES `, cols: 17}
+	insertKeywords = multiInsert{head: `INSERT INTO mention_keywords (published_ns, keyword, id, platform) VALUES `, cols: 4}
+	upsertRollup   = [2]multiInsert{
+		{head: `INSERT INTO rollup_minute (dim, key, platform, start_ns, n) VALUES `, cols: 5, tail: rollupConflict},
+		{head: `INSERT INTO rollup_hour (dim, key, platform, start_ns, n) VALUES `, cols: 5, tail: rollupConflict},
+	}
+	rollupTables = [2]string{"rollup_minute", "rollup_hour"}
+)
+
+const rollupConflict = ` ON CONFLICT (dim, key, start_ns, platform) DO UPDATE SET n = n + excluded.n`
+
+const lookupHead = `SELECT id FROM mentions WHERE id IN (`
+
+func lookupIDs(n int) string { return lookupHead + placeholders(n, 1) + `)` }
+
+// prepare prepares the statements of full chunks on the writer.
+func (s *Store) prepare(ctx context.Context) error {
+	s.stmts = map[stmtKey]*sql.Stmt{}
+	for _, m := range []struct {
+		key stmtKey
+		sql string
+	}{
+		{stmtKey{lookupHead, idsPerLookup}, lookupIDs(idsPerLookup)},
+		{stmtKey{insertMentions.head, mentionsPerInsert}, insertMentions.sql(mentionsPerInsert)},
+		{stmtKey{insertKeywords.head, rowsPerInsert}, insertKeywords.sql(rowsPerInsert)},
+		{stmtKey{upsertRollup[0].head, rowsPerInsert}, upsertRollup[0].sql(rowsPerInsert)},
+		{stmtKey{upsertRollup[1].head, rowsPerInsert}, upsertRollup[1].sql(rowsPerInsert)},
+	} {
+		st, err := s.w.PrepareContext(ctx, m.sql)
+		if err != nil {
+			return fmt.Errorf("preparing %.60s…: %w", m.sql, err)
+		}
+		s.stmts[m.key] = st
+	}
+	return nil
+}
+
+// placeholders is rows groups of cols question marks: "(?, ?), (?, ?)",
+// or "?, ?" when cols is 1.
+func placeholders(rows, cols int) string {
+	one := strings.TrimSuffix(strings.Repeat("?, ", cols), ", ")
+	if cols == 1 {
+		return strings.TrimSuffix(strings.Repeat("?, ", rows), ", ")
+	}
+	return strings.TrimSuffix(strings.Repeat("("+one+"), ", rows), ", ")
 }
 
 func nonNil(s []string) []string {
@@ -507,7 +777,7 @@ func (s *Store) PutTopics(ctx context.Context, ts []analytics.Topic) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning topic upsert: %w", err)
 	}
@@ -574,4 +844,4 @@ func (s *Store) Topics(ctx context.Context, q analytics.TopicQuery) ([]analytics
 }
 
 // Close implements analytics.Store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return errors.Join(s.db.Close(), s.w.Close()) }
