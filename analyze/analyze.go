@@ -335,7 +335,8 @@ func (a *Analyzer) track(ctx context.Context, tr *Tracker, pos eventlog.Position
 		for _, r := range batch {
 			var an Analyzed
 			if err := json.Unmarshal(r.Event.Payload, &an); err != nil {
-				continue // was dead-lettered when written
+				a.Logger.Warn("analysed mention not readable; topics leave it out", "topic", eventlog.TopicAnalyzed, "event", r.Event.ID, "key", r.Event.Key, "type", r.Event.Type, "err", err)
+				continue
 			}
 			tr.Track(&an)
 			n++

@@ -42,7 +42,7 @@ func sentenceHeadline(text string) (string, int) {
 	if i := strings.Index(text, "【"); i >= 0 {
 		if j := strings.Index(text[i:], "】"); j > 0 {
 			if h := tidy(text[i+len("【") : i+j]); utf8.RuneCountInString(h) >= 4 {
-				return clipRunes(h, headlineRunes), 3
+				return hanzi.ClipClause(h, headlineRunes), 3
 			}
 		}
 	}
@@ -52,7 +52,7 @@ func sentenceHeadline(text string) (string, int) {
 		n := utf8.RuneCountInString(s)
 		switch {
 		case n >= 8:
-			return clipRunes(s, headlineRunes), 2
+			return hanzi.ClipClause(s, headlineRunes), 2
 		case n >= 4 && q == 0:
 			best, q = s, 1
 		}
@@ -68,18 +68,3 @@ func tidy(s string) string {
 
 // sentences splits text after each sentence end, keeping the mark.
 func sentences(t string) []string { return hanzi.Sentences(t) }
-
-// clipRunes cuts s to at most n runes, at the last clause mark (，、：) in
-// its second half if there is one, else with an ellipsis.
-func clipRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	rs := []rune(s)[:n]
-	for i := n - 1; i >= n/2; i-- {
-		if strings.ContainsRune("，,、：:", rs[i]) {
-			return string(rs[:i])
-		}
-	}
-	return string(rs[:n-1]) + "…"
-}

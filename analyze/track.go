@@ -14,6 +14,7 @@ import (
 	"yuqing/analyze/spike"
 	"yuqing/analyze/topic"
 	"yuqing/internal/eventlog"
+	"yuqing/internal/hanzi"
 )
 
 // Topic event types.
@@ -369,7 +370,7 @@ func (t *Tracker) add(st *topicState, a *Analyzed) {
 	w := spike.Weight(m.Metrics.Reposts, m.Metrics.Comments, m.Metrics.Likes, m.Author.Followers, m.Author.Verified)
 	st.heat.Add(m.PublishedAt, w)
 	smp := Sample{ID: m.ID, Platform: m.Platform, Author: m.Author.Name, Followers: m.Author.Followers, Verified: m.Author.Verified,
-		Text: clip(textOf(m.Title, m.Text), 280), URL: m.URL, Time: m.PublishedAt, Sentiment: string(a.Sentiment.Label), Weight: w, facts: a.Facts}
+		Text: hanzi.Clip(textOf(m.Title, m.Text), 280), URL: m.URL, Time: m.PublishedAt, Sentiment: string(a.Sentiment.Label), Weight: w, facts: a.Facts}
 	if s.FirstTime.IsZero() || m.PublishedAt.Before(s.FirstTime) {
 		s.FirstTime = m.PublishedAt
 		s.First = smp
@@ -714,18 +715,4 @@ func textOf(title, text string) string {
 		return title
 	}
 	return title + "\n" + text
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n { // at most n bytes: at most n runes
-		return s
-	}
-	i := 0
-	for pos := range s {
-		if i == n {
-			return s[:pos] + "…"
-		}
-		i++
-	}
-	return s
 }

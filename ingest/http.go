@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"yuqing/internal/httpjson"
 	"yuqing/internal/mention"
 )
 
@@ -62,26 +63,26 @@ type RejectedReply struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		reply(w, http.StatusMethodNotAllowed, Response{Error: "use POST"})
+		httpjson.Write(w, http.StatusMethodNotAllowed, Response{Error: "use POST"})
 		return
 	}
 	if !h.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="yuqing ingest"`)
-		reply(w, http.StatusUnauthorized, Response{Error: "missing or wrong ingest token"})
+		httpjson.Write(w, http.StatusUnauthorized, Response{Error: "missing or wrong ingest token"})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			reply(w, http.StatusRequestEntityTooLarge, Response{Error: "body larger than 16 MiB: send smaller batches"})
+			httpjson.Write(w, http.StatusRequestEntityTooLarge, Response{Error: "body larger than 16 MiB: send smaller batches"})
 			return
 		}
-		reply(w, http.StatusBadRequest, Response{Error: "reading body: " + err.Error()})
+		httpjson.Write(w, http.StatusBadRequest, Response{Error: "reading body: " + err.Error()})
 		return
 	}
 	if n := countItems(body); n > MaxItems {
-		reply(w, http.StatusRequestEntityTooLarge, Response{Error: fmt.Sprintf("%d items in one request: send batches of at most %d; nothing was accepted", n, MaxItems)})
+		httpjson.Write(w, http.StatusRequestEntityTooLarge, Response{Error: fmt.Sprintf("%d items in one request: send batches of at most %d; nothing was accepted", n, MaxItems)})
 		return
 	}
 	now := h.Now()
@@ -106,7 +107,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, context.DeadlineExceeded) {
 			msg = fmt.Sprintf("the log did not answer within %s: the batch may have been written; re-send it with the same ids (ids are idempotent, nothing is counted twice)", timeout)
 		}
-		reply(w, http.StatusServiceUnavailable, Response{Accepted: []string{}, Error: msg})
+		httpjson.Write(w, http.StatusServiceUnavailable, Response{Accepted: []string{}, Error: msg})
 		return
 	}
 	resp := Response{Accepted: make([]string, 0, len(good))}
@@ -121,7 +122,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(good) == 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	reply(w, status, resp)
+	httpjson.Write(w, status, resp)
 }
 
 func (h *Handler) authorized(r *http.Request) bool {
@@ -130,12 +131,6 @@ func (h *Handler) authorized(r *http.Request) bool {
 		return false
 	}
 	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(h.Token)) == 1
-}
-
-func reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
 }
 
 // countItems counts the elements of a JSON array body without keeping

@@ -72,7 +72,7 @@ func Clean(good []mention.Mention, at []int, bad []mention.Rejected, now time.Ti
 	added := false
 	for i := range good {
 		m := good[i]
-		normalize.Mention(&m, nil)
+		normalize.Mention(&m, nil, now)
 		if err := m.Validate(now); err != nil {
 			idx := i
 			if at != nil {

@@ -320,3 +320,56 @@ func BenchmarkCheck(b *testing.B) {
 		i++
 	}
 }
+
+// TestGenerations checks the rotation Seen and the near-duplicate index
+// share, on a bare generations of keys.
+func TestGenerations(t *testing.T) {
+	type step struct {
+		at      time.Duration // clock, from t0
+		add     uint64        // 0: none
+		cur     int           // then: entries in cur
+		prev    int           // and in prev
+		comment string
+	}
+	for _, c := range []struct {
+		name   string
+		max    int
+		window time.Duration
+		steps  []step
+	}{
+		{"by size", 4, time.Hour, []step{
+			{0, 1, 1, 0, ""},
+			{0, 2, 2, 0, "cur holds Max/2"},
+			{0, 3, 1, 2, "full cur retired"},
+			{0, 4, 2, 2, ""},
+			{0, 5, 1, 2, "oldest generation dropped"},
+		}},
+		{"by clock", 100, time.Hour, []step{
+			{0, 1, 1, 0, ""},
+			{29 * time.Minute, 2, 2, 0, "under Window/2"},
+			{30 * time.Minute, 3, 1, 2, "Window/2: retired"},
+			{90 * time.Minute, 4, 1, 0, "a whole Window: both go"},
+			{80 * time.Minute, 5, 2, 0, "the clock does not go back"},
+		}},
+		{"no window", 100, 0, []step{
+			{0, 1, 1, 0, ""},
+			{1000 * time.Hour, 2, 2, 0, "time never retires"},
+		}},
+		{"max below 2", 0, 0, []step{
+			{0, 1, 1, 0, "Max counts as 2"},
+			{0, 2, 1, 1, ""},
+		}},
+	} {
+		g := newGenerations(c.max, c.window, keyGen{}, keyGen{})
+		for i, s := range c.steps {
+			g.advance(t0.Add(s.at))
+			if s.add != 0 {
+				g.makeRoom()
+				g.cur[s.add] = "x"
+			}
+			if len(g.cur) != s.cur || len(g.prev) != s.prev || g.len() != s.cur+s.prev {
+				t.Errorf("%s, step %d (%s): cur %d prev %d, want %d and %d", c.name, i, s.comment, len(g.cur), len(g.prev), s.cur, s.prev)
+			}
+		}
+	}
+}

@@ -167,6 +167,8 @@ func (g *nearGen) find(h uint64, maxDist int) (idx, dist int) {
 	return idx, dist
 }
 
+func (g *nearGen) size() int { return len(g.hash) }
+
 func (g *nearGen) reset() {
 	g.hash = g.hash[:0]
 	g.first = g.first[:0]
@@ -175,55 +177,19 @@ func (g *nearGen) reset() {
 	}
 }
 
-// nearIndex holds fingerprints in two generations, rotated like Seen: at
-// most Max fingerprints, each kept for at least Max/2 later additions and
-// Window/2 of clock time.
+// nearIndex holds fingerprints in two generations, rotated as Seen's keys
+// are: at most Max fingerprints, each kept for at least Max/2 later
+// additions and Window/2 of clock time.
 type nearIndex struct {
-	max       int
-	window    time.Duration
-	cur, prev *nearGen
-	start     time.Time
-	clock     time.Time
+	generations[*nearGen]
 }
 
 func newNearIndex(max int, window time.Duration) *nearIndex {
-	if max < 2 {
-		max = 2
-	}
-	return &nearIndex{max: max, window: window, cur: newNearGen(), prev: newNearGen()}
-}
-
-func (x *nearIndex) advance(at time.Time) {
-	if at.After(x.clock) {
-		x.clock = at
-	}
-	if x.start.IsZero() {
-		x.start = x.clock
-		return
-	}
-	if x.window > 0 {
-		switch age := x.clock.Sub(x.start); {
-		case age >= x.window:
-			x.rotate(true)
-		case age >= x.window/2:
-			x.rotate(false)
-		}
-	}
-}
-
-func (x *nearIndex) rotate(both bool) {
-	x.prev, x.cur = x.cur, x.prev
-	x.cur.reset()
-	if both {
-		x.prev.reset()
-	}
-	x.start = x.clock
+	return &nearIndex{newGenerations(max, window, newNearGen(), newNearGen())}
 }
 
 func (x *nearIndex) add(h uint64, first string) {
-	if len(x.cur.hash) >= x.max/2 {
-		x.rotate(false)
-	}
+	x.makeRoom()
 	x.cur.add(h, first)
 }
 
@@ -246,8 +212,6 @@ func (x *nearIndex) find(h uint64, maxDist int) (first string, dist int, ok bool
 	}
 	return "", 0, false
 }
-
-func (x *nearIndex) len() int { return len(x.cur.hash) + len(x.prev.hash) }
 
 // postings counts band index entries (4 per fingerprint) and band keys.
 func (x *nearIndex) postings() (entries, keys int) {

@@ -13,11 +13,11 @@ import (
 	"slices"
 	"time"
 
+	"yuqing/cmd/yuqing/app"
 	"yuqing/ingest"
 	"yuqing/ingest/backfill"
 	"yuqing/ingest/drill"
 	"yuqing/ingest/source"
-	"yuqing/internal/app"
 	"yuqing/internal/mention"
 )
 

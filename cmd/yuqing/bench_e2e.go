@@ -23,7 +23,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"yuqing/internal/app"
+	"yuqing/cmd/yuqing/app"
 	"yuqing/respond/auth"
 	"yuqing/respond/console"
 )

@@ -18,8 +18,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"yuqing/cmd/yuqing/app"
 	"yuqing/internal/analytics"
-	"yuqing/internal/app"
 	"yuqing/internal/eventlog"
 )
 

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"yuqing/cmd/yuqing/app"
 	"yuqing/ingest"
 	"yuqing/internal/analytics"
-	"yuqing/internal/app"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/mention"
 )

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"yuqing/cmd/yuqing/app"
 	"yuqing/internal/analytics"
-	"yuqing/internal/app"
 	"yuqing/internal/eventlog"
 )
 

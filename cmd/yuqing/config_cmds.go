@@ -16,7 +16,7 @@ import (
 
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/sentiment"
-	"yuqing/internal/app"
+	"yuqing/cmd/yuqing/app"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 )

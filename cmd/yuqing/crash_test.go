@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"yuqing/analyze"
-	"yuqing/internal/app"
+	"yuqing/cmd/yuqing/app"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/mention"
 )

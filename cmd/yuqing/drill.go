@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"yuqing/cmd/yuqing/app"
 	"yuqing/ingest/drill"
-	"yuqing/internal/app"
 )
 
 // runDrill is `yuqing drill [--scenario NAME] [--speed 60] [--to URL]`:

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"yuqing/cmd/yuqing/app"
 	"yuqing/ingest/hotline"
-	"yuqing/internal/app"
 )
 
 // importOrders is `yuqing ingest --hotline FILE`: a 12345 or message-board

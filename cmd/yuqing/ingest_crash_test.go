@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"yuqing/analyze"
+	"yuqing/cmd/yuqing/app"
 	"yuqing/ingest/source"
-	"yuqing/internal/app"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/mention"

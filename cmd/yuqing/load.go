@@ -17,8 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"yuqing/cmd/yuqing/app"
 	"yuqing/ingest"
-	"yuqing/internal/app"
 )
 
 // loadConfig is what `yuqing bench load` runs with.

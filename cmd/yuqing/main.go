@@ -19,7 +19,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"yuqing/internal/app"
+	"yuqing/cmd/yuqing/app"
 )
 
 // stdin is where `yuqing user` reads passwords; tests replace it.

@@ -21,7 +21,7 @@ import (
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
 	"yuqing/analyze/sentiment"
-	"yuqing/internal/app"
+	"yuqing/cmd/yuqing/app"
 )
 
 // openIO opens --in and --out ("-" for stdin/stdout).

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"yuqing/analyze/segment"
+	"yuqing/cmd/yuqing/app"
 	"yuqing/internal/analytics"
-	"yuqing/internal/app"
 	"yuqing/respond/policy"
 )
 

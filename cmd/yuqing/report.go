@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"yuqing/internal/app"
+	"yuqing/cmd/yuqing/app"
 	"yuqing/respond/report"
 	"yuqing/respond/report/browser"
 )

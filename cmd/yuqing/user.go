@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/text/width"
 
-	"yuqing/internal/app"
+	"yuqing/cmd/yuqing/app"
 	"yuqing/respond/auth"
 )
 

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"yuqing/ingest/normalize"
+	"yuqing/internal/hanzi"
 	"yuqing/internal/mention"
 )
 
@@ -105,7 +106,7 @@ func parseHeader(names []string) (*header, error) {
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("the header row %q has no %s column: the first line must name the columns after mention fields (id,platform,published_at,text,author_name,url,…)",
-			clipString(strings.Join(names, string(',')), 200), strings.Join(missing, ", "))
+			hanzi.ClipBytes(strings.Join(names, string(',')), 200), strings.Join(missing, ", "))
 	}
 	return h, nil
 }
@@ -214,7 +215,7 @@ func (h *header) mention(rec record, s *Source, now time.Time) (mention.Mention,
 			if f, ferr := strconv.ParseFloat(v, 64); ferr == nil && f == float64(int64(f)) {
 				return int64(f) // "12.0" from a spreadsheet
 			}
-			errs = append(errs, fmt.Errorf("column %q: %q is not a whole number", h.names[h.col[c]], clipString(v, 40)))
+			errs = append(errs, fmt.Errorf("column %q: %q is not a whole number", h.names[h.col[c]], hanzi.ClipBytes(v, 40)))
 		}
 		return n
 	}
@@ -225,7 +226,7 @@ func (h *header) mention(rec record, s *Source, now time.Time) (mention.Mention,
 		case "1", "true", "t", "yes", "y", "是":
 			return true
 		}
-		errs = append(errs, fmt.Errorf("column %q: %q is not true or false", h.names[h.col[c]], clipString(get(c), 40)))
+		errs = append(errs, fmt.Errorf("column %q: %q is not true or false", h.names[h.col[c]], hanzi.ClipBytes(get(c), 40)))
 		return false
 	}
 	m := mention.Mention{
@@ -286,20 +287,13 @@ func parseTime(v string, loc *time.Location, now time.Time) (time.Time, error) {
 	}
 	digits := strings.TrimLeft(v, "0123456789")
 	if len(v)-len(digits) < 4 {
-		return time.Time{}, fmt.Errorf("%q is not a dated time (want 2026-11-23 10:00:05, RFC 3339 or Unix seconds)", clipString(v, 40))
+		return time.Time{}, fmt.Errorf("%q is not a dated time (want 2026-11-23 10:00:05, RFC 3339 or Unix seconds)", hanzi.ClipBytes(v, 40))
 	}
 	t, err := normalize.TimeAt(v, nil, loc, now)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a time: want 2026-11-23 10:00:05, RFC 3339 or Unix seconds", clipString(v, 40))
+		return time.Time{}, fmt.Errorf("%q is not a time: want 2026-11-23 10:00:05, RFC 3339 or Unix seconds", hanzi.ClipBytes(v, 40))
 	}
 	return t, nil
-}
-
-func clipString(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return string(clip([]byte(s), n))
 }
 
 // quoteState follows CSV quoting across the lines of a record, to find

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"yuqing/ingest/source"
+	"yuqing/internal/hanzi"
 	"yuqing/internal/mention"
 )
 
@@ -362,11 +363,8 @@ func (s *Source) Read(ctx context.Context) (source.Batch, error) {
 			continue
 		}
 		if err != nil {
-			raw := rec.data
-			if len(raw) > MaxRawBytes {
-				raw = clip(raw, MaxRawBytes)
-			}
-			b.Rejected = append(b.Rejected, mention.Rejected{Index: rec.line, Reason: fmt.Sprintf("line %d: %v", rec.line, err), Raw: string(bytes.ToValidUTF8(raw, []byte("\uFFFD")))})
+			raw := strings.ToValidUTF8(hanzi.ClipBytes(string(rec.data), MaxRawBytes), "\uFFFD")
+			b.Rejected = append(b.Rejected, mention.Rejected{Index: rec.line, Reason: fmt.Sprintf("line %d: %v", rec.line, err), Raw: raw})
 			continue
 		}
 		b.Mentions = append(b.Mentions, m)
@@ -490,16 +488,6 @@ func complete(m mention.Mention, platform, src string, now time.Time) (mention.M
 		return mention.Mention{}, err
 	}
 	return m, nil
-}
-
-// clip cuts b to at most n bytes at a rune boundary, marking the cut.
-func clip(b []byte, n int) []byte {
-	const more = "…"
-	cut := n - len(more)
-	for cut > 0 && cut < len(b) && b[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return append(b[:cut:cut], more...)
 }
 
 // ReadAll reads a whole file as its source would (without a cursor):

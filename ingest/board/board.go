@@ -74,10 +74,19 @@ var OptionNames = []string{
 
 // Register adds the board types to reg, fetching through client (nil: a
 // client with a 30s timeout). The sources it builds share one robots.txt
-// cache and one pace per host.
-func Register(reg source.Registry, client *http.Client) {
+// cache and one pace per host. They read the clock now (nil: time.Now).
+func Register(reg source.Registry, client *http.Client, now func() time.Time) {
 	shared := newRobotsCache()
-	f := func(sc source.SourceConfig) (source.Source, error) { return newSource(sc, client, shared) }
+	f := func(sc source.SourceConfig) (source.Source, error) {
+		s, err := newSource(sc, client, shared)
+		if err != nil {
+			return nil, err
+		}
+		if now != nil {
+			s.now = now
+		}
+		return s, nil
+	}
 	for _, t := range Types {
 		reg[t] = f
 	}
@@ -641,7 +650,7 @@ func (s *Source) mention(p *pending, d Detail, now time.Time) (mention.Mention, 
 		}
 	}
 	m.Raw, _ = json.Marshal(raw)
-	normalize.Mention(&m, s.loc)
+	normalize.Mention(&m, s.loc, now)
 	if err := m.Validate(now); err != nil {
 		return mention.Mention{}, err
 	}

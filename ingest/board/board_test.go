@@ -711,7 +711,7 @@ func TestDeadline(t *testing.T) {
 
 func TestRegister(t *testing.T) {
 	reg := source.Registry{}
-	Register(reg, nil)
+	Register(reg, nil, nil)
 	for _, typ := range []string{"board", "forum"} {
 		f, ok := reg[typ]
 		if !ok {
@@ -737,7 +737,7 @@ func TestRegister(t *testing.T) {
 
 func TestSourcesYAML(t *testing.T) {
 	reg := source.Registry{}
-	Register(reg, nil)
+	Register(reg, nil, nil)
 	cfg, err := source.LoadConfig(filepath.Join("testdata", "sources.yaml"), reg)
 	if err != nil {
 		t.Fatal(err)

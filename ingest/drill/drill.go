@@ -572,7 +572,7 @@ func (g *generator) repost(sec int, heat float64, p Phase, t int) {
 		if comment == "" {
 			comment = "转发微博"
 		}
-		m.Text = clip(comment+"//@"+parent.Author.Name+":"+quoted, maxRepostRunes)
+		m.Text = trimChain(comment+"//@"+parent.Author.Name+":"+quoted, maxRepostRunes)
 	}
 	g.items[t].children++
 	if root != t {
@@ -595,8 +595,8 @@ func excerpt(s string, n int) string {
 	return string(rs[:n]) + "…"
 }
 
-// clip keeps a repost chain under n runes by dropping the oldest links.
-func clip(s string, n int) string {
+// trimChain keeps a repost chain under n runes by dropping the oldest links.
+func trimChain(s string, n int) string {
 	for utf8.RuneCountInString(s) > n {
 		i := strings.LastIndex(s, "//@")
 		if i <= 0 {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"yuqing/internal/backoff"
 	"yuqing/internal/mention"
 )
 
@@ -29,8 +30,8 @@ type Poster struct {
 	Client *http.Client
 	// Retries bounds the retries of a batch the server could not take (503,
 	// 502, 504) or that did not reach it (default 5); Backoff is the first
-	// wait (default 500ms), doubled each time up to 10s, or the server's
-	// Retry-After when it gives one.
+	// wait (default 500ms), doubled each time up to 10s (or up to Backoff
+	// when it is longer), or the server's Retry-After when it gives one.
 	Retries int
 	Backoff time.Duration
 	Sleep   SleepFunc // default Sleep
@@ -98,13 +99,14 @@ func (p *Poster) Post(ctx context.Context, ms []mention.Mention) error {
 	if err != nil {
 		return fmt.Errorf("drill: encoding mentions: %w", err)
 	}
-	retries, backoff, sleep := p.Retries, p.Backoff, p.Sleep
+	retries, first, sleep := p.Retries, p.Backoff, p.Sleep
 	if retries <= 0 {
 		retries = 5
 	}
-	if backoff <= 0 {
-		backoff = 500 * time.Millisecond
+	if first <= 0 {
+		first = 500 * time.Millisecond
 	}
+	wait := backoff.Backoff{Min: first, Max: max(first, 10*time.Second)}
 	if sleep == nil {
 		sleep = Sleep
 	}
@@ -113,23 +115,22 @@ func (p *Poster) Post(ctx context.Context, ms []mention.Mention) error {
 		client = http.DefaultClient
 	}
 	for attempt := 0; ; attempt++ {
-		wait, err := p.once(ctx, client, body, ms)
+		d, err := p.once(ctx, client, body, ms)
 		if err == nil {
 			return nil
 		}
-		if wait < 0 || ctx.Err() != nil {
+		if d < 0 || ctx.Err() != nil {
 			return err
 		}
 		if attempt >= retries {
 			return fmt.Errorf("%w (gave up after %d attempts)", err, attempt+1)
 		}
-		if wait == 0 {
-			wait = backoff
+		if d == 0 {
+			d = wait.Delay(attempt + 1)
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep(ctx, d); err != nil {
 			return err
 		}
-		backoff = min(2*backoff, 10*time.Second)
 	}
 }
 

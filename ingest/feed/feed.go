@@ -45,9 +45,18 @@ const (
 var Types = []string{"feed", "rss", "atom", "jsonfeed"}
 
 // Register adds the feed types to reg, polling through client (nil: a
-// client with a 30s timeout).
-func Register(reg source.Registry, client *http.Client) {
-	f := func(sc source.SourceConfig) (source.Source, error) { return New(sc, client) }
+// client with a 30s timeout), on the clock now (nil: time.Now).
+func Register(reg source.Registry, client *http.Client, now func() time.Time) {
+	f := func(sc source.SourceConfig) (source.Source, error) {
+		s, err := New(sc, client)
+		if err != nil {
+			return nil, err
+		}
+		if now != nil {
+			s.now = now
+		}
+		return s, nil
+	}
 	for _, t := range Types {
 		reg[t] = f
 	}

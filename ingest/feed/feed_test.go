@@ -551,7 +551,7 @@ func TestParseFormatsAndErrors(t *testing.T) {
 
 func TestRegister(t *testing.T) {
 	reg := source.Registry{}
-	Register(reg, nil)
+	Register(reg, nil, nil)
 	cfg, err := source.ParseConfig(testdata(t, "sources.yaml"))
 	if err != nil {
 		t.Fatal(err)

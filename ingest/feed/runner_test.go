@@ -64,7 +64,7 @@ func TestRunnerWithFeedAcrossRestarts(t *testing.T) {
 	cfg := source.Config{Sources: []source.SourceConfig{{Name: "weibo-pingan-binjiang", Type: "rss", URL: srv.URL + "/weibo/user/3217654890",
 		Platform: "weibo", Interval: source.Duration(5 * time.Minute)}}}
 	reg := source.Registry{}
-	Register(reg, srv.Client())
+	Register(reg, srv.Client(), nil)
 	base := reg["rss"]
 	reg["rss"] = func(sc source.SourceConfig) (source.Source, error) {
 		s, err := base(sc)

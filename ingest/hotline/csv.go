@@ -12,6 +12,8 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
+
+	"yuqing/internal/hanzi"
 )
 
 // ReadCSV reads a CSV (or tab-, semicolon- or bar-separated) export. The
@@ -96,7 +98,7 @@ func (m *mapper) readCSV(text string, comma rune) error {
 					n++
 					m.done++
 					m.rejected = append(m.rejected, Rejected{Row: ln, Reason: "malformed CSV: " + pe.Err.Error(),
-						Raw: clip(MaskText(strings.TrimRight(physical, "\r")), MaxRawBytes)})
+						Raw: hanzi.ClipBytes(MaskText(strings.TrimRight(physical, "\r")), MaxRawBytes)})
 					m.progress(false)
 					err = nil
 				} else {
@@ -207,7 +209,7 @@ func firstLine(text string) string {
 	if text == "" {
 		return "the file is empty"
 	}
-	return fmt.Sprintf("first row: %q", clip(MaskText(text), 200))
+	return fmt.Sprintf("first row: %q", hanzi.ClipBytes(MaskText(text), 200))
 }
 
 // decodeText turns the file into UTF-8 text.

@@ -150,9 +150,9 @@ func FuzzParseJSON(f *testing.F) {
 // FuzzReadXLSX fuzzes the sheet and shared-strings XML inside a valid
 // package: mutated zip bytes would mostly stop at the zip checksums.
 func FuzzReadXLSX(f *testing.F) {
-	f.Add([]byte(`<worksheet><dimension ref="A1:C2"/><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="inlineStr"><is><t>诉求内容</t></is></c></row>`+
+	f.Add([]byte(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:C2"/><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="inlineStr"><is><t>诉求内容</t></is></c></row>`+
 		`<row r="2"><c r="A2"><v>2.0261123000123E+13</v></c><c r="B2"><v>46349.42</v></c><c r="C2" t="s"><v>2</v></c><c r="D2" t="b"><v>1</v></c></row></sheetData></worksheet>`),
-		[]byte(`<sst><si><t>工单编号</t></si><si><r><t>受理</t></r><r><t>时间</t></r></si><si><t>电话13812345678_x000D_</t><rPh><t>x</t></rPh></si></sst>`), false)
+		[]byte(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>工单编号</t></si><si><r><t>受理</t></r><r><t>时间</t></r></si><si><t>电话13812345678_x000D_</t><rPh><t>x</t></rPh></si></sst>`), false)
 	f.Fuzz(func(t *testing.T, sheet, sst []byte, date1904 bool) {
 		data := wrapXLSX(t, sheet, sst, date1904)
 		o := opts()
@@ -173,10 +173,14 @@ func wrapXLSX(t testing.TB, sheet, sst []byte, date1904 bool) []byte {
 	if date1904 {
 		pr = `<workbookPr date1904="1"/>`
 	}
+	// The package parts with the namespaces OOXML requires (excelize
+	// checks them); the sheet and the shared strings as the fuzzer made them.
+	const rels = `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`
 	for _, p := range [][2]string{
-		{"_rels/.rels", `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
-		{"xl/workbook.xml", `<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` + pr + `<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`},
-		{"xl/_rels/workbook.xml.rels", `<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`},
+		{"[Content_Types].xml", `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>`},
+		{"_rels/.rels", rels + `<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+		{"xl/workbook.xml", `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` + pr + `<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", rels + `<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`},
 		{"xl/worksheets/sheet1.xml", string(sheet)},
 		{"xl/sharedStrings.xml", string(sst)},
 	} {

@@ -27,6 +27,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"yuqing/internal/clock"
+	"yuqing/internal/hanzi"
 	"yuqing/internal/mention"
 )
 
@@ -43,11 +45,9 @@ const (
 	MaxOrderIDBytes = 128
 	// MaxRawBytes bounds Rejected.Raw.
 	MaxRawBytes = 4 << 10
-	// DefaultMaxBytes bounds a CSV file and every decompressed part of an
-	// XLSX workbook unless Options.MaxBytes says otherwise.
+	// DefaultMaxBytes bounds a CSV file and the decompressed size of an
+	// XLSX workbook (all its parts) unless Options.MaxBytes says otherwise.
 	DefaultMaxBytes = 256 << 20
-	// maxColumns is Excel's column limit (XFD).
-	maxColumns = 16384
 )
 
 // Record is one work order as the export had it, cleaned: trimmed, the
@@ -212,7 +212,7 @@ type Options struct {
 	// Categories maps extra category names to canonical ones, consulted
 	// before the built-in synonyms: {"城建类": "投诉"}.
 	Categories map[string]string
-	// Location of times without a zone; default Asia/Shanghai.
+	// Location of times without a zone; default Asia/Shanghai (clock.Shanghai).
 	Location *time.Location
 	// Now bounds received times (more than a day ahead is refused);
 	// default time.Now.
@@ -229,8 +229,8 @@ type Options struct {
 	// Comma forces the CSV delimiter; default the first of , \t ; | that
 	// yields a header row.
 	Comma rune
-	// MaxBytes bounds a CSV file and every decompressed XLSX part; default
-	// DefaultMaxBytes.
+	// MaxBytes bounds a CSV file and the decompressed size of an XLSX
+	// workbook (all its parts); default DefaultMaxBytes.
 	MaxBytes int64
 	// Progress, when set, is called every ProgressEvery data rows (default
 	// 1000) and once at the end with the rows done so far and the expected
@@ -242,7 +242,7 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	o.Channel = normalizeChannel(o.Channel, Channel12345)
 	if o.Location == nil {
-		o.Location = shanghai()
+		o.Location = clock.Shanghai()
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -257,13 +257,6 @@ func (o Options) withDefaults() Options {
 		o.ProgressEvery = 1000
 	}
 	return o
-}
-
-func shanghai() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
 }
 
 func normalizeChannel(v, def string) string {
@@ -413,7 +406,7 @@ func (m *mapper) feed(row int, cells []string, raw func() string) error {
 		}
 	}
 	if len(reasons) > 0 {
-		m.rejected = append(m.rejected, Rejected{Row: row, Reason: strings.Join(reasons, "; "), Raw: clip(raw(), MaxRawBytes)})
+		m.rejected = append(m.rejected, Rejected{Row: row, Reason: strings.Join(reasons, "; "), Raw: hanzi.ClipBytes(raw(), MaxRawBytes)})
 		return nil
 	}
 	m.seen[rec.OrderID] = row
@@ -549,17 +542,4 @@ func build(v [numFields]string, o Options, now time.Time, date1904 bool, name fu
 		}
 	}
 	return r, reasons
-}
-
-// clip cuts s to at most n bytes at a rune boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const more = "…"
-	cut := n - len(more)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + more
 }

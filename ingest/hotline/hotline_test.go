@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
+
+	"yuqing/internal/clock"
 )
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -495,7 +497,7 @@ func TestParseJSON(t *testing.T) {
 }
 
 func TestParseTime(t *testing.T) {
-	loc := shanghai()
+	loc := clock.Shanghai()
 	want := at(2026, 11, 23, 10, 5)
 	for _, s := range []string{
 		"2026-11-23 10:05:00", "2026-11-23 10:05", "2026/11/23 10:05", "2026/11/23 10:05:00", "2026.11.23 10:05",
@@ -525,7 +527,7 @@ func TestParseTime(t *testing.T) {
 }
 
 func TestExcelSerial(t *testing.T) {
-	loc := shanghai()
+	loc := clock.Shanghai()
 	for serial, w := range map[float64]time.Time{
 		61:               time.Date(1900, 3, 1, 0, 0, 0, 0, loc),
 		45658:            at(2025, 1, 1, 0, 0),

@@ -65,6 +65,28 @@ func Submit(ctx context.Context, log ingest.Appender, recs []Record, rejected []
 	return ids, nil
 }
 
+// Submitter submits pushed work orders (the work-order webhook's Orders)
+// to the desk through the log: each is a workorder.submitted.v1 event in
+// TopicIntake. It is idempotent as the webhook needs: the desk opens an
+// order once.
+type Submitter struct {
+	Log ingest.Appender
+	Now func() time.Time // default time.Now
+}
+
+// Receive submits one order for actor.
+func (s Submitter) Receive(ctx context.Context, rec Record, actor string) error {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	e, err := event.New(TypeSubmitted, rec.ID(), actor, rec.ReceivedAt, now(), rec)
+	if err != nil {
+		return err
+	}
+	return s.Log.Append(ctx, TopicIntake, e)
+}
+
 // Answered reports whether the export says the order was already answered
 // (it was handled before it reached yuqing: its clocks must not alarm).
 func (r Record) Answered() bool {

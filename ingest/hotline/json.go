@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"yuqing/internal/hanzi"
 )
 
 // MaxJSONItems bounds the items of one webhook body.
@@ -68,7 +70,7 @@ func ParseJSONWith(body []byte, opts Options) (records []Record, rejected []Reje
 			}
 		}
 		if len(reasons) > 0 {
-			rejected = append(rejected, Rejected{Row: i, Reason: strings.Join(reasons, "; "), Raw: clip(maskRawJSON(string(raw), phone), MaxRawBytes)})
+			rejected = append(rejected, Rejected{Row: i, Reason: strings.Join(reasons, "; "), Raw: hanzi.ClipBytes(maskRawJSON(string(raw), phone), MaxRawBytes)})
 			continue
 		}
 		m.seen[rec.OrderID] = i

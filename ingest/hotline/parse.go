@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"yuqing/internal/clock"
 )
 
 var (
@@ -31,7 +33,7 @@ const minYear, maxYear = 1990, 2100
 func ParseTime(s string, loc *time.Location, date1904 bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if loc == nil {
-		loc = shanghai()
+		loc = clock.Shanghai()
 	}
 	t, err := parseTime(s, loc, date1904)
 	if err != nil {

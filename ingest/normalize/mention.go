@@ -69,9 +69,9 @@ var rawTimeFields = []string{"published_at", "created_at", "pubtime", "pub_time"
 //   - URL: its canonical form; a URL that does not parse is only trimmed
 //     (mention.Validate will refuse it);
 //   - PublishedAt: if zero, the first of rawTimeFields in Raw (string or
-//     Unix number) that parses, read in loc (China time if nil) against the
-//     clock; then UTC.
-func Mention(m *mention.Mention, loc *time.Location) {
+//     Unix number) that parses, read in loc (China time if nil), a relative
+//     time ("5分钟前") against now; then UTC.
+func Mention(m *mention.Mention, loc *time.Location, now time.Time) {
 	m.Platform = strings.ToLower(strings.TrimSpace(m.Platform))
 	m.ID = ID(m.Platform, m.ID)
 	m.ParentID = relID(m.Platform, m.ParentID)
@@ -89,7 +89,7 @@ func Mention(m *mention.Mention, loc *time.Location) {
 		}
 	}
 	if m.PublishedAt.IsZero() && len(m.Raw) > 0 {
-		m.PublishedAt = rawTime(m.Raw, loc)
+		m.PublishedAt = rawTime(m.Raw, loc, now)
 	}
 	m.Normalize()
 }
@@ -116,12 +116,11 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-func rawTime(raw json.RawMessage, loc *time.Location) time.Time {
+func rawTime(raw json.RawMessage, loc *time.Location, now time.Time) time.Time {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(raw, &fields) != nil {
 		return time.Time{}
 	}
-	now := time.Now()
 	for _, k := range rawTimeFields {
 		v, ok := fields[k]
 		if !ok {

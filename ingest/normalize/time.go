@@ -9,11 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"yuqing/internal/clock"
 	"yuqing/internal/hanzi"
 )
-
-// China is UTC+8 all year (no daylight saving); Time uses it when loc is nil.
-var China = time.FixedZone("CST", 8*3600)
 
 // ErrTime is wrapped by every error Time returns.
 var ErrTime = errors.New("unrecognised time")
@@ -67,11 +65,6 @@ const clockPat = `(上午|下午|晚上|凌晨|中午|早上|傍晚|夜里)?\s*(
 // prefixes sources put before a time.
 var timePrefixes = []string{"发布时间:", "发表时间:", "发布于", "发表于", "更新于", "更新时间:", "时间:", "发布:", "发表:", "posted on", "posted", "published"}
 
-// Time parses a time as sources write it, relative to the clock; see TimeAt.
-func Time(s string, layouts []string, loc *time.Location) (time.Time, error) {
-	return TimeAt(s, layouts, loc, time.Now())
-}
-
 // TimeAt parses a time as sources write it and returns it in UTC. Times
 // without a zone are in loc (China time if loc is nil). It tries, in order:
 //
@@ -92,7 +85,7 @@ func Time(s string, layouts []string, loc *time.Location) (time.Time, error) {
 // Full-width digits and colons are accepted, as are prefixes like "发布于".
 func TimeAt(s string, layouts []string, loc *time.Location, now time.Time) (time.Time, error) {
 	if loc == nil {
-		loc = China
+		loc = clock.Beijing
 	}
 	raw := s
 	s = strings.TrimSpace(s)

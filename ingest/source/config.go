@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"yuqing/internal/clock"
 )
 
 // SourceConfig is one entry of sources.yaml.
@@ -170,7 +172,7 @@ func (s SourceConfig) Host() string {
 // Location is the source's time zone (default Asia/Shanghai).
 func (s SourceConfig) Location() (*time.Location, error) {
 	if s.TimeZone == "" {
-		return LoadLocation("Asia/Shanghai")
+		return clock.Shanghai(), nil
 	}
 	return LoadLocation(s.TimeZone)
 }
@@ -184,7 +186,7 @@ func LoadLocation(name string) (*time.Location, error) {
 	}
 	switch name {
 	case "Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "PRC", "CST", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei":
-		return time.FixedZone("CST", 8*3600), nil
+		return clock.Beijing, nil
 	}
 	return nil, err
 }
@@ -193,7 +195,7 @@ func LoadLocation(name string) (*time.Location, error) {
 type Factory func(SourceConfig) (Source, error)
 
 // Registry maps a type name to its factory. The caller builds it (e.g.
-// feed.Register(reg, client)); nothing registers itself at init.
+// feed.Register(reg, client, now)); nothing registers itself at init.
 type Registry map[string]Factory
 
 // Check reports sources whose type is not registered.

@@ -12,6 +12,7 @@ import (
 
 	"yuqing/ingest"
 	"yuqing/ingest/normalize"
+	"yuqing/internal/backoff"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/mention"
@@ -411,7 +412,7 @@ func (r *Runner) sanitize(st *run, b *Batch) {
 				m.Source = st.sc.Name
 			}
 		}
-		normalize.Mention(&m, loc)
+		normalize.Mention(&m, loc, now)
 		if err := m.Validate(now); err != nil {
 			raw, _ := json.Marshal(m)
 			b.Rejected = append(b.Rejected, mention.Rejected{Index: i, Reason: err.Error(), Raw: string(raw)})
@@ -474,18 +475,13 @@ func (r *Runner) failed(ctx context.Context, st *run, err error) bool {
 // (half fixed, half random); for any other error, an authentication failure
 // included, the maximum. A server's Retry-After is a floor.
 func (r *Runner) Backoff(n int, err error) time.Duration {
-	d := r.opt.BackoffMax
-	if IsRetryable(err) && !errors.Is(err, ErrAuth) {
-		d = r.opt.BackoffBase
-		for i := 1; i < n && d < r.opt.BackoffMax; i++ {
-			d *= 2
-		}
-		d = min(d, r.opt.BackoffMax)
+	b := backoff.Backoff{Min: r.opt.BackoffBase, Max: r.opt.BackoffMax, Jitter: 0.5}
+	if !IsRetryable(err) || errors.Is(err, ErrAuth) {
+		b.Min = b.Max // every retry waits the longest
 	}
 	r.rngMu.Lock()
-	j := time.Duration(r.rng.Int64N(int64(d/2) + 1))
+	d := b.Next(n, r.rng)
 	r.rngMu.Unlock()
-	d = d/2 + j
 	return max(d, retryAfter(err))
 }
 

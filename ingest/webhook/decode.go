@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"yuqing/internal/hanzi"
 	"yuqing/internal/mention"
 )
 
@@ -68,7 +69,7 @@ func DecodeBody(body []byte, jsonLines bool, d Defaults, now time.Time) (good []
 			if lines {
 				reason = fmt.Sprintf("line %d: %s", it.index+1, reason)
 			}
-			bad = append(bad, mention.Rejected{Index: it.index, Reason: reason, Raw: clip(string(it.raw), MaxRawBytes)})
+			bad = append(bad, mention.Rejected{Index: it.index, Reason: reason, Raw: hanzi.ClipBytes(string(it.raw), MaxRawBytes)})
 			continue
 		}
 		good = append(good, m)

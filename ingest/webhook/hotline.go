@@ -10,14 +10,15 @@ import (
 
 	"yuqing/ingest"
 	"yuqing/ingest/hotline"
+	"yuqing/internal/hanzi"
+	"yuqing/internal/httpjson"
 	"yuqing/internal/mention"
 )
 
-// Orders opens work orders. The app implements it with the duty desk
-// (respond/desk: HandleWorkOrder with a workorder.Receive built by
-// Record.Receive), which appends workorder.received.v1 to the "workorders"
-// topic and starts the order's working-day clocks; this package does not
-// depend on respond.
+// Orders opens work orders. The server implements it with
+// hotline.Submitter: the order is appended to hotline.TopicIntake and the
+// duty desk's intake (respond/workorder.Intake) opens it with its
+// working-day clocks; this package does not depend on respond.
 //
 // Receive must be idempotent: an order already received returns nil, so a
 // sender retrying after a 503 does no harm. An error wrapping ErrRefused is
@@ -75,7 +76,7 @@ func (h *HotlineHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	recs, rejs, err := hotline.ParseJSONWith(body, opts)
 	var bad []mention.Rejected
 	if err != nil {
-		bad = []mention.Rejected{{Index: 0, Reason: err.Error(), Raw: clip(hotline.MaskText(string(body)), MaxRawBytes)}}
+		bad = []mention.Rejected{{Index: 0, Reason: err.Error(), Raw: hanzi.ClipBytes(hotline.MaskText(string(body)), MaxRawBytes)}}
 	}
 	refused := map[int]bool{}
 	for _, rj := range rejs {
@@ -99,7 +100,7 @@ func (h *HotlineHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		next++
 		m := rec.Mention()
 		if err := m.Validate(now); err != nil {
-			bad = append(bad, mention.Rejected{Index: idx, Reason: err.Error(), Raw: clip(hotline.MaskText(string(m.Raw)), MaxRawBytes)})
+			bad = append(bad, mention.Rejected{Index: idx, Reason: err.Error(), Raw: hanzi.ClipBytes(hotline.MaskText(string(m.Raw)), MaxRawBytes)})
 			continue
 		}
 		good = append(good, m)
@@ -108,7 +109,7 @@ func (h *HotlineHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	actor := ep.Actor()
 	unavailable := func(msg string) {
 		w.Header().Set("Retry-After", "5")
-		reply(w, http.StatusServiceUnavailable, ingest.Response{Accepted: []string{}, Error: msg})
+		httpjson.Write(w, http.StatusServiceUnavailable, ingest.Response{Accepted: []string{}, Error: msg})
 	}
 	if err := ingest.Write(r.Context(), h.Log, good, bad, actor, actor, now); err != nil {
 		g.logger.Error("webhook work orders: write failed", "endpoint", ep.Name, "err", err, "orders", len(good), "rejected", len(bad))
@@ -139,5 +140,5 @@ func (h *HotlineHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(resp.Accepted) == 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	reply(w, status, resp)
+	httpjson.Write(w, status, resp)
 }

@@ -38,7 +38,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +52,8 @@ import (
 	"time"
 
 	"yuqing/ingest"
+	"yuqing/internal/hanzi"
+	"yuqing/internal/httpjson"
 	"yuqing/internal/mention"
 )
 
@@ -242,14 +243,14 @@ const (
 func (g gate) admit(w http.ResponseWriter, r *http.Request) (ep Endpoint, body []byte, jsonLines, ok bool) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		reply(w, http.StatusMethodNotAllowed, ingest.Response{Error: "请使用 POST / use POST"})
+		httpjson.Write(w, http.StatusMethodNotAllowed, ingest.Response{Error: "请使用 POST / use POST"})
 		return ep, nil, false, false
 	}
 	ep, found := g.endpoint(hookName(r))
 	if !authorized(r, ep.Token, found) {
 		g.logger.Warn("webhook refused: token", "endpoint", ep.Name, "remote", r.RemoteAddr)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="yuqing webhook"`)
-		reply(w, http.StatusUnauthorized, ingest.Response{Error: msgToken})
+		httpjson.Write(w, http.StatusUnauthorized, ingest.Response{Error: msgToken})
 		return ep, nil, false, false
 	}
 	var ts string
@@ -257,13 +258,13 @@ func (g gate) admit(w http.ResponseWriter, r *http.Request) (ep Endpoint, body [
 		var err error
 		if ts, err = g.fresh(r, ep); err != nil {
 			g.logger.Warn("webhook refused: signature", "endpoint", ep.Name, "remote", r.RemoteAddr, "err", err)
-			reply(w, http.StatusUnauthorized, ingest.Response{Error: msgSignature + ": " + err.Error()})
+			httpjson.Write(w, http.StatusUnauthorized, ingest.Response{Error: msgSignature + ": " + err.Error()})
 			return ep, nil, false, false
 		}
 	}
 	jsonLines, err := mediaType(r.Header.Get("Content-Type"), g.lines)
 	if err != nil {
-		reply(w, http.StatusUnsupportedMediaType, ingest.Response{Error: err.Error()})
+		httpjson.Write(w, http.StatusUnsupportedMediaType, ingest.Response{Error: err.Error()})
 		return ep, nil, false, false
 	}
 	max := g.maxBody
@@ -274,10 +275,10 @@ func (g gate) admit(w http.ResponseWriter, r *http.Request) (ep Endpoint, body [
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			reply(w, http.StatusRequestEntityTooLarge, ingest.Response{Error: fmt.Sprintf("请求体超过 %d 字节，请分批发送 / body larger than %d bytes: send smaller batches", max, max)})
+			httpjson.Write(w, http.StatusRequestEntityTooLarge, ingest.Response{Error: fmt.Sprintf("请求体超过 %d 字节，请分批发送 / body larger than %d bytes: send smaller batches", max, max)})
 			return ep, nil, false, false
 		}
-		reply(w, http.StatusBadRequest, ingest.Response{Error: "读取请求体失败 / reading body: " + err.Error()})
+		httpjson.Write(w, http.StatusBadRequest, ingest.Response{Error: "读取请求体失败 / reading body: " + err.Error()})
 		return ep, nil, false, false
 	}
 	if ep.Secret != "" {
@@ -285,7 +286,7 @@ func (g gate) admit(w http.ResponseWriter, r *http.Request) (ep Endpoint, body [
 		sig, err := hex.DecodeString(got)
 		if err != nil || !hmac.Equal(sig, mac(ep.Secret, ts, body)) {
 			g.logger.Warn("webhook refused: signature", "endpoint", ep.Name, "remote", r.RemoteAddr, "err", "mismatch")
-			reply(w, http.StatusUnauthorized, ingest.Response{Error: msgSignature + ": signature does not match the body"})
+			httpjson.Write(w, http.StatusUnauthorized, ingest.Response{Error: msgSignature + ": signature does not match the body"})
 			return ep, nil, false, false
 		}
 	}
@@ -304,7 +305,7 @@ func (g gate) fresh(r *http.Request, ep Endpoint) (string, error) {
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || sec <= 0 {
-		return "", fmt.Errorf("%s %q is not Unix seconds", HeaderTimestamp, clip(ts, 32))
+		return "", fmt.Errorf("%s %q is not Unix seconds", HeaderTimestamp, hanzi.ClipBytes(ts, 32))
 	}
 	skew := ep.MaxSkew
 	if skew <= 0 {
@@ -367,10 +368,10 @@ func mediaType(ct string, lines bool) (jsonLines bool, err error) {
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
-		return false, fmt.Errorf("无法识别的 Content-Type / unreadable Content-Type %q", clip(ct, 64))
+		return false, fmt.Errorf("无法识别的 Content-Type / unreadable Content-Type %q", hanzi.ClipBytes(ct, 64))
 	}
 	if cs := strings.ToLower(params["charset"]); cs != "" && cs != "utf-8" && cs != "utf8" {
-		return false, fmt.Errorf("请使用 UTF-8 编码 / charset %q: send UTF-8", clip(cs, 32))
+		return false, fmt.Errorf("请使用 UTF-8 编码 / charset %q: send UTF-8", hanzi.ClipBytes(cs, 32))
 	}
 	switch {
 	case mt == "application/json" || mt == "text/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"):
@@ -383,14 +384,7 @@ func mediaType(ct string, lines bool) (jsonLines bool, err error) {
 	if lines {
 		want += " 或/or application/x-ndjson"
 	}
-	return false, fmt.Errorf("请求体须为 JSON / Content-Type %q is not JSON: send %s", clip(mt, 64), want)
-}
-
-func reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	return false, fmt.Errorf("请求体须为 JSON / Content-Type %q is not JSON: send %s", hanzi.ClipBytes(mt, 64), want)
 }
 
 // Handler serves Pattern: mentions pushed to one of Endpoints, written to
@@ -429,12 +423,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	good, bad, err := DecodeBody(body, jsonLines, Defaults{Platform: ep.Platform, Source: ep.Name}, now)
 	if err != nil {
 		// Not even JSON: keep the payload as one dead letter.
-		bad = []mention.Rejected{{Index: 0, Reason: err.Error(), Raw: clip(string(body), MaxRawBytes)}}
+		bad = []mention.Rejected{{Index: 0, Reason: err.Error(), Raw: hanzi.ClipBytes(string(body), MaxRawBytes)}}
 	}
 	if err := ingest.Write(r.Context(), h.Log, good, bad, ep.Actor(), ep.Actor(), now); err != nil {
 		g.logger.Error("webhook write failed", "endpoint", ep.Name, "err", err, "mentions", len(good), "rejected", len(bad))
 		w.Header().Set("Retry-After", "5")
-		reply(w, http.StatusServiceUnavailable, ingest.Response{Accepted: []string{}, Error: "日志未确认写入，本批可能已部分写入：请用相同 id 重发（id 幂等，不会重复计数） / the log did not confirm the batch: some of it may have been written; re-send it with the same ids (ids are idempotent)"})
+		httpjson.Write(w, http.StatusServiceUnavailable, ingest.Response{Accepted: []string{}, Error: "日志未确认写入，本批可能已部分写入：请用相同 id 重发（id 幂等，不会重复计数） / the log did not confirm the batch: some of it may have been written; re-send it with the same ids (ids are idempotent)"})
 		return
 	}
 	resp := ingest.Response{Accepted: make([]string, 0, len(good))}
@@ -448,18 +442,5 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(good) == 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	reply(w, status, resp)
-}
-
-// clip cuts s to at most n bytes at a rune boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const more = "…"
-	cut := n - len(more)
-	for cut > 0 && cut < len(s) && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return s[:cut] + more
+	httpjson.Write(w, status, resp)
 }

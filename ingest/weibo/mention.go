@@ -13,6 +13,7 @@ import (
 
 	"yuqing/ingest/normalize"
 	"yuqing/ingest/source"
+	"yuqing/internal/hanzi"
 	"yuqing/internal/mention"
 )
 
@@ -130,7 +131,7 @@ func (s *Source) Mention(st Status, now time.Time) (mention.Mention, error) {
 	}
 	nid, ok := parseID(st.ID)
 	if !ok {
-		return mention.Mention{}, fmt.Errorf("id %q is not a numeric Weibo status id", clip(st.ID, 40))
+		return mention.Mention{}, fmt.Errorf("id %q is not a numeric Weibo status id", hanzi.ClipBytes(st.ID, 40))
 	}
 	id := strconv.FormatUint(nid, 10)
 	if st.CreatedAt == "" {
@@ -254,7 +255,7 @@ func CompactRaw(raw []byte) json.RawMessage {
 		}
 		const textKey = len(`,"text":`)
 		for n := MaxRawBytes - len(rest) - textKey; n > 0; n = n * 3 / 4 {
-			if t := marshal(clip(text, n)); len(rest)+textKey+len(t) <= MaxRawBytes {
+			if t := marshal(hanzi.ClipBytes(text, n)); len(rest)+textKey+len(t) <= MaxRawBytes {
 				out["text"] = t
 				break
 			}
@@ -297,5 +298,5 @@ func rejectedRaw(raw []byte) string {
 	if json.Compact(&buf, raw) == nil {
 		raw = buf.Bytes()
 	}
-	return strings.ToValidUTF8(clip(string(raw), maxRejectedJSON), "\uFFFD")
+	return strings.ToValidUTF8(hanzi.ClipBytes(string(raw), maxRejectedJSON), "\uFFFD")
 }

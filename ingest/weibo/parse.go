@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"yuqing/internal/hanzi"
 )
 
 // Page is one decoded timeline or search response. The statuses stay raw,
@@ -157,7 +159,7 @@ func apiError(fields map[string]json.RawMessage) *APIError {
 	if code == 0 && (msg == "" || fields["statuses"] != nil) {
 		return nil
 	}
-	return &APIError{Code: int(min(max(code, 0), math.MaxInt32)), Message: clip(string(msg), 200), Request: clip(string(req), 200)}
+	return &APIError{Code: int(min(max(code, 0), math.MaxInt32)), Message: hanzi.ClipBytes(string(msg), 200), Request: hanzi.ClipBytes(string(req), 200)}
 }
 
 // Status is the part of a Weibo status object the connector maps.
@@ -315,7 +317,7 @@ func (f *flexID) UnmarshalJSON(b []byte) error {
 		*f = flexID(strings.TrimSpace(s))
 	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
 		if !isDigits(string(b)) {
-			return fmt.Errorf("id %s is not an integer", clip(string(b), 40))
+			return fmt.Errorf("id %s is not an integer", hanzi.ClipBytes(string(b), 40))
 		}
 		*f = flexID(b)
 	default:
@@ -368,11 +370,11 @@ func parseCount(s string) (int64, error) {
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("count %q is not a number", clip(s, 40))
+		return 0, fmt.Errorf("count %q is not a number", hanzi.ClipBytes(s, 40))
 	}
 	v *= mult
 	if v != math.Trunc(v) && mult == 1 || v > math.MaxInt64/2 || v < math.MinInt64/2 {
-		return 0, fmt.Errorf("count %q is not an integer in range", clip(s, 40))
+		return 0, fmt.Errorf("count %q is not an integer in range", hanzi.ClipBytes(s, 40))
 	}
 	return int64(v), nil
 }
@@ -446,16 +448,5 @@ func quoteStart(b []byte) string {
 	if len(b) == 0 {
 		return "nothing"
 	}
-	return strconv.Quote(clip(string(b), 40))
-}
-
-// clip cuts s to at most n bytes on a rune boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
+	return strconv.Quote(hanzi.ClipBytes(string(b), 40))
 }

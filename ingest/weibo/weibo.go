@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"yuqing/ingest/source"
+	"yuqing/internal/hanzi"
 )
 
 // Defaults and limits.
@@ -62,9 +63,18 @@ var Endpoints = map[string]string{
 var options = []string{"endpoint", "uid", "screen_name", "q", "count", "max_pages", "access_token", "access_token_env"}
 
 // Register adds the weibo type to reg, reading through client (nil: a
-// client with a 30s timeout).
-func Register(reg source.Registry, client *http.Client) {
-	reg[Type] = func(sc source.SourceConfig) (source.Source, error) { return New(sc, client) }
+// client with a 30s timeout), on the clock now (nil: time.Now).
+func Register(reg source.Registry, client *http.Client, now func() time.Time) {
+	reg[Type] = func(sc source.SourceConfig) (source.Source, error) {
+		s, err := New(sc, client)
+		if err != nil {
+			return nil, err
+		}
+		if now != nil {
+			s.now = now
+		}
+		return s, nil
+	}
 }
 
 // Cursor is the position, stored as JSON in source.cursor.v1 events. Ids
@@ -232,7 +242,7 @@ func (s *Source) Resume(cursor string) error {
 	}
 	for _, id := range []string{c.SinceID, c.MaxID, c.Head} {
 		if _, ok := parseID(id); id != "" && !ok {
-			return s.errorf("cursor id %q is not a Weibo status id", clip(id, 40))
+			return s.errorf("cursor id %q is not a Weibo status id", hanzi.ClipBytes(id, 40))
 		}
 	}
 	if c.Page < 0 || c.Page > MaxPages*MaxPages {

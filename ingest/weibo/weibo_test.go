@@ -660,7 +660,7 @@ func TestTokenFromEnvironmentAndRegister(t *testing.T) {
 		w.Write([]byte(`{"statuses":[],"total_number":0}`))
 	})
 	reg := source.Registry{}
-	Register(reg, nil)
+	Register(reg, nil, nil)
 	if !slices.Equal(reg.Types(), []string{"weibo"}) {
 		t.Fatalf("types %v", reg.Types())
 	}

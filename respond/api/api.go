@@ -24,6 +24,7 @@ import (
 	"yuqing/internal/analytics"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
+	"yuqing/internal/httpjson"
 	"yuqing/respond/desk"
 	"yuqing/respond/incident"
 	"yuqing/respond/report"
@@ -129,7 +130,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerPolicies(route)
 	a.registerSearch(route)
 	a.registerHandovers(route)
-	route("GET /api/v1/openapi.json", Anyone, func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusOK, a.spec.document()) })
+	route("GET /api/v1/openapi.json", Anyone, func(w http.ResponseWriter, r *http.Request) { httpjson.Write(w, http.StatusOK, a.spec.document()) })
 }
 
 // incidentView is an incident with the draft in work on it, if any.
@@ -211,15 +212,15 @@ func orderCmd(a *API, body func() any) http.HandlerFunc {
 func (a *API) answerCommand(w http.ResponseWriter, id string, envs []event.Envelope, err error) {
 	switch {
 	case errors.Is(err, incident.ErrRule), errors.Is(err, workorder.ErrRule), errors.Is(err, statement.ErrRule), errors.Is(err, wording.ErrRule):
-		reply(w, http.StatusConflict, errBody(err))
+		httpjson.Write(w, http.StatusConflict, errBody(err))
 	case err != nil:
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))
 	default:
 		types := make([]string, len(envs))
 		for i, e := range envs {
 			types[i] = e.Type
 		}
-		reply(w, http.StatusOK, map[string]any{"id": id, "events": types})
+		httpjson.Write(w, http.StatusOK, map[string]any{"id": id, "events": types})
 	}
 }
 
@@ -252,7 +253,7 @@ func (a *API) openIncident(w http.ResponseWriter, r *http.Request) {
 	for i, e := range res.Events {
 		types[i] = e.Type
 	}
-	reply(w, http.StatusOK, map[string]any{"id": res.ID, "existing": res.Existing, "events": types})
+	httpjson.Write(w, http.StatusOK, map[string]any{"id": res.ID, "existing": res.Existing, "events": types})
 }
 
 func (a *API) receiveWorkOrder(w http.ResponseWriter, r *http.Request) {
@@ -264,7 +265,7 @@ func (a *API) receiveWorkOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if b.ID == "" {
-		reply(w, http.StatusBadRequest, errBody(errors.New("工单编号 id 不能为空")))
+		httpjson.Write(w, http.StatusBadRequest, errBody(errors.New("工单编号 id 不能为空")))
 		return
 	}
 	envs, err := a.Desk.HandleWorkOrder(r.Context(), b.ID, a.Actor(r), workorder.Receive{Received: b.Received})
@@ -278,7 +279,7 @@ func (a *API) incidents(w http.ResponseWriter, r *http.Request) {
 		st, _ := board.State(id)
 		out = append(out, incidentView{st, a.draftLine(id)})
 	}
-	reply(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func (a *API) incidentByID(w http.ResponseWriter, r *http.Request) {
@@ -287,16 +288,16 @@ func (a *API) incidentByID(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"incident": incidentView{st, a.draftLine(id)}, "timeline": a.timeline(id)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"incident": incidentView{st, a.draftLine(id)}, "timeline": a.timeline(id)})
 }
 
 func (a *API) workOrder(w http.ResponseWriter, r *http.Request) {
 	st, ok := a.Desk.WorkOrder(r.PathValue("id"))
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有工单 %s", r.PathValue("id"))))
+		httpjson.Write(w, http.StatusNotFound, errBody(fmt.Errorf("没有工单 %s", r.PathValue("id"))))
 		return
 	}
-	reply(w, http.StatusOK, st)
+	httpjson.Write(w, http.StatusOK, st)
 }
 
 // workOrderOptions lists what the work-order forms offer: the categories
@@ -310,7 +311,7 @@ func (a *API) workOrderOptions(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p := a.Desk.WorkOrderPolicy()
-	reply(w, http.StatusOK, map[string]any{
+	httpjson.Write(w, http.StatusOK, map[string]any{
 		"disclosure":  workorder.CategoryDisclosure,
 		"categories":  p.Rules,
 		"pause_kinds": workorder.PauseKinds(),
@@ -321,7 +322,7 @@ func (a *API) workOrderOptions(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) clocks(w http.ResponseWriter, r *http.Request) {
 	now := a.Now()
-	reply(w, http.StatusOK, map[string]any{"now": now, "running": list(a.Desk.Board().Running(now)), "overdue": list(a.Desk.Board().Overdue(now))})
+	httpjson.Write(w, http.StatusOK, map[string]any{"now": now, "running": list(a.Desk.Board().Running(now)), "overdue": list(a.Desk.Board().Overdue(now))})
 }
 
 func (a *API) onTime(w http.ResponseWriter, r *http.Request) {
@@ -329,7 +330,7 @@ func (a *API) onTime(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reply(w, http.StatusOK, a.Desk.Board().OnTimeRates(from, to, a.Now()))
+	httpjson.Write(w, http.StatusOK, a.Desk.Board().OnTimeRates(from, to, a.Now()))
 }
 
 func (a *API) topics(w http.ResponseWriter, r *http.Request) {
@@ -340,10 +341,10 @@ func (a *API) topics(w http.ResponseWriter, r *http.Request) {
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 	ts, err := a.Store.Topics(r.Context(), analytics.TopicQuery{From: from, To: to, Limit: limit, Drill: r.URL.Query().Get("drill") == "1"})
 	if err != nil {
-		reply(w, http.StatusBadRequest, errBody(err))
+		httpjson.Write(w, http.StatusBadRequest, errBody(err))
 		return
 	}
-	reply(w, http.StatusOK, list(ts))
+	httpjson.Write(w, http.StatusOK, list(ts))
 }
 
 func (a *API) topicVolume(w http.ResponseWriter, r *http.Request) {
@@ -358,10 +359,10 @@ func (a *API) topicVolume(w http.ResponseWriter, r *http.Request) {
 	bs, err := a.Store.Rollup(r.Context(), analytics.ByTopic, []string{r.PathValue("id")},
 		analytics.Query{From: from, To: to, Step: step, Platform: r.URL.Query().Get("platform")})
 	if err != nil {
-		reply(w, http.StatusBadRequest, errBody(err))
+		httpjson.Write(w, http.StatusBadRequest, errBody(err))
 		return
 	}
-	reply(w, http.StatusOK, list(bs))
+	httpjson.Write(w, http.StatusOK, list(bs))
 }
 
 // mentionView is a stored mention as the console shows it.
@@ -391,7 +392,7 @@ func (a *API) topicMentions(w http.ResponseWriter, r *http.Request) {
 	ms, err := a.Store.Mentions(r.Context(), analytics.MentionQuery{Topic: r.PathValue("id"), From: from, To: to,
 		Platform: q.Get("platform"), Sentiment: q.Get("sentiment"), Limit: limit})
 	if err != nil {
-		reply(w, http.StatusBadRequest, errBody(err))
+		httpjson.Write(w, http.StatusBadRequest, errBody(err))
 		return
 	}
 	out := make([]mentionView, 0, len(ms))
@@ -399,24 +400,24 @@ func (a *API) topicMentions(w http.ResponseWriter, r *http.Request) {
 		out = append(out, mentionView{ID: m.ID, Platform: m.Platform, URL: m.URL, Author: m.AuthorName, Title: m.Title, Text: m.Text,
 			PublishedAt: m.PublishedAt, Sentiment: m.Sentiment, Score: m.SentimentScore, Topic: m.Topic, Schemes: m.Schemes, Keywords: m.Keywords, Drill: m.Drill})
 	}
-	reply(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func (a *API) mention(w http.ResponseWriter, r *http.Request) {
 	m, err := a.Store.Get(r.Context(), r.PathValue("id"))
 	if errors.Is(err, analytics.ErrNotFound) {
-		reply(w, http.StatusNotFound, errBody(err))
+		httpjson.Write(w, http.StatusNotFound, errBody(err))
 		return
 	}
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(err))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 		return
 	}
-	reply(w, http.StatusOK, m)
+	httpjson.Write(w, http.StatusOK, m)
 }
 
 func (a *API) schemes(w http.ResponseWriter, r *http.Request) {
-	reply(w, http.StatusOK, a.Schemes.List())
+	httpjson.Write(w, http.StatusOK, a.Schemes.List())
 }
 
 func (a *API) putScheme(w http.ResponseWriter, r *http.Request) {
@@ -427,7 +428,7 @@ func (a *API) putScheme(w http.ResponseWriter, r *http.Request) {
 	s.ID = r.PathValue("id")
 	e, err := a.Schemes.Define(s, a.Actor(r), a.Now())
 	if err != nil {
-		reply(w, http.StatusUnprocessableEntity, errBody(err))
+		httpjson.Write(w, http.StatusUnprocessableEntity, errBody(err))
 		return
 	}
 	a.appendApply(w, r, e)
@@ -436,7 +437,7 @@ func (a *API) putScheme(w http.ResponseWriter, r *http.Request) {
 func (a *API) deleteScheme(w http.ResponseWriter, r *http.Request) {
 	e, err := a.Schemes.Delete(r.PathValue("id"), a.Actor(r), a.Now())
 	if err != nil {
-		reply(w, http.StatusNotFound, errBody(err))
+		httpjson.Write(w, http.StatusNotFound, errBody(err))
 		return
 	}
 	a.appendApply(w, r, e)
@@ -444,14 +445,14 @@ func (a *API) deleteScheme(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) appendApply(w http.ResponseWriter, r *http.Request, e event.Envelope) {
 	if err := a.Log.Append(r.Context(), scheme.Topic, e); err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(err))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 		return
 	}
 	if err := a.Schemes.Apply(e); err != nil {
-		reply(w, http.StatusInternalServerError, errBody(err))
+		httpjson.Write(w, http.StatusInternalServerError, errBody(err))
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"event": e.Type, "id": e.ID})
+	httpjson.Write(w, http.StatusOK, map[string]any{"event": e.Type, "id": e.ID})
 }
 
 func (a *API) sentimentFeedback(w http.ResponseWriter, r *http.Request) {
@@ -464,12 +465,12 @@ func (a *API) sentimentFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	lb, err := sentiment.ParseLabel(b.Label)
 	if err != nil {
-		reply(w, http.StatusBadRequest, errBody(err))
+		httpjson.Write(w, http.StatusBadRequest, errBody(err))
 		return
 	}
 	m, err := a.Store.Get(r.Context(), b.MentionID)
 	if err != nil {
-		reply(w, http.StatusNotFound, errBody(err))
+		httpjson.Write(w, http.StatusNotFound, errBody(err))
 		return
 	}
 	now := a.Now()
@@ -485,10 +486,10 @@ func (a *API) feedback(w http.ResponseWriter, r *http.Request, typ, mentionID st
 		err = a.Log.Append(r.Context(), sentiment.Topic, e)
 	}
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(err))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"event": e.Type, "id": e.ID})
+	httpjson.Write(w, http.StatusOK, map[string]any{"event": e.Type, "id": e.ID})
 }
 
 func (a *API) relevanceFeedback(w http.ResponseWriter, r *http.Request) {
@@ -503,11 +504,11 @@ func (a *API) relevanceFeedback(w http.ResponseWriter, r *http.Request) {
 	}
 	m, err := a.Store.Get(r.Context(), b.MentionID)
 	if err != nil {
-		reply(w, http.StatusNotFound, errBody(err))
+		httpjson.Write(w, http.StatusNotFound, errBody(err))
 		return
 	}
 	if b.SchemeID != "" && !slices.Contains(m.Schemes, b.SchemeID) && !b.Relevant {
-		reply(w, http.StatusBadRequest, errBody(fmt.Errorf("监测方案 %s 没有命中这条信息", b.SchemeID)))
+		httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("监测方案 %s 没有命中这条信息", b.SchemeID)))
 		return
 	}
 	a.feedback(w, r, scheme.TypeRelevance, b.MentionID, scheme.Relevance{MentionID: b.MentionID, SchemeID: b.SchemeID, Relevant: b.Relevant,
@@ -523,7 +524,7 @@ func rangeOf(w http.ResponseWriter, r *http.Request, now time.Time, def time.Dur
 		if v := r.URL.Query().Get(p.name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				reply(w, http.StatusBadRequest, errBody(fmt.Errorf("%s 不是 RFC 3339 时间：%q", p.name, v)))
+				httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("%s 不是 RFC 3339 时间：%q", p.name, v)))
 				return from, to, false
 			}
 			*p.t = t
@@ -539,7 +540,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		reply(w, http.StatusBadRequest, errBody(fmt.Errorf("请求内容不是有效的 JSON：%w", err)))
+		httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("请求内容不是有效的 JSON：%w", err)))
 		return false
 	}
 	return true
@@ -555,9 +556,3 @@ func list[T any](s []T) []T {
 }
 
 func errBody(err error) map[string]string { return map[string]string{"error": err.Error()} }
-
-func reply(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}

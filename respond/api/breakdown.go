@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"yuqing/internal/analytics"
+	"yuqing/internal/httpjson"
 )
 
 // Breakdown is a topic's mentions by hour, platform and sentiment: what the
@@ -40,17 +41,17 @@ func (a *API) topicBreakdown(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !from.Before(to) {
-		reply(w, http.StatusBadRequest, errBody(errors.New("from 应早于 to")))
+		httpjson.Write(w, http.StatusBadRequest, errBody(errors.New("from 应早于 to")))
 		return
 	}
 	if to.Sub(from) > maxBreakdown {
-		reply(w, http.StatusBadRequest, errBody(fmt.Errorf("时间范围不能超过 %d 天", maxBreakdown/(24*time.Hour))))
+		httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("时间范围不能超过 %d 天", maxBreakdown/(24*time.Hour))))
 		return
 	}
 	id := r.PathValue("id")
 	cells, err := a.Store.Breakdown(r.Context(), analytics.MentionQuery{Topic: id, From: from, To: to})
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取话题统计失败：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取话题统计失败：%w", err)))
 		return
 	}
 	out := Breakdown{Topic: id, From: from.UTC(), To: to.UTC(), Cells: make([]BreakdownCell, 0, len(cells))}
@@ -58,5 +59,5 @@ func (a *API) topicBreakdown(w http.ResponseWriter, r *http.Request) {
 		out.Cells = append(out.Cells, BreakdownCell{Start: c.Start.UTC(), Platform: c.Platform, Sentiment: c.Sentiment, Count: c.Count})
 		out.Total += c.Count
 	}
-	reply(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }

@@ -9,6 +9,7 @@ import (
 
 	"yuqing/analyze/segment"
 	"yuqing/internal/analytics"
+	"yuqing/internal/httpjson"
 	"yuqing/respond/evidence"
 	"yuqing/respond/incident"
 )
@@ -61,17 +62,17 @@ func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(inc.Topics) == 0 {
-		reply(w, http.StatusOK, map[string]any{"empty": "该事件没有关联话题：手工建立的事件没有可展示的舆情证据"})
+		httpjson.Write(w, http.StatusOK, map[string]any{"empty": "该事件没有关联话题：手工建立的事件没有可展示的舆情证据"})
 		return
 	}
 	ev, err := a.gather(r.Context(), inc)
 	switch {
 	case errors.Is(err, errNotReady):
-		reply(w, http.StatusServiceUnavailable, errBody(err))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 	case err != nil:
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取舆情证据失败：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取舆情证据失败：%w", err)))
 	default:
-		reply(w, http.StatusOK, ev)
+		httpjson.Write(w, http.StatusOK, ev)
 	}
 }
 
@@ -79,7 +80,7 @@ func (a *API) evidence(w http.ResponseWriter, r *http.Request) {
 func (a *API) incidentOf(w http.ResponseWriter, r *http.Request) (incident.State, bool) {
 	st, ok := a.Desk.Board().State(r.PathValue("id"))
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有事件 %s", r.PathValue("id"))))
+		httpjson.Write(w, http.StatusNotFound, errBody(fmt.Errorf("没有事件 %s", r.PathValue("id"))))
 	}
 	return st, ok
 }
@@ -91,11 +92,11 @@ func (a *API) effect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(inc.Releases) == 0 {
-		reply(w, http.StatusOK, map[string]any{"empty": "尚未发布权威信息"})
+		httpjson.Write(w, http.StatusOK, map[string]any{"empty": "尚未发布权威信息"})
 		return
 	}
 	if len(inc.Topics) == 0 {
-		reply(w, http.StatusOK, map[string]any{"empty": "该事件没有关联话题，无法比较发布前后的声量"})
+		httpjson.Write(w, http.StatusOK, map[string]any{"empty": "该事件没有关联话题，无法比较发布前后的声量"})
 		return
 	}
 	at := inc.Releases[0].At
@@ -105,10 +106,10 @@ func (a *API) effect(w http.ResponseWriter, r *http.Request) {
 	}
 	rep, err := evidence.Effect(r.Context(), a.Store, inc.Topics, at, now)
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("计算回应效果失败：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("计算回应效果失败：%w", err)))
 		return
 	}
-	reply(w, http.StatusOK, rep)
+	httpjson.Write(w, http.StatusOK, rep)
 }
 
 // questionsOf lists the questions people ask in the incident's topics,

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"yuqing/internal/httpjson"
 	"yuqing/respond/handover"
 )
 
@@ -35,7 +36,7 @@ func (a *API) handoverView(s handover.State) handoverView {
 
 func (a *API) handoversReady(w http.ResponseWriter) bool {
 	if a.Handovers == nil {
-		reply(w, http.StatusServiceUnavailable, errBody(errors.New("交接班未启用")))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(errors.New("交接班未启用")))
 		return false
 	}
 	return true
@@ -48,7 +49,7 @@ func untilOf(w http.ResponseWriter, v string) (time.Time, bool) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		reply(w, http.StatusBadRequest, errBody(fmt.Errorf("until 不是 RFC 3339 时间：%q", v)))
+		httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("until 不是 RFC 3339 时间：%q", v)))
 		return t, false
 	}
 	return t, true
@@ -73,7 +74,7 @@ func (a *API) handoverDraft(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	reply(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 // handoverList answers GET /api/v1/handovers[?limit=]: the latest first.
@@ -85,7 +86,7 @@ func (a *API) handoverList(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			reply(w, http.StatusBadRequest, errBody(errors.New("limit 应为 1 到 500 的整数")))
+			httpjson.Write(w, http.StatusBadRequest, errBody(errors.New("limit 应为 1 到 500 的整数")))
 			return
 		}
 		limit = n
@@ -97,7 +98,7 @@ func (a *API) handoverList(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, a.handoverView(s))
 	}
-	reply(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func (a *API) handoverByID(w http.ResponseWriter, r *http.Request) {
@@ -106,10 +107,10 @@ func (a *API) handoverByID(w http.ResponseWriter, r *http.Request) {
 	}
 	s, ok := a.Handovers.Board().Get(r.PathValue("id"))
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有交接班 %s", r.PathValue("id"))))
+		httpjson.Write(w, http.StatusNotFound, errBody(fmt.Errorf("没有交接班 %s", r.PathValue("id"))))
 		return
 	}
-	reply(w, http.StatusOK, a.handoverView(s))
+	httpjson.Write(w, http.StatusOK, a.handoverView(s))
 }
 
 // handOver answers POST /api/v1/handovers {note, until?}: the outgoing
@@ -148,12 +149,12 @@ func (a *API) takeOver(w http.ResponseWriter, r *http.Request) {
 func (a *API) answerHandover(w http.ResponseWriter, s handover.State, err error) {
 	switch {
 	case errors.Is(err, handover.ErrNotFound):
-		reply(w, http.StatusNotFound, errBody(err))
+		httpjson.Write(w, http.StatusNotFound, errBody(err))
 	case errors.Is(err, handover.ErrRule):
-		reply(w, http.StatusConflict, errBody(err))
+		httpjson.Write(w, http.StatusConflict, errBody(err))
 	case err != nil:
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))
 	default:
-		reply(w, http.StatusOK, a.handoverView(s))
+		httpjson.Write(w, http.StatusOK, a.handoverView(s))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"yuqing/internal/analytics"
+	"yuqing/internal/httpjson"
 )
 
 // Overview is 态势总览: what a wall screen shows, for the last Hours
@@ -42,7 +43,7 @@ func (a *API) overview(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("hours"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 168 {
-			reply(w, http.StatusBadRequest, errBody(fmt.Errorf("hours 应为 1 到 168 的整数")))
+			httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("hours 应为 1 到 168 的整数")))
 			return
 		}
 		hours = n
@@ -57,7 +58,7 @@ func (a *API) overview(w http.ResponseWriter, r *http.Request) {
 	}
 	buckets, err := a.Store.Counts(r.Context(), analytics.Query{From: from, To: to, Step: analytics.Hour})
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取声量失败：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取声量失败：%w", err)))
 		return
 	}
 	for _, b := range buckets {
@@ -75,7 +76,7 @@ func (a *API) overview(w http.ResponseWriter, r *http.Request) {
 	// Drill topics are listed too, marked 演练: a drill is rehearsed on the wall screen as well.
 	topics, err := a.Store.Topics(r.Context(), analytics.TopicQuery{From: from, To: to, Limit: 10, Drill: true})
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取话题失败：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取话题失败：%w", err)))
 		return
 	}
 	for _, t := range topics {
@@ -95,5 +96,5 @@ func (a *API) overview(w http.ResponseWriter, r *http.Request) {
 			ov.Open++
 		}
 	}
-	reply(w, http.StatusOK, ov)
+	httpjson.Write(w, http.StatusOK, ov)
 }

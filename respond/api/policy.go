@@ -18,7 +18,9 @@ import (
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
 	"yuqing/internal/analytics"
+	"yuqing/internal/clock"
 	"yuqing/internal/event"
+	"yuqing/internal/httpjson"
 	"yuqing/respond/policy"
 )
 
@@ -39,12 +41,9 @@ func (a *API) registerPolicies(route func(string, []string, http.HandlerFunc)) {
 // maxDraftUpload bounds an uploaded or pasted draft.
 const maxDraftUpload = 5 << 20
 
-// beijing is the zone dates typed in the console are read in.
-var beijing = time.FixedZone("CST", 8*3600)
-
 func (a *API) policiesReady(w http.ResponseWriter) bool {
 	if a.Policies == nil {
-		reply(w, http.StatusServiceUnavailable, errBody(errors.New("政策研判未启用")))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(errors.New("政策研判未启用")))
 		return false
 	}
 	return true
@@ -76,7 +75,7 @@ func (a *API) policyList(w http.ResponseWriter, r *http.Request) {
 			AssessedAt: s.Assessment.AssessedAt, AssessedBy: s.AssessedBy, ReleaseAt: s.Assessment.ReleaseAt, ReleasedAt: s.ReleasedAt,
 			SchemeID: s.SchemeID, ActiveFrom: s.ActiveFrom, ActiveTo: s.ActiveTo})
 	}
-	reply(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 // policyView is an assessment as the console shows it: its state, what
@@ -134,7 +133,7 @@ func (a *API) policyOf(w http.ResponseWriter, r *http.Request) (policy.State, bo
 	}
 	s, ok := a.Policies.Board().Get(r.PathValue("id"))
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有政策研判 %s", r.PathValue("id"))))
+		httpjson.Write(w, http.StatusNotFound, errBody(fmt.Errorf("没有政策研判 %s", r.PathValue("id"))))
 	}
 	return s, ok
 }
@@ -146,10 +145,10 @@ func (a *API) policyByID(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := a.viewPolicy(r.Context(), s)
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(err))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 		return
 	}
-	reply(w, http.StatusOK, v)
+	httpjson.Write(w, http.StatusOK, v)
 }
 
 // policyExport downloads the assessment as Markdown (the report, its
@@ -164,12 +163,12 @@ func (a *API) policyExport(w http.ResponseWriter, r *http.Request) {
 		format = "md"
 	}
 	if format != "md" && format != "json" && format != "docx" {
-		reply(w, http.StatusBadRequest, errBody(fmt.Errorf("格式 %q 须为 md、json 或 docx", format)))
+		httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("格式 %q 须为 md、json 或 docx", format)))
 		return
 	}
 	v, err := a.viewPolicy(r.Context(), s)
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(err))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 		return
 	}
 	var b bytes.Buffer
@@ -193,7 +192,7 @@ func (a *API) policyExport(w http.ResponseWriter, r *http.Request) {
 		err = enc.Encode(v)
 	}
 	if err != nil {
-		reply(w, http.StatusInternalServerError, errBody(err))
+		httpjson.Write(w, http.StatusInternalServerError, errBody(err))
 		return
 	}
 	name := "政策舆情风险研判-" + fileSafe(s.Assessment.Title, s.ID) + "." + format
@@ -274,12 +273,12 @@ func (a *API) assessPolicy(w http.ResponseWriter, r *http.Request) {
 	}
 	d, status, err := readDraftRequest(w, r)
 	if err != nil {
-		reply(w, status, errBody(err))
+		httpjson.Write(w, status, errBody(err))
 		return
 	}
 	seg := a.segmenter()
 	if seg == nil {
-		reply(w, http.StatusServiceUnavailable, errBody(errors.New("分词器仍在加载，暂不能研判，请稍后再试")))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(errors.New("分词器仍在加载，暂不能研判，请稍后再试")))
 		return
 	}
 	deps := policy.Deps{Seg: seg, Answers: a.policyAnswers, Now: a.Now}
@@ -291,35 +290,35 @@ func (a *API) assessPolicy(w http.ResponseWriter, r *http.Request) {
 	as, err := policy.Assess(r.Context(), d, deps)
 	switch {
 	case errors.Is(err, policy.ErrEmpty):
-		reply(w, http.StatusBadRequest, errBody(err))
+		httpjson.Write(w, http.StatusBadRequest, errBody(err))
 		return
 	case err != nil && (ws != nil && ws.failed.Load() || r.Context().Err() != nil):
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取历史舆情失败，请重试：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取历史舆情失败，请重试：%w", err)))
 		return
 	case err != nil:
-		reply(w, http.StatusUnprocessableEntity, errBody(err))
+		httpjson.Write(w, http.StatusUnprocessableEntity, errBody(err))
 		return
 	}
 	ps, err := policy.Precedents(r.Context(), a.Policies.Board().List(), d, &as, deps, a.Now())
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取往期政策发布后情况失败，请重试：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("读取往期政策发布后情况失败，请重试：%w", err)))
 		return
 	}
 	st, envs, err := a.Policies.Handle(r.Context(), "", a.Actor(r), policy.Record{Assessment: as, Precedents: ps}, nil)
 	if errors.Is(err, policy.ErrRule) {
-		reply(w, http.StatusConflict, map[string]string{"error": err.Error(), "id": policy.IDOf(as)})
+		httpjson.Write(w, http.StatusConflict, map[string]string{"error": err.Error(), "id": policy.IDOf(as)})
 		return
 	}
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))
 		return
 	}
 	v, err := a.viewPolicy(r.Context(), st)
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(err))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"id": st.ID, "events": eventTypes(envs), "policy": v.Policy, "after": v.After, "links": v.Links, "names": v.Names})
+	httpjson.Write(w, http.StatusOK, map[string]any{"id": st.ID, "events": eventTypes(envs), "policy": v.Policy, "after": v.After, "links": v.Links, "names": v.Names})
 }
 
 // readDraftRequest reads the draft of an assess request: JSON, or a
@@ -396,7 +395,7 @@ func readDraftRequest(w http.ResponseWriter, r *http.Request) (policy.Draft, int
 func parseWhen(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{"2006-01-02", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, beijing); err == nil {
+		if t, err := time.ParseInLocation(layout, s, clock.Beijing); err == nil {
 			return t, nil
 		}
 	}
@@ -424,7 +423,7 @@ func (a *API) policyAnswers(topicID string) (string, bool) {
 		if rs := []rune(text); len(rs) > 60 {
 			text = string(rs[:60]) + "…"
 		}
-		return fmt.Sprintf("%s 经%s发布：%s", rel.At.In(beijing).Format("2006-01-02"), rel.Channel, text), true
+		return fmt.Sprintf("%s 经%s发布：%s", rel.At.In(clock.Beijing).Format("2006-01-02"), rel.Channel, text), true
 	}
 	return "", false
 }
@@ -456,7 +455,7 @@ func (a *API) releasePolicy(w http.ResponseWriter, r *http.Request) {
 	if b.ReleasedAt != "" {
 		t, err := parseWhen(b.ReleasedAt)
 		if err != nil {
-			reply(w, http.StatusBadRequest, errBody(fmt.Errorf("released_at：%w", err)))
+			httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("released_at：%w", err)))
 			return
 		}
 		cmd.ReleasedAt = t
@@ -480,13 +479,13 @@ func (a *API) releasePolicy(w http.ResponseWriter, r *http.Request) {
 	var refused schemeRefused
 	switch {
 	case errors.Is(err, policy.ErrRule):
-		reply(w, http.StatusConflict, errBody(err))
+		httpjson.Write(w, http.StatusConflict, errBody(err))
 	case errors.As(err, &refused):
-		reply(w, http.StatusUnprocessableEntity, errBody(err))
+		httpjson.Write(w, http.StatusUnprocessableEntity, errBody(err))
 	case err != nil:
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("未能记录，请重试：%w", err)))
 	default:
-		reply(w, http.StatusOK, map[string]any{"id": st.ID, "events": append(defined, eventTypes(envs)...), "scheme_id": st.SchemeID,
+		httpjson.Write(w, http.StatusOK, map[string]any{"id": st.ID, "events": append(defined, eventTypes(envs)...), "scheme_id": st.SchemeID,
 			"active_from": st.ActiveFrom, "active_to": st.ActiveTo})
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
 	"yuqing/internal/analytics"
+	"yuqing/internal/clock"
 	"yuqing/internal/eventlog"
 	"yuqing/respond/policy"
 )
@@ -202,7 +203,7 @@ func TestPolicyAssessReleaseAfter(t *testing.T) {
 	if code != 200 || !slices.Equal(toStrings(out["events"]), []string{scheme.TypeDefined, policy.TypeReleased}) {
 		t.Fatalf("release: %d %v", code, out)
 	}
-	from := time.Date(2026, 11, 23, 0, 0, 0, 0, beijing)
+	from := time.Date(2026, 11, 23, 0, 0, 0, 0, clock.Beijing)
 	var sc *scheme.Scheme
 	for _, s := range api.Schemes.List() {
 		if s.ID == "policy-"+id {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"yuqing/internal/httpjson"
 	"yuqing/respond/report"
 	"yuqing/respond/report/browser"
 )
@@ -39,7 +40,7 @@ func viewOf(g report.Generated) reportView {
 
 func (a *API) reportService(w http.ResponseWriter) bool {
 	if a.Reports == nil {
-		reply(w, http.StatusServiceUnavailable, errBody(errors.New("报表服务未启用")))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(errors.New("报表服务未启用")))
 		return false
 	}
 	return true
@@ -51,14 +52,14 @@ func (a *API) reports(w http.ResponseWriter, r *http.Request) {
 	}
 	list, err := a.Reports.List(r.Context())
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(err))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 		return
 	}
 	out := make([]reportView, 0, len(list))
 	for _, g := range list {
 		out = append(out, viewOf(g))
 	}
-	reply(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 // generateBody is POST /api/v1/reports. from and to are dates
@@ -87,13 +88,13 @@ func (a *API) generateReport(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if b.From != "" {
 		if p.From, err = report.ParseTime(b.From, loc, false); err != nil {
-			reply(w, http.StatusBadRequest, errBody(fmt.Errorf("from：%w", err)))
+			httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("from：%w", err)))
 			return
 		}
 	}
 	if b.To != "" {
 		if p.To, err = report.ParseTime(b.To, loc, true); err != nil {
-			reply(w, http.StatusBadRequest, errBody(fmt.Errorf("to：%w", err)))
+			httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("to：%w", err)))
 			return
 		}
 	}
@@ -103,19 +104,19 @@ func (a *API) generateReport(w http.ResponseWriter, r *http.Request) {
 	g, err := a.Reports.Generate(r.Context(), p, a.Actor(r))
 	switch {
 	case errors.Is(err, report.ErrInvalid):
-		reply(w, http.StatusBadRequest, errBody(err))
+		httpjson.Write(w, http.StatusBadRequest, errBody(err))
 	case errors.Is(err, report.ErrNoIncident):
-		reply(w, http.StatusNotFound, errBody(err))
+		httpjson.Write(w, http.StatusNotFound, errBody(err))
 	case err != nil && len(g.Files) > 0:
 		// Some formats were made (HTML, Word without charts), the PDF
 		// not: the answer lists what was made, its warnings say why.
-		reply(w, http.StatusOK, viewOf(g))
+		httpjson.Write(w, http.StatusOK, viewOf(g))
 	case errors.Is(err, browser.ErrMissing):
-		reply(w, http.StatusServiceUnavailable, errBody(err))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 	case err != nil:
-		reply(w, http.StatusServiceUnavailable, errBody(err))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 	default:
-		reply(w, http.StatusOK, viewOf(g))
+		httpjson.Write(w, http.StatusOK, viewOf(g))
 	}
 }
 
@@ -128,7 +129,7 @@ func (a *API) reportByID(w http.ResponseWriter, r *http.Request) {
 		a.reportError(w, err)
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"report": viewOf(g), "figures": fig})
+	httpjson.Write(w, http.StatusOK, map[string]any{"report": viewOf(g), "figures": fig})
 }
 
 var reportTypes = map[string]string{
@@ -144,7 +145,7 @@ func (a *API) reportFile(w http.ResponseWriter, r *http.Request) {
 	format := strings.ToLower(r.PathValue("format"))
 	ctype, ok := reportTypes[format]
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("格式 %q 不是 html、docx 或 pdf", format)))
+		httpjson.Write(w, http.StatusNotFound, errBody(fmt.Errorf("格式 %q 不是 html、docx 或 pdf", format)))
 		return
 	}
 	path, g, err := a.Reports.Path(r.Context(), r.PathValue("id"), format)
@@ -186,8 +187,8 @@ func (a *API) reportFile(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) reportError(w http.ResponseWriter, err error) {
 	if errors.Is(err, report.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有这份报表：%w", err)))
+		httpjson.Write(w, http.StatusNotFound, errBody(fmt.Errorf("没有这份报表：%w", err)))
 		return
 	}
-	reply(w, http.StatusServiceUnavailable, errBody(err))
+	httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"yuqing/internal/analytics"
+	"yuqing/internal/clock"
+	"yuqing/internal/httpjson"
 	"yuqing/respond/report"
 )
 
@@ -66,7 +68,7 @@ func (a *API) searchQuery(w http.ResponseWriter, r *http.Request) (analytics.Men
 	q := analytics.MentionQuery{From: from, To: to, Topic: strings.TrimSpace(v.Get("topic")), Platform: strings.TrimSpace(v.Get("platform")),
 		Sentiment: v.Get("sentiment"), Text: strings.TrimSpace(v.Get("q"))}
 	bad := func(format string, args ...any) (analytics.MentionQuery, bool) {
-		reply(w, http.StatusBadRequest, errBody(fmt.Errorf(format, args...)))
+		httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf(format, args...)))
 		return analytics.MentionQuery{}, false
 	}
 	switch {
@@ -122,7 +124,7 @@ func (a *API) searchMentions(w http.ResponseWriter, r *http.Request) {
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > searchMaxLimit {
-			reply(w, http.StatusBadRequest, errBody(fmt.Errorf("limit 须为 1 到 %d 的整数，不是 %q", searchMaxLimit, s)))
+			httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("limit 须为 1 到 %d 的整数，不是 %q", searchMaxLimit, s)))
 			return
 		}
 		limit = n
@@ -130,7 +132,7 @@ func (a *API) searchMentions(w http.ResponseWriter, r *http.Request) {
 	q.Limit = limit + 1 // one more tells whether a next page exists
 	ms, err := a.Store.Mentions(r.Context(), q)
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("检索失败，请重试：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("检索失败，请重试：%w", err)))
 		return
 	}
 	next := ""
@@ -142,7 +144,7 @@ func (a *API) searchMentions(w http.ResponseWriter, r *http.Request) {
 	for _, m := range ms {
 		items = append(items, mentionViewOf(m))
 	}
-	reply(w, http.StatusOK, map[string]any{"items": items, "next": next})
+	httpjson.Write(w, http.StatusOK, map[string]any{"items": items, "next": next})
 }
 
 // exportColumns are the export's header row.
@@ -156,7 +158,7 @@ func exportRow(m analytics.Mention, topics map[string]string) []string {
 	if topic == "" {
 		topic = m.Topic
 	}
-	return []string{m.PublishedAt.In(beijing).Format("2006-01-02 15:04:05"), report.PlatformName(m.Platform), m.AuthorName,
+	return []string{m.PublishedAt.In(clock.Beijing).Format("2006-01-02 15:04:05"), report.PlatformName(m.Platform), m.AuthorName,
 		m.Title, m.Text, sentimentNames[m.Sentiment], topic, m.URL}
 }
 
@@ -226,7 +228,7 @@ func (a *API) topicNames(ctx context.Context, q analytics.MentionQuery) map[stri
 // and keyword.
 func exportName(q analytics.MentionQuery, ext string) string {
 	last := q.To.Add(-time.Nanosecond)
-	name := "信息检索-" + q.From.In(beijing).Format("20060102") + "-" + last.In(beijing).Format("20060102")
+	name := "信息检索-" + q.From.In(clock.Beijing).Format("20060102") + "-" + last.In(clock.Beijing).Format("20060102")
 	if t := fileSafe(q.Text, ""); t != "" {
 		name += "-" + t
 	}
@@ -239,7 +241,7 @@ func (a *API) exportMentions(w http.ResponseWriter, r *http.Request) {
 		format = "csv"
 	}
 	if format != "csv" && format != "xlsx" {
-		reply(w, http.StatusBadRequest, errBody(fmt.Errorf("format 须为 csv 或 xlsx，不是 %q", format)))
+		httpjson.Write(w, http.StatusBadRequest, errBody(fmt.Errorf("format 须为 csv 或 xlsx，不是 %q", format)))
 		return
 	}
 	q, ok := a.searchQuery(w, r)
@@ -251,7 +253,7 @@ func (a *API) exportMentions(w http.ResponseWriter, r *http.Request) {
 	rd := &exportReader{store: a.Store, q: q}
 	first, err := rd.next(ctx)
 	if err != nil {
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("导出失败，请重试：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("导出失败，请重试：%w", err)))
 		return
 	}
 	topics := a.topicNames(ctx, q)
@@ -314,7 +316,7 @@ func csvSafe(s string) string {
 // sheets in temporary files), which is sent whole at the end.
 func (a *API) writeXLSX(w http.ResponseWriter, r *http.Request, rd *exportReader, first []analytics.Mention, topics map[string]string, name string) {
 	fail := func(err error) {
-		reply(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("导出失败，请重试：%w", err)))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(fmt.Errorf("导出失败，请重试：%w", err)))
 	}
 	f := excelize.NewFile()
 	defer f.Close()

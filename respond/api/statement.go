@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"yuqing/internal/hanzi"
+	"yuqing/internal/httpjson"
 	"yuqing/respond/llm"
 	"yuqing/respond/statement"
 )
@@ -30,7 +32,7 @@ func (a *API) registerStatements(route func(string, []string, http.HandlerFunc))
 	route("POST "+base+"/drafts/{draft}/check", Anyone, a.checkDraft)
 	route("POST "+base+"/drafts/{draft}/assist", writers, a.assist)
 	route("GET /api/v1/assistant", Anyone, func(w http.ResponseWriter, r *http.Request) {
-		reply(w, http.StatusOK, map[string]any{"enabled": a.Assistant != nil})
+		httpjson.Write(w, http.StatusOK, map[string]any{"enabled": a.Assistant != nil})
 	})
 	route("POST "+base+"/drafts/{draft}/submit", writers, statementCmd(a, func(r *http.Request) any { return &statement.Submit{Draft: r.PathValue("draft")} }))
 	route("POST "+base+"/drafts/{draft}/approve", approvers, statementCmd(a, func(r *http.Request) any { return &statement.Approve{Draft: r.PathValue("draft")} }))
@@ -157,7 +159,7 @@ func (a *API) statements(w http.ResponseWriter, r *http.Request) {
 	for _, f := range st.Facts {
 		facts = append(facts, map[string]any{"fact": f, "recorded_by_name": name(f.RecordedBy), "verified_by_name": name(f.VerifiedBy)})
 	}
-	reply(w, http.StatusOK, map[string]any{"facts": facts, "drafts": drafts, "kinds": statement.Kinds, "channels": statement.Channels})
+	httpjson.Write(w, http.StatusOK, map[string]any{"facts": facts, "drafts": drafts, "kinds": statement.Kinds, "channels": statement.Channels})
 }
 
 // checkDraft checks a text not yet saved (the editor asks while typing).
@@ -172,10 +174,10 @@ func (a *API) checkDraft(w http.ResponseWriter, r *http.Request) {
 	st := a.Desk.Statements().State(id)
 	d, ok := st.Draft(r.PathValue("draft"))
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有稿件 %s", r.PathValue("draft"))))
+		httpjson.Write(w, http.StatusNotFound, errBody(fmt.Errorf("没有稿件 %s", r.PathValue("draft"))))
 		return
 	}
-	reply(w, http.StatusOK, a.Desk.Checker().CheckText(&st, b.Text, d.Allowed))
+	httpjson.Write(w, http.StatusOK, a.Desk.Checker().CheckText(&st, b.Text, d.Allowed))
 }
 
 // who names an actor for people: 发言人李四, not user:li.
@@ -207,7 +209,7 @@ func (a *API) timeline(id string) []map[string]any {
 	st := a.Desk.Statements().State(id)
 	for _, f := range st.Facts {
 		out = append(out, map[string]any{"at": f.RecordedAt, "actor": f.RecordedBy, "actor_name": a.who(f.RecordedBy), "type": statement.TypeFactRecorded,
-			"summary": "记录事实 " + f.ID + "：" + clipRunes(f.Text, 40)})
+			"summary": "记录事实 " + f.ID + "：" + hanzi.Clip(f.Text, 40)})
 		if !f.VerifiedAt.IsZero() {
 			out = append(out, map[string]any{"at": f.VerifiedAt, "actor": f.VerifiedBy, "actor_name": a.who(f.VerifiedBy), "type": statement.TypeFactVerified,
 				"summary": "事实 " + f.ID + " " + f.Status})
@@ -227,19 +229,11 @@ var stepNames = map[string]string{"saved": "保存", "submitted": "提交审核"
 	"commented": "意见", "allowed": "放行个人信息", "published": "发布"}
 
 func stepSummary(d statement.Draft, s statement.Step) string {
-	out := d.Kind + "「" + clipRunes(d.Title, 20) + "」第 " + strconv.Itoa(s.Version) + " 稿" + stepNames[s.Type]
+	out := d.Kind + "「" + hanzi.Clip(d.Title, 20) + "」第 " + strconv.Itoa(s.Version) + " 稿" + stepNames[s.Type]
 	if s.Text != "" {
-		out += "：" + clipRunes(s.Text, 60)
+		out += "：" + hanzi.Clip(s.Text, 60)
 	}
 	return out
-}
-
-func clipRunes(s string, n int) string {
-	rs := []rune(s)
-	if len(rs) <= n {
-		return s
-	}
-	return string(rs[:n]) + "…"
 }
 
 // draftLine is the clock line of an incident's draft in work ("草稿 · 待审核").
@@ -257,7 +251,7 @@ func (a *API) draftLine(id string) map[string]any {
 // spokesperson to edit and save.
 func (a *API) assist(w http.ResponseWriter, r *http.Request) {
 	if a.Assistant == nil {
-		reply(w, http.StatusServiceUnavailable, errBody(errors.New("写作助手未启用（--llm-url）")))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(errors.New("写作助手未启用（--llm-url）")))
 		return
 	}
 	id := r.PathValue("id")
@@ -268,7 +262,7 @@ func (a *API) assist(w http.ResponseWriter, r *http.Request) {
 	st := a.Desk.Statements().State(id)
 	d, ok := st.Draft(r.PathValue("draft"))
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有稿件 %s", r.PathValue("draft"))))
+		httpjson.Write(w, http.StatusNotFound, errBody(fmt.Errorf("没有稿件 %s", r.PathValue("draft"))))
 		return
 	}
 	req := llm.Request{Kind: d.Kind, Title: inc.Title}
@@ -278,13 +272,13 @@ func (a *API) assist(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(req.Facts) == 0 {
-		reply(w, http.StatusConflict, errBody(errors.New("没有已核实的事实，写作助手无从起草")))
+		httpjson.Write(w, http.StatusConflict, errBody(errors.New("没有已核实的事实，写作助手无从起草")))
 		return
 	}
 	text, err := a.Assistant.Propose(r.Context(), req)
 	if err != nil {
-		reply(w, http.StatusBadGateway, errBody(fmt.Errorf("写作助手未能起草：%w", err)))
+		httpjson.Write(w, http.StatusBadGateway, errBody(fmt.Errorf("写作助手未能起草：%w", err)))
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"text": text, "check": a.Desk.Checker().CheckText(&st, text, d.Allowed)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"text": text, "check": a.Desk.Checker().CheckText(&st, text, d.Allowed)})
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"yuqing/internal/httpjson"
 	"yuqing/respond/wording"
 )
 
@@ -46,7 +47,7 @@ type (
 
 func (a *API) wordingReady(w http.ResponseWriter) bool {
 	if a.Wording == nil {
-		reply(w, http.StatusServiceUnavailable, errBody(errors.New("口径库未启用")))
+		httpjson.Write(w, http.StatusServiceUnavailable, errBody(errors.New("口径库未启用")))
 		return false
 	}
 	return true
@@ -71,7 +72,7 @@ func (a *API) wordingList(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		reply(w, http.StatusOK, map[string]any{"entries": entries, "categories": wording.Categories(), "names": names})
+		httpjson.Write(w, http.StatusOK, map[string]any{"entries": entries, "categories": wording.Categories(), "names": names})
 		return
 	}
 	hits := a.Wording.Library().Search(q.Get("q"), q.Get("category"), q.Get("unit"), a.Now())
@@ -80,7 +81,7 @@ func (a *API) wordingList(w http.ResponseWriter, r *http.Request) {
 		text, cites := wording.Insert(h.Entry)
 		out = append(out, map[string]any{"id": h.Entry.ID, "version": h.Version, "score": h.Score, "insert": text, "citations": cites})
 	}
-	reply(w, http.StatusOK, map[string]any{"hits": out, "categories": wording.Categories()})
+	httpjson.Write(w, http.StatusOK, map[string]any{"hits": out, "categories": wording.Categories()})
 }
 
 func (a *API) wordingEntry(w http.ResponseWriter, r *http.Request) {
@@ -89,10 +90,10 @@ func (a *API) wordingEntry(w http.ResponseWriter, r *http.Request) {
 	}
 	e, ok := a.Wording.Library().Get(r.PathValue("wid"))
 	if !ok {
-		reply(w, http.StatusNotFound, errBody(fmt.Errorf("没有口径 %s", r.PathValue("wid"))))
+		httpjson.Write(w, http.StatusNotFound, errBody(fmt.Errorf("没有口径 %s", r.PathValue("wid"))))
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"entry": e, "status": e.Status()})
+	httpjson.Write(w, http.StatusOK, map[string]any{"entry": e, "status": e.Status()})
 }
 
 func (a *API) wordingCmd(body func() any) http.HandlerFunc {

@@ -21,6 +21,7 @@ import (
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 	"yuqing/internal/eventlog/sqlitelog"
+	"yuqing/internal/httpjson"
 )
 
 const (
@@ -145,7 +146,7 @@ func (e *env) restart() {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := UserFrom(r.Context())
 		_ = a.Audit(r.Context(), u.Actor(), "test.action", map[string]string{"path": r.URL.Path})
-		writeJSON(w, http.StatusOK, map[string]string{"user": u.Username})
+		httpjson.Write(w, http.StatusOK, map[string]string{"user": u.Username})
 	})
 	mux.Handle("POST /api/v1/reports", a.Require(RoleDutyOfficer, RoleSpokesperson)(ok))
 	mux.Handle("GET /api/v1/reports", a.Require(RoleDutyOfficer, RoleSpokesperson)(ok))
@@ -945,4 +946,9 @@ func TestClientIPBehindTrustedProxies(t *testing.T) {
 			t.Errorf("%s, X-Forwarded-For %q: %s, want %s", tc.remote, tc.xff, got, tc.want)
 		}
 	}
+}
+
+// errorBody is what httpjson.Error sends.
+type errorBody struct {
+	Error string `json:"error"`
 }

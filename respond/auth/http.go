@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"yuqing/internal/httpjson"
 )
 
 type principalKey struct{}
@@ -146,7 +148,7 @@ func (a *Auth) isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path
 func (a *Auth) unauthenticated(w http.ResponseWriter, r *http.Request) {
 	if a.isAPI(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="yuqing"`)
-		writeJSON(w, http.StatusUnauthorized, errorBody{msgLoginFirst})
+		httpjson.Error(w, http.StatusUnauthorized, msgLoginFirst)
 		return
 	}
 	target := a.cfg.LoginPath
@@ -158,21 +160,10 @@ func (a *Auth) unauthenticated(w http.ResponseWriter, r *http.Request) {
 
 func (a *Auth) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	if a.isAPI(r) {
-		writeJSON(w, status, errorBody{msg})
+		httpjson.Error(w, status, msg)
 		return
 	}
 	http.Error(w, msg, status)
-}
-
-type errorBody struct {
-	Error string `json:"error"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 // setCookie sends the session cookie: HttpOnly, SameSite=Strict, Path=/,
@@ -218,12 +209,12 @@ type loginResponse struct {
 // cross-site form cannot send, against login CSRF.
 func (a *Auth) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
-		writeJSON(w, http.StatusUnsupportedMediaType, errorBody{msgNeedJSON})
+		httpjson.Error(w, http.StatusUnsupportedMediaType, msgNeedJSON)
 		return
 	}
 	var req loginRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxLoginBodyLen)).Decode(&req); err != nil || req.Username == "" || req.Password == "" {
-		writeJSON(w, http.StatusBadRequest, errorBody{msgBadRequest + "：需要 username 和 password"})
+		httpjson.Error(w, http.StatusBadRequest, msgBadRequest+"：需要 username 和 password")
 		return
 	}
 	ip := a.cfg.ClientIP(r)
@@ -233,17 +224,17 @@ func (a *Auth) handleLogin(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &locked):
 		w.Header().Set("Retry-After", strconv.Itoa(int(a.cfg.Lockout.Seconds())))
-		writeJSON(w, http.StatusTooManyRequests, errorBody{locked.Error()})
+		httpjson.Error(w, http.StatusTooManyRequests, locked.Error())
 		return
 	case errors.Is(err, ErrBadCredentials):
-		writeJSON(w, http.StatusUnauthorized, errorBody{ErrBadCredentials.Error()})
+		httpjson.Error(w, http.StatusUnauthorized, ErrBadCredentials.Error())
 		return
 	case errors.Is(err, ErrUserDisabled):
-		writeJSON(w, http.StatusForbidden, errorBody{ErrUserDisabled.Error()})
+		httpjson.Error(w, http.StatusForbidden, ErrUserDisabled.Error())
 		return
 	case err != nil:
 		a.logger.Error("auth: login", "err", err)
-		writeJSON(w, http.StatusInternalServerError, errorBody{msgInternal})
+		httpjson.Error(w, http.StatusInternalServerError, msgInternal)
 		return
 	}
 	// A browser that still holds an older session gets it ended: one cookie, one session.
@@ -263,7 +254,7 @@ func (a *Auth) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if err := a.Audit(ctx, u.Actor(), "login", nil); err != nil {
 		a.logger.Error("auth: auditing login", "username", u.Username, "err", err)
 	}
-	writeJSON(w, http.StatusOK, loginResponse{User: u, CSRFToken: csrf})
+	httpjson.Write(w, http.StatusOK, loginResponse{User: u, CSRFToken: csrf})
 }
 
 func (a *Auth) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -273,17 +264,17 @@ func (a *Auth) handleLogout(w http.ResponseWriter, r *http.Request) {
 		a.clearCookie(w, r)
 		if err != nil {
 			a.logger.Error("auth: logout", "username", p.user.Username, "err", err)
-			writeJSON(w, http.StatusInternalServerError, errorBody{msgInternal})
+			httpjson.Error(w, http.StatusInternalServerError, msgInternal)
 			return
 		}
 		if err := a.Audit(r.Context(), p.user.Actor(), "logout", nil); err != nil {
 			a.logger.Error("auth: auditing logout", "username", p.user.Username, "err", err)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	httpjson.Write(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 func (a *Auth) handleMe(w http.ResponseWriter, r *http.Request) {
 	u, _ := UserFrom(r.Context())
-	writeJSON(w, http.StatusOK, loginResponse{User: u, CSRFToken: CSRFTokenFrom(r.Context())})
+	httpjson.Write(w, http.StatusOK, loginResponse{User: u, CSRFToken: CSRFTokenFrom(r.Context())})
 }

@@ -55,6 +55,8 @@ import (
 	"sync"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai must load on hosts without zoneinfo.
+
+	"yuqing/internal/clock"
 )
 
 // DefaultZone is the time zone of the default calendar.
@@ -154,16 +156,8 @@ type Calendar struct {
 	deferReceipt bool
 }
 
-func shanghai() *time.Location {
-	loc, err := time.LoadLocation(DefaultZone)
-	if err != nil { // unreachable with time/tzdata embedded; China has had no DST since 1991
-		return time.FixedZone("CST", 8*60*60)
-	}
-	return loc
-}
-
 func newCalendar(secs map[int]*section) (*Calendar, error) {
-	c := &Calendar{sections: secs, loc: shanghai(), close: 24 * time.Hour}
+	c := &Calendar{sections: secs, loc: clock.Shanghai(), close: 24 * time.Hour}
 	if err := c.reindex(); err != nil {
 		return nil, err
 	}

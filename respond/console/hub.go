@@ -68,11 +68,12 @@ func (c Cursor) Encode() string {
 }
 
 // Projection turns the followed events into the state a snapshot shows.
-// Apply is called for every delta in log order, under the hub's lock;
-// State must return a JSON-ready value that does not share memory with
-// the projection.
+// Apply is called for every delta in log order, under the hub's lock; an
+// error says the delta could not be applied (an unreadable payload): the
+// hub logs it and goes on, the delta still reaches the clients. State must
+// return a JSON-ready value that does not share memory with the projection.
 type Projection interface {
-	Apply(d Delta)
+	Apply(d Delta) error
 	State() any
 }
 
@@ -243,7 +244,13 @@ func (h *Hub) Publish(ds ...Delta) {
 	// once per batch, not once per update.
 	fresh = Coalesce(fresh)
 	for _, d := range fresh {
-		h.proj.Apply(d)
+		if err := h.proj.Apply(d); err != nil {
+			// The board is rebuilt from the log at every start (no consumer
+			// group): a dead letter here would be written again each time.
+			// The consumers that act on these events dead-letter them.
+			h.logger.Warn("console board skipped an event it cannot read", "topic", d.Topic, "partition", d.Partition, "offset", d.Offset,
+				"event", d.Event.ID, "type", d.Event.Type, "err", err)
+		}
 	}
 	h.sinceSave += len(fresh)
 	if h.cfg.SnapshotPath != "" && h.sinceSave >= h.cfg.SnapshotEvery && time.Since(h.lastSave) >= 30*time.Second && h.saving.CompareAndSwap(false, true) {

@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -86,46 +87,53 @@ func NewBoard() *Board {
 // Incidents is the incidents projection inside the console board.
 func (b *Board) Incidents() *incident.Board { return b.incident }
 
-// Apply implements Projection.
-func (b *Board) Apply(d Delta) {
+// Apply implements Projection. An event whose payload cannot be read
+// changes nothing and is the error.
+func (b *Board) Apply(d Delta) error {
 	e := d.Event
 	switch {
 	case e.Type == alert.TypeRaised || e.Type == alert.TypeUpdated:
 		var a alert.Alert
-		if json.Unmarshal(e.Payload, &a) == nil {
-			b.alerts[a.ID] = a
-			b.alertedTopics[a.TopicID] = true
-			b.stories.ApplyAlert(a)
+		if err := json.Unmarshal(e.Payload, &a); err != nil {
+			return fmt.Errorf("alert %s: %w", e.ID, err)
 		}
+		b.alerts[a.ID] = a
+		b.alertedTopics[a.TopicID] = true
+		b.stories.ApplyAlert(a)
 	case e.Type == analyze.TypeTopicUpdated || e.Type == analyze.TypeTopicRetired:
 		var s analyze.TopicSummary
-		if json.Unmarshal(e.Payload, &s) == nil {
-			b.stories.JoinTopics(s.ID, s.Merged)
-			if e.Type == analyze.TypeTopicRetired {
-				b.retired[s.ID] = true
-				delete(b.topics, s.ID)
-				if len(s.Entities) > 0 && b.alerted(s.ID) {
-					b.names[s.ID] = s.Entities
-				}
-			} else if !b.retired[s.ID] {
-				b.topics[s.ID] = s
+		if err := json.Unmarshal(e.Payload, &s); err != nil {
+			return fmt.Errorf("topic %s: %w", e.ID, err)
+		}
+		b.stories.JoinTopics(s.ID, s.Merged)
+		if e.Type == analyze.TypeTopicRetired {
+			b.retired[s.ID] = true
+			delete(b.topics, s.ID)
+			if len(s.Entities) > 0 && b.alerted(s.ID) {
+				b.names[s.ID] = s.Entities
 			}
+		} else if !b.retired[s.ID] {
+			b.topics[s.ID] = s
 		}
 	case strings.HasPrefix(e.Type, "incident."):
-		b.incident.Apply(e)
+		return b.incident.Apply(e)
 	case strings.HasPrefix(e.Type, "workorder."):
 		st := b.orders[e.Key]
 		if st == nil {
 			st = &workorder.State{ID: e.Key}
 			b.orders[e.Key] = st
 		}
-		workorder.Apply(st, e)
+		return workorder.Apply(st, e)
 	case e.Type == source.TypeHealth:
 		var h source.Health
-		if json.Unmarshal(e.Payload, &h) == nil && h.Source != "" {
+		if err := json.Unmarshal(e.Payload, &h); err != nil {
+			return fmt.Errorf("source health %s: %w", e.ID, err)
+		}
+		if h.Source != "" {
 			b.sources[h.Source] = h
 		}
 	}
+	return nil
 }
 
 // ForConsole returns d as consoles may see it. An analysed mention loses

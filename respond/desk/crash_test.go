@@ -48,18 +48,17 @@ func child() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	d, err := New(Config{Policy: incident.Default()}, l, nil, func() time.Time { return now }, nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
 	hook, err := webhook.New(webhook.Config{URL: os.Getenv("DESK_HOOK"), Secret: hookSecret}, http.DefaultClient)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
 	r, _ := notify.NewRouter([]notify.Route{{Receivers: []string{"hook"}}}, []notify.Receiver{{Name: "hook", Notifier: hook}})
-	WireDispatcher(d, &notify.Dispatcher{Router: r, Sent: d.Sent, Record: d.Record, MaxAttempts: 1})
+	d, err := New(Config{Policy: incident.Default()}, l, &notify.Dispatcher{Router: r, MaxAttempts: 1}, func() time.Time { return now }, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
 	if os.Getenv("DESK_CRASH") == "before-delivery" {
 		d.crashBeforeDelivery = func() { os.Exit(3) }
 	}

@@ -60,14 +60,6 @@ type Done struct {
 	MessageID string `json:"message_id"`
 }
 
-// Deliverer sends a message to every receiver its routes name, at most
-// once per receiver, and returns when each was served or given up on
-// (notify.Dispatcher). Wire its Sent and Record to the desk's, so every
-// outcome becomes an event and a restart skips what was delivered.
-type Deliverer interface {
-	Dispatch(ctx context.Context, msg notify.Message) error
-}
-
 // Config configures the desk.
 type Config struct {
 	Policy        incident.Policy            // the default deadline table
@@ -79,6 +71,11 @@ type Config struct {
 	Checker       statement.Checker          // checks drafts before approval and signing
 }
 
+// deliverer is what the desk needs of a notify.Dispatcher (tests fake it).
+type deliverer interface {
+	Dispatch(ctx context.Context, msg notify.Message) error
+}
+
 // Desk is safe for concurrent use.
 type Desk struct {
 	cfg     Config
@@ -86,7 +83,7 @@ type Desk struct {
 	board   *incident.Board
 	book    *statement.Book
 	stories *story.Index
-	deliver Deliverer
+	deliver deliverer // nil: messages stay on the timeline
 	now     func() time.Time
 	logger  *slog.Logger
 
@@ -107,8 +104,13 @@ type Desk struct {
 	wg              sync.WaitGroup // deliveries in flight
 }
 
-// New returns a desk; call Load before anything else.
-func New(cfg Config, log eventlog.Log, deliver Deliverer, now func() time.Time, logger *slog.Logger) (*Desk, error) {
+// New returns a desk; call Load before anything else. The desk sends its
+// messages through deliver (nil: they are only recorded on the timeline),
+// which sends each to every receiver its routes name, at most once per
+// receiver. The desk owns deliver from here on: New sets its Sent and
+// Record to the desk's outbox, so every outcome becomes an event and a
+// restart skips what was delivered.
+func New(cfg Config, log eventlog.Log, deliver *notify.Dispatcher, now func() time.Time, logger *slog.Logger) (*Desk, error) {
 	if err := cfg.Policy.Validate(); err != nil {
 		return nil, fmt.Errorf("deadline policy: %w", err)
 	}
@@ -129,9 +131,14 @@ func New(cfg Config, log eventlog.Log, deliver Deliverer, now func() time.Time, 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Desk{cfg: cfg, log: log, board: incident.NewBoard(), book: statement.NewBook(), stories: story.New(), deliver: deliver, now: now, logger: logger,
+	d := &Desk{cfg: cfg, log: log, board: incident.NewBoard(), book: statement.NewBook(), stories: story.New(), now: now, logger: logger,
 		sent: map[string]bool{}, done: map[string]bool{}, inflight: map[string]bool{}, queued: map[string]bool{}, messageIncident: map[string]string{},
-		orders: map[string]*workorder.State{}}, nil
+		orders: map[string]*workorder.State{}}
+	if deliver != nil {
+		deliver.Sent, deliver.Record = d.Sent, d.Record
+		d.deliver = deliver
+	}
+	return d, nil
 }
 
 // Board is the incidents projection, for the console and reports.
@@ -248,11 +255,7 @@ func (d *Desk) Load(ctx context.Context) error {
 		}
 	}
 	for _, e := range alerting {
-		if st, ok := d.orders[e.Key]; ok && (e.Type == workorder.TypeWarned || e.Type == workorder.TypeBreached) {
-			d.pending = append(d.pending, d.orderMessage(st, e))
-			continue
-		}
-		if m, ok := d.message(e); ok {
+		if m, ok := d.messageOf(e); ok {
 			d.pending = append(d.pending, m)
 		}
 	}
@@ -278,9 +281,15 @@ func isAlerting(t string) bool {
 // Handle decides a command on incident id for actor, appends the events and
 // applies them. The events are returned; a refusal wraps incident.ErrRule.
 func (d *Desk) Handle(ctx context.Context, id, actor string, cmd any) ([]event.Envelope, error) {
+	return d.command(ctx, id, actor, cmd, d.handle)
+}
+
+// command runs one decision (handle or handleOrder) under the desk's lock
+// and starts delivering what it queued.
+func (d *Desk) command(ctx context.Context, id, actor string, cmd any, decide func(ctx context.Context, id, actor string, cmd any) ([]event.Envelope, error)) ([]event.Envelope, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	envs, err := d.handle(ctx, id, actor, cmd)
+	envs, err := decide(ctx, id, actor, cmd)
 	if err != nil {
 		return nil, err
 	}
@@ -310,20 +319,40 @@ func (d *Desk) handle(ctx context.Context, id, actor string, cmd any) ([]event.E
 	if err != nil {
 		return nil, err
 	}
-	if err := d.log.Append(ctx, incident.Topic, envs...); err != nil {
-		return nil, fmt.Errorf("recording %d events of incident %s: %w", len(envs), id, err)
+	return d.record(ctx, incident.Topic, "events of incident "+id, envs, d.board.Apply)
+}
+
+// record appends the events a command decided (what names them, for
+// errors), then applies each with apply and queues the message of each
+// alerting one: no event is applied that the log does not hold. It is the
+// one tail of every command the desk decides (incidents, statements, work
+// orders). Called with d.mu held.
+func (d *Desk) record(ctx context.Context, topic, what string, envs []event.Envelope, apply func(event.Envelope) error) ([]event.Envelope, error) {
+	if err := d.log.Append(ctx, topic, envs...); err != nil {
+		return nil, fmt.Errorf("recording %d %s: %w", len(envs), what, err)
 	}
 	for _, e := range envs {
-		if err := d.board.Apply(e); err != nil {
+		if err := apply(e); err != nil {
 			return nil, err
 		}
 		if isAlerting(e.Type) {
-			if m, ok := d.message(e); ok {
+			if m, ok := d.messageOf(e); ok {
 				d.pending = append(d.pending, m)
 			}
 		}
 	}
 	return envs, nil
+}
+
+// messageOf turns an alerting event of an incident or a work order into
+// its notification.
+func (d *Desk) messageOf(e event.Envelope) (notify.Message, bool) {
+	if e.Type == workorder.TypeWarned || e.Type == workorder.TypeBreached {
+		if st, ok := d.orders[e.Key]; ok {
+			return d.orderMessage(st, e), true
+		}
+	}
+	return d.message(e)
 }
 
 // Opened is what Open did.
@@ -482,14 +511,7 @@ func (d *Desk) Tick(ctx context.Context) error {
 // HandleWorkOrder decides a work-order command, appends and applies its
 // events. A refusal wraps workorder.ErrRule.
 func (d *Desk) HandleWorkOrder(ctx context.Context, id, actor string, cmd any) ([]event.Envelope, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	envs, err := d.handleOrder(ctx, id, actor, cmd)
-	if err != nil {
-		return nil, err
-	}
-	d.flushLocked(ctx)
-	return envs, nil
+	return d.command(ctx, id, actor, cmd, d.handleOrder)
 }
 
 // WorkOrderPolicy is the clocks' table of the work orders.
@@ -529,19 +551,10 @@ func (d *Desk) handleOrder(ctx context.Context, id, actor string, cmd any) ([]ev
 	if err != nil {
 		return nil, err
 	}
-	if err := d.log.Append(ctx, workorder.Topic, envs...); err != nil {
-		return nil, fmt.Errorf("recording %d events of work order %s: %w", len(envs), id, err)
-	}
-	d.orders[id] = st
-	for _, e := range envs {
-		if err := workorder.Apply(st, e); err != nil {
-			return nil, err
-		}
-		if isAlerting(e.Type) {
-			d.pending = append(d.pending, d.orderMessage(st, e))
-		}
-	}
-	return envs, nil
+	return d.record(ctx, workorder.Topic, "events of work order "+id, envs, func(e event.Envelope) error {
+		d.orders[id] = st // once the log holds its first events
+		return workorder.Apply(st, e)
+	})
 }
 
 func (d *Desk) orderMessage(st *workorder.State, e event.Envelope) notify.Message {
@@ -765,7 +778,3 @@ func guarded(m notify.Message) notify.Message {
 	m.Text = privacy.Mask(m.Text, privacy.Scan(m.Text))
 	return m
 }
-
-// WireDispatcher sets the deliverer after the desk exists, since the
-// dispatcher's Sent and Record are the desk's own methods.
-func WireDispatcher(d *Desk, dl Deliverer) { d.deliver = dl }

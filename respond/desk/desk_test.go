@@ -44,14 +44,15 @@ func (c *counting) receiver(name string) notify.Notifier {
 	})
 }
 
-// dispatcher wires a notify.Dispatcher to the desk, as the app does.
-func (c *counting) wire(t *testing.T, d *Desk) {
+// dispatcher is a notify.Dispatcher for a desk, as the app builds it: the
+// desk connects its Sent and Record.
+func (c *counting) dispatcher(t *testing.T) *notify.Dispatcher {
 	r, err := notify.NewRouter([]notify.Route{{Receivers: []string{"wecom-duty", "sms-leader"}}},
 		[]notify.Receiver{{Name: "wecom-duty", Notifier: c.receiver("wecom-duty")}, {Name: "sms-leader", Notifier: c.receiver("sms-leader")}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.deliver = &notify.Dispatcher{Router: r, Sent: d.Sent, Record: d.Record, MaxAttempts: 1}
+	return &notify.Dispatcher{Router: r, MaxAttempts: 1}
 }
 
 func openLog(t *testing.T, path string) eventlog.Log {
@@ -74,11 +75,10 @@ func TestBreachOnceAcrossRestart(t *testing.T) {
 	clock := &fakeClock{t: t0}
 	out := &counting{got: map[string]int{}, fail: map[string]bool{}}
 	start := func() *Desk {
-		d, err := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
+		d, err := New(Config{Policy: incident.Default()}, openLog(t, path), out.dispatcher(t), clock.now, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out.wire(t, d)
 		if err := d.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -140,11 +140,10 @@ func TestOutboxRetriesOnlyTheFailedReceiver(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log.db")
 	clock := &fakeClock{t: t0}
 	out := &counting{got: map[string]int{}, fail: map[string]bool{"sms-leader": true}}
-	d, err := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
+	d, err := New(Config{Policy: incident.Default()}, openLog(t, path), out.dispatcher(t), clock.now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out.wire(t, d)
 	d.Load(ctx)
 	d.Handle(ctx, "inc-1", "user:zhang", incident.Open{Title: "学校食堂", DetectedAt: t0})
 	clock.set(t0.Add(48 * time.Hour))
@@ -154,8 +153,7 @@ func TestOutboxRetriesOnlyTheFailedReceiver(t *testing.T) {
 	out.mu.Lock()
 	out.fail = map[string]bool{}
 	out.mu.Unlock()
-	d2, _ := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
-	out.wire(t, d2)
+	d2, _ := New(Config{Policy: incident.Default()}, openLog(t, path), out.dispatcher(t), clock.now, nil)
 	if err := d2.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -197,11 +195,10 @@ func TestWorkOrderBreachOnce(t *testing.T) {
 	clock := &fakeClock{t: received.Add(time.Minute)}
 	out := &counting{got: map[string]int{}, fail: map[string]bool{}}
 	start := func() *Desk {
-		d, err := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
+		d, err := New(Config{Policy: incident.Default()}, openLog(t, path), out.dispatcher(t), clock.now, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out.wire(t, d)
 		if err := d.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -265,11 +262,10 @@ func TestNotifySurvivesRestartAndSendsOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log.db")
 	clock := &fakeClock{t: t0}
 	out := &counting{got: map[string]int{}, fail: map[string]bool{"wecom-duty": true, "sms-leader": true}}
-	d, err := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
+	d, err := New(Config{Policy: incident.Default()}, openLog(t, path), out.dispatcher(t), clock.now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out.wire(t, d)
 	d.Load(ctx)
 	m := notify.Message{ID: "source-blind:weibo-api:1", Kind: notify.KindWarning, IncidentID: "source:weibo-api", Title: "【信源失明】weibo-api", Text: "凭证失效", Role: "duty_officer", At: t0}
 	if err := d.Notify(ctx, m); err != nil {
@@ -290,8 +286,7 @@ func TestNotifySurvivesRestartAndSendsOnce(t *testing.T) {
 	out.mu.Lock()
 	out.fail = map[string]bool{}
 	out.mu.Unlock()
-	d2, _ := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
-	out.wire(t, d2)
+	d2, _ := New(Config{Policy: incident.Default()}, openLog(t, path), out.dispatcher(t), clock.now, nil)
 	if err := d2.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -302,8 +297,7 @@ func TestNotifySurvivesRestartAndSendsOnce(t *testing.T) {
 	if out.got[m.ID+"|wecom-duty"] != 1 || out.got[m.ID+"|sms-leader"] != 1 || len(out.got) != 2 {
 		t.Fatalf("deliveries %v, want the message once to each receiver", out.got)
 	}
-	d3, _ := New(Config{Policy: incident.Default()}, openLog(t, path), nil, clock.now, nil)
-	out.wire(t, d3)
+	d3, _ := New(Config{Policy: incident.Default()}, openLog(t, path), out.dispatcher(t), clock.now, nil)
 	d3.Load(ctx)
 	d3.Notify(ctx, m)
 	d3.Tick(ctx)

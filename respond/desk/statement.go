@@ -55,21 +55,14 @@ func (d *Desk) HandleStatement(ctx context.Context, id, actor string, cmd any) (
 		}
 		envs = append(envs, more...)
 	}
-	if err := d.log.Append(ctx, incident.Topic, envs...); err != nil {
-		return nil, fmt.Errorf("recording %d statement events of incident %s: %w", len(envs), id, err)
-	}
-	for _, e := range envs {
+	envs, err = d.record(ctx, incident.Topic, "statement events of incident "+id, envs, func(e event.Envelope) error {
 		if err := d.book.Apply(e); err != nil {
-			return nil, err
+			return err
 		}
-		if err := d.board.Apply(e); err != nil {
-			return nil, err
-		}
-		if isAlerting(e.Type) {
-			if m, ok := d.message(e); ok {
-				d.pending = append(d.pending, m)
-			}
-		}
+		return d.board.Apply(e)
+	})
+	if err != nil {
+		return nil, err
 	}
 	d.flushLocked(ctx)
 	return envs, nil

@@ -12,6 +12,8 @@ import (
 	"yuqing/analyze/grade"
 	"yuqing/analyze/segment"
 	"yuqing/internal/analytics"
+	"yuqing/internal/clock"
+	"yuqing/internal/hanzi"
 )
 
 // Claim kinds.
@@ -376,7 +378,7 @@ func times(f folded, published time.Time) []hit {
 		case month != "":
 			fmt.Fprintf(&b, "%d月%d日", grade.ParseNumber(month), grade.ParseNumber(day))
 		case relKnown:
-			d := published.In(cst).AddDate(0, 0, o.days)
+			d := published.In(clock.Beijing).AddDate(0, 0, o.days)
 			fmt.Fprintf(&b, "%d月%d日", d.Month(), d.Day())
 		case rel != "":
 			b.WriteString(rel) // 当天, 当晚: the day of the event, not of the post
@@ -451,7 +453,7 @@ func hearsay(f folded) []rumourHit {
 		if hanCount(content) < 4 || rebuttal.MatchString(text[start:end]) || strings.Contains(content, "//") {
 			continue
 		}
-		out = append(out, rumourHit{raw: clip(f.original(m[0], end), 50), content: clip(content, 40)})
+		out = append(out, rumourHit{raw: hanzi.Clip(f.original(m[0], end), 50), content: hanzi.Clip(content, 40)})
 	}
 	return out
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"yuqing/internal/analytics"
+	"yuqing/internal/clock"
+	"yuqing/internal/hanzi"
 )
 
 // How 传播最广 was measured.
@@ -60,10 +62,10 @@ func keyPosts(ms []analytics.Mention, first *analytics.Mention, eng map[string]E
 	kp := KeyPosts{Official: []Post{}, Verified: []Post{}, MostSpread: []Post{}, MostNegative: []Post{}}
 	switch {
 	case first != nil:
-		p := post(*first, fmt.Sprintf("首发：话题的第一条信息，%s发布", clock(first.PublishedAt)))
+		p := post(*first, fmt.Sprintf("首发：话题的第一条信息，%s发布", beijingTime(first.PublishedAt)))
 		kp.First = &p
 	case len(ms) > 0:
-		p := post(ms[0], fmt.Sprintf("首发：最早发布，%s", clock(ms[0].PublishedAt)))
+		p := post(ms[0], fmt.Sprintf("首发：最早发布，%s", beijingTime(ms[0].PublishedAt)))
 		kp.First = &p
 	}
 
@@ -190,7 +192,7 @@ func copies(ms []analytics.Mention) []int {
 func post(m analytics.Mention, why string) Post {
 	return Post{
 		ID: m.ID, Topic: m.Topic, Platform: m.Platform, Author: m.AuthorName, URL: m.URL, PublishedAt: m.PublishedAt,
-		Excerpt: clip(strings.TrimSpace(squeeze(fullText(m))), 140), Sentiment: m.Sentiment, SentimentScore: m.SentimentScore, Why: why,
+		Excerpt: hanzi.Clip(strings.TrimSpace(squeeze(fullText(m))), 140), Sentiment: m.Sentiment, SentimentScore: m.SentimentScore, Why: why,
 	}
 }
 
@@ -205,7 +207,7 @@ func authorKey(m analytics.Mention) string {
 	return m.Platform + "/" + m.AuthorName
 }
 
-// clock formats a time for a Chinese reader, in China Standard Time.
-func clock(t time.Time) string {
-	return t.In(cst).Format("1月2日 15:04")
+// beijingTime formats a time for a Chinese reader, in Beijing time.
+func beijingTime(t time.Time) string {
+	return t.In(clock.Beijing).Format("1月2日 15:04")
 }

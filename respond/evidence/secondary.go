@@ -158,7 +158,7 @@ func questioning(st Statement, incident []string, ms []analytics.Mention, now ti
 		for _, m := range g.ms[:min(len(g.ms), maxSecondaryIDs)] {
 			a.MentionIDs = append(a.MentionIDs, m.ID)
 		}
-		example := clip(plain(own(fullText(g.ms[g.best]))), 60)
+		example := hanzi.Clip(plain(own(fullText(g.ms[g.best]))), 60)
 		if g.topic != "" {
 			a.Reason = fmt.Sprintf("回应发布后出现新话题（%s），%d 条信息质疑回应（%s），如：“%s”", g.topic, len(g.ms), tally(g.markers), example)
 		} else {
@@ -253,7 +253,7 @@ func volume(st Statement, ms []analytics.Mention, hours []Hour, now time.Time) [
 		if h.Start.Before(st.At.Add(ReboundWithin)) && float64(h.Mentions) >= bar {
 			a := hourAlert(SecondaryRebound, h, ms, now)
 			a.Reason = fmt.Sprintf("回应后声量反弹：%s 起一小时 %d 条，达到回应前峰值（每小时 %d 条）的 %.1f 倍以上%s",
-				clock(h.Start), h.Mentions, peak, ReboundFactor, unfinished(h, now))
+				beijingTime(h.Start), h.Mentions, peak, ReboundFactor, unfinished(h, now))
 			out = append(out, a)
 			reboundAt = h.Start
 			break
@@ -265,7 +265,7 @@ func volume(st Statement, ms []analytics.Mention, hours []Hour, now time.Time) [
 			float64(h.Mentions) >= max(secondPeakShare*float64(peak), float64(MinReboundVolume), 2*float64(low)) {
 			a := hourAlert(SecondarySecondPeak, h, ms, now)
 			a.Reason = fmt.Sprintf("回应后出现二次峰值：声量一度降至每小时 %d 条，%s 起一小时又升至 %d 条（回应前峰值每小时 %d 条）%s",
-				low, clock(h.Start), h.Mentions, peak, unfinished(h, now))
+				low, beijingTime(h.Start), h.Mentions, peak, unfinished(h, now))
 			out = append(out, a)
 			break
 		}

@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -13,11 +12,6 @@ import (
 	"yuqing/internal/analytics"
 	"yuqing/internal/hanzi"
 )
-
-// cst is China Standard Time: relative days in posts (今天, 昨晚) are
-// resolved on the calendar of the place they were written in. A fixed zone
-// needs no time-zone database.
-var cst = time.FixedZone("CST", 8*3600)
 
 //go:embed officials.txt
 var officialsTxt string
@@ -169,14 +163,6 @@ func compact(s string) []rune {
 // sentences splits text after each sentence end, keeping the mark.
 func sentences(t string) []string { return hanzi.Sentences(t) }
 
-// clip cuts s to at most n runes, with an ellipsis when it cut.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
-
 // hanCount is the number of Chinese characters in s.
 func hanCount(s string) int {
 	n := 0
@@ -196,13 +182,13 @@ func headlineOf(text string) string {
 	if i := strings.Index(text, "【"); i >= 0 {
 		if j := strings.Index(text[i:], "】"); j > 0 {
 			if h := strings.TrimSpace(plain(text[i+len("【") : i+j])); utf8.RuneCountInString(h) >= 4 {
-				return clip(h, 40)
+				return hanzi.Clip(h, 40)
 			}
 		}
 	}
 	for _, s := range sentences(plain(text)) {
 		if utf8.RuneCountInString(s) >= 8 {
-			return clip(strings.Trim(s, "：:，,"), 40)
+			return hanzi.Clip(strings.Trim(s, "：:，,"), 40)
 		}
 	}
 	return ""

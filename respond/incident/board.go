@@ -38,10 +38,15 @@ func NewBoard() *Board {
 	return &Board{states: map[string]*State{}, timelines: map[string][]Entry{}, byAlert: map[string][]string{}, byTopic: map[string][]string{}}
 }
 
-// Apply folds one event in. Events of other types are ignored.
+// Apply folds one event in. Events of other types are ignored; one whose
+// payload cannot be read is an error, and its timeline line is not added.
 func (b *Board) Apply(e event.Envelope) error {
 	if len(e.Type) < 9 || e.Type[:9] != "incident." {
 		return nil
+	}
+	summary, err := summarize(e)
+	if err != nil {
+		return err
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -65,7 +70,7 @@ func (b *Board) Apply(e event.Envelope) error {
 			}
 		}
 	}
-	b.timelines[e.Key] = append(b.timelines[e.Key], Entry{At: e.Time, Actor: e.Actor, Type: e.Type, Summary: summarize(e), EventID: e.ID})
+	b.timelines[e.Key] = append(b.timelines[e.Key], Entry{At: e.Time, Actor: e.Actor, Type: e.Type, Summary: summary, EventID: e.ID})
 	return nil
 }
 
@@ -251,9 +256,7 @@ func (b *Board) OnTimeRates(from, to, now time.Time) []UnitRate {
 }
 
 // speakers names a conference's speakers for the timeline ("" if none).
-func speakers(raw json.RawMessage) string {
-	var sp []Speaker
-	json.Unmarshal(raw, &sp)
+func speakers(sp []Speaker) string {
 	var names []string
 	for _, x := range sp {
 		if x.Role != "" {
@@ -268,30 +271,63 @@ func speakers(raw json.RawMessage) string {
 	return "，发言人：" + strings.Join(names, "、")
 }
 
-func summarize(e event.Envelope) string {
+// summarize is an event's timeline line; an error when its payload (or
+// a field the line shows) cannot be read.
+func summarize(e event.Envelope) (string, error) {
 	var m map[string]json.RawMessage
-	json.Unmarshal(e.Payload, &m)
+	if err := json.Unmarshal(e.Payload, &m); err != nil {
+		return "", fmt.Errorf("summarizing %s %s: %w", e.Type, e.ID, err)
+	}
+	var bad error
+	// field decodes m[k] into v; an absent field keeps v's zero value.
+	field := func(k string, v any) {
+		if raw, ok := m[k]; ok && bad == nil {
+			if err := json.Unmarshal(raw, v); err != nil {
+				bad = fmt.Errorf("summarizing %s %s: field %s: %w", e.Type, e.ID, k, err)
+			}
+		}
+	}
+	decode := func(v any) {
+		if err := json.Unmarshal(e.Payload, v); err != nil && bad == nil {
+			bad = fmt.Errorf("summarizing %s %s: %w", e.Type, e.ID, err)
+		}
+	}
+	line := timelineLine(e.Type, m, field, decode)
+	if bad != nil {
+		return "", bad
+	}
+	return line, nil
+}
+
+// timelineLine words an event of type typ whose payload's fields are m,
+// reading a field with field and the whole payload with decode.
+func timelineLine(typ string, m map[string]json.RawMessage, field func(k string, v any), decode func(v any)) string {
 	str := func(k string) string {
 		var s string
-		json.Unmarshal(m[k], &s)
+		field(k, &s)
 		return s
 	}
 	tm := func(k string) string {
 		var t time.Time
-		json.Unmarshal(m[k], &t)
+		field(k, &t)
 		return t.In(beijing).Format("01-02 15:04")
 	}
+	spk := func() string {
+		var sp []Speaker
+		field("speakers", &sp)
+		return speakers(sp)
+	}
 	clock := func() string { return ClockName(str("clock")) }
-	switch e.Type {
+	switch typ {
 	case TypeOpened:
 		return "建立事件：" + str("title")
 	case TypeGraded:
 		var d Graded
-		json.Unmarshal(e.Payload, &d)
+		decode(&d)
 		return fmt.Sprintf("定级 %s → %s：%s", d.Previous, d.Grade, d.Reason)
 	case TypeAssigned:
 		var d Assigned
-		json.Unmarshal(e.Payload, &d)
+		decode(&d)
 		return fmt.Sprintf("指派责任单位 %v，牵头：%s", d.Units, d.Lead)
 	case TypeAcknowledged:
 		if str("clock") == "" {
@@ -301,9 +337,9 @@ func summarize(e event.Envelope) string {
 	case TypePublished:
 		return fmt.Sprintf("发布权威信息（%s，%s）%s", str("channel"), tm("at"), str("url"))
 	case TypeConfScheduled:
-		return fmt.Sprintf("安排新闻发布会：%s，%s", tm("at"), str("place")) + speakers(m["speakers"])
+		return fmt.Sprintf("安排新闻发布会：%s，%s", tm("at"), str("place")) + spk()
 	case TypeConfHeld:
-		return fmt.Sprintf("召开新闻发布会：%s，%s", tm("at"), str("place")) + speakers(m["speakers"])
+		return fmt.Sprintf("召开新闻发布会：%s，%s", tm("at"), str("place")) + spk()
 	case TypeFollowUp:
 		return fmt.Sprintf("持续发布（%s，%s）%s", str("channel"), tm("at"), str("url"))
 	case TypeClosed:
@@ -317,7 +353,7 @@ func summarize(e event.Envelope) string {
 		return fmt.Sprintf("%s计时开始，截止 %s", clock(), tm("due"))
 	case TypeClockStopped:
 		var d ClockStopped
-		json.Unmarshal(e.Payload, &d)
+		decode(&d)
 		if d.Met {
 			return fmt.Sprintf("%s按时完成（%s）", clock(), tm("at"))
 		}
@@ -326,7 +362,7 @@ func summarize(e event.Envelope) string {
 		return fmt.Sprintf("%s计时取消：%s", clock(), str("reason"))
 	case TypeClockWarned:
 		var d ClockWarned
-		json.Unmarshal(e.Payload, &d)
+		decode(&d)
 		return fmt.Sprintf("%s还剩 %d 分钟，已提醒%s", clock(), int(d.Before.Minutes()), RoleName(d.Role))
 	case TypeClockBreached:
 		return fmt.Sprintf("%s已超时（截止 %s），已通知%s", clock(), tm("due"), RoleName(str("role")))
@@ -340,7 +376,7 @@ func summarize(e event.Envelope) string {
 		return "【次生舆情】" + str("reason")
 	case TypeLinked:
 		var d Linked
-		json.Unmarshal(e.Payload, &d)
+		decode(&d)
 		switch {
 		case d.AlertID != "" && len(d.Label) > 0:
 			return fmt.Sprintf("关联预警「%s」：%s", strings.Join(d.Label[:min(5, len(d.Label))], "、"), d.Reason)
@@ -349,7 +385,7 @@ func summarize(e event.Envelope) string {
 		}
 		return fmt.Sprintf("关联话题 %s：%s", strings.Join(d.Topics, "、"), d.Reason)
 	}
-	return e.Type
+	return typ
 }
 
 // RoleName is the Chinese name of a role.

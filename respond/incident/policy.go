@@ -104,6 +104,48 @@ func Default() Policy {
 	}
 }
 
+// Merge lays the fields over sets on p (a configured table over the
+// defaults): a grade over names replaces that grade's rules, and every
+// other field replaces p's when over sets it. p is not changed.
+func (p Policy) Merge(over Policy) Policy {
+	if over.Jurisdiction != "" {
+		p.Jurisdiction = over.Jurisdiction
+	}
+	if over.StartAt != "" {
+		p.StartAt = over.StartAt
+	}
+	grades := make(map[Grade][]Rule, len(p.Grades))
+	for g, rules := range p.Grades {
+		grades[g] = rules
+	}
+	for g, rules := range over.Grades {
+		grades[g] = rules
+	}
+	p.Grades = grades
+	if len(over.Ungraded) > 0 {
+		p.Ungraded = over.Ungraded
+	}
+	if over.FollowUp > 0 {
+		p.FollowUp = over.FollowUp
+	}
+	if len(over.Warnings) > 0 {
+		p.Warnings = over.Warnings
+	}
+	if over.AckTimeout > 0 {
+		p.AckTimeout = over.AckTimeout
+	}
+	if over.ReAlert > 0 {
+		p.ReAlert = over.ReAlert
+	}
+	if len(over.Escalation) > 0 {
+		p.Escalation = over.Escalation
+	}
+	if over.SnoozeMax > 0 {
+		p.SnoozeMax = over.SnoozeMax
+	}
+	return p
+}
+
 // Validate reports a policy that cannot run.
 func (p Policy) Validate() error {
 	var errs []error

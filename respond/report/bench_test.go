@@ -103,7 +103,7 @@ func BenchmarkWeekly(b *testing.B) {
 	b.Logf("seeded %d mentions in %s", n, time.Since(start).Round(time.Millisecond))
 	p := report.Params{Kind: report.Weekly, From: weekFrom, To: weekTo}
 	ts := &timingStore{Store: f.store, d: map[string]time.Duration{}, n: map[string]int{}}
-	if _, err := report.Build(ctx, f.log, ts, p); err != nil {
+	if _, err := report.Build(ctx, f.log, ts, p, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("store time: %v calls %v", ts.d, ts.n)
@@ -111,7 +111,7 @@ func BenchmarkWeekly(b *testing.B) {
 	var r *report.Report
 	for b.Loop() {
 		var err error
-		if r, err = report.Build(ctx, f.log, f.store, p); err != nil {
+		if r, err = report.Build(ctx, f.log, f.store, p, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

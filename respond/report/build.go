@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"yuqing/internal/analytics"
 	"yuqing/internal/eventlog"
+	"yuqing/internal/hanzi"
 	"yuqing/respond/incident"
 	"yuqing/respond/workorder"
 )
@@ -57,13 +59,17 @@ var (
 
 // Build computes the report p asks for from the log and the store. It reads
 // only: the same log, store and p give the same Report. Errors are the
-// log's or the store's, a refused p, or ErrNoIncident.
-func Build(ctx context.Context, log eventlog.Log, store analytics.Store, p Params) (*Report, error) {
+// log's or the store's, a refused p, or ErrNoIncident. logger (nil:
+// discard) is warned of events Build cannot read and leaves out.
+func Build(ctx context.Context, log eventlog.Log, store analytics.Store, p Params, logger *slog.Logger) (*Report, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	p = p.Normalize()
 	if p.Kind == Incident && (p.From.IsZero() || p.To.IsZero()) && p.AsOf.IsZero() {
 		return nil, fmt.Errorf("%w：专报未给出统计时段时需要截止时间（as_of）", ErrInvalid)
 	}
-	f, err := loadFacts(ctx, log, p.AsOf)
+	f, err := loadFacts(ctx, log, p.AsOf, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -446,15 +452,7 @@ func post(m analytics.Mention) Post {
 		text = "【" + m.Title + "】" + text
 	}
 	return Post{ID: m.ID, Platform: PlatformName(m.Platform), Author: guard(m.AuthorName), Time: m.PublishedAt.UTC(),
-		Text: guard(clip(strings.Join(strings.Fields(text), " "), postRunes)), URL: m.URL, Sentiment: m.Sentiment}
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
+		Text: guard(hanzi.Clip(strings.Join(strings.Fields(text), " "), postRunes)), URL: m.URL, Sentiment: m.Sentiment}
 }
 
 // oldestOf returns the earliest stored mention of a topic in [from, to):

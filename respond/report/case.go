@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"yuqing/internal/analytics"
+	"yuqing/internal/hanzi"
 	"yuqing/respond/incident"
 )
 
@@ -64,10 +65,10 @@ func (b *builder) incidentCase(ctx context.Context, r *Report) error {
 		c.Timeline = append(c.Timeline, Entry{At: e.At.UTC(), Actor: actorName(e.Actor), Summary: guard(e.Summary)})
 	}
 	for _, rel := range st.Releases {
-		c.Statements = append(c.Statements, Statement{Kind: "权威发布", At: rel.At.UTC(), Channel: rel.Channel, URL: rel.URL, Text: guard(clip(rel.Text, 200))})
+		c.Statements = append(c.Statements, Statement{Kind: "权威发布", At: rel.At.UTC(), Channel: rel.Channel, URL: rel.URL, Text: guard(hanzi.Clip(rel.Text, 200))})
 	}
 	for _, rel := range st.FollowUps {
-		c.Statements = append(c.Statements, Statement{Kind: "持续发布", At: rel.At.UTC(), Channel: rel.Channel, URL: rel.URL, Text: guard(clip(rel.Text, 200))})
+		c.Statements = append(c.Statements, Statement{Kind: "持续发布", At: rel.At.UTC(), Channel: rel.Channel, URL: rel.URL, Text: guard(hanzi.Clip(rel.Text, 200))})
 	}
 	for _, conf := range st.Conferences {
 		var sp []string

@@ -3,7 +3,9 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"yuqing/analyze"
@@ -23,8 +25,9 @@ type facts struct {
 }
 
 // loadFacts replays the incidents, work orders, topics and schemes topics,
-// keeping only what was recorded at or before asOf.
-func loadFacts(ctx context.Context, log eventlog.Log, asOf time.Time) (*facts, error) {
+// keeping only what was recorded at or before asOf. A topic summary it
+// cannot read is left out, with a warning to logger.
+func loadFacts(ctx context.Context, log eventlog.Log, asOf time.Time, logger *slog.Logger) (*facts, error) {
 	f := &facts{board: incident.NewBoard(), orders: map[string]*workorder.State{}, summaries: map[string]analyze.TopicSummary{}, schemes: map[string]string{}}
 	replay := func(topic string, apply func(r eventlog.Record) error) error {
 		err := log.Replay(ctx, topic, func(_ context.Context, batch []eventlog.Record) error {
@@ -62,8 +65,13 @@ func loadFacts(ctx context.Context, log eventlog.Log, asOf time.Time) (*facts, e
 			return nil
 		}
 		var s analyze.TopicSummary
-		if json.Unmarshal(r.Event.Payload, &s) != nil || s.ID == "" {
-			return nil // a summary the analyser could not have written; headlines fall back to labels
+		err := json.Unmarshal(r.Event.Payload, &s)
+		if err == nil && s.ID == "" {
+			err = errors.New("no topic id")
+		}
+		if err != nil { // a summary the analyser could not have written; headlines fall back to labels
+			logger.Warn("topic summary not readable; left out of the report", "topic", analyze.TopicTopics, "event", r.Event.ID, "key", r.Event.Key, "type", r.Event.Type, "err", err)
+			return nil
 		}
 		f.summaries[s.ID] = s
 		return nil

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"yuqing/internal/hanzi"
 )
 
 // A report is laid out once, as blocks, and every format renders the
@@ -207,7 +209,7 @@ func (r *Report) layoutPeriod(o *outline, charts map[string]*Chart) {
 			if i == detailTopics {
 				break
 			}
-			o.h2text(clip(drillMark(t.Drill, t.Headline), 40))
+			o.h2text(hanzi.Clip(drillMark(t.Drill, t.Headline), 40))
 			var plats []string
 			for _, p := range t.Platforms[:min(4, len(t.Platforms))] {
 				plats = append(plats, fmt.Sprintf("%s %s 条", p.Name, num(p.Count)))

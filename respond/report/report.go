@@ -67,6 +67,7 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai on hosts without zoneinfo
+	"yuqing/internal/clock"
 	"yuqing/respond/workorder"
 )
 
@@ -186,7 +187,7 @@ func (p Params) Validate() error {
 func (p Params) Location() *time.Location {
 	loc, err := time.LoadLocation(p.Timezone)
 	if err != nil || p.Timezone == "" {
-		loc, _ = time.LoadLocation(DefaultZone)
+		loc = clock.Shanghai()
 	}
 	return loc
 }

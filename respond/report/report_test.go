@@ -20,7 +20,7 @@ func weekly() report.Params {
 
 func build(t *testing.T, f *fixture, p report.Params) *report.Report {
 	t.Helper()
-	r, err := report.Build(context.Background(), f.log, f.store, p)
+	r, err := report.Build(context.Background(), f.log, f.store, p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,11 +341,11 @@ func TestIncidentCase(t *testing.T) {
 		t.Errorf("timeline %+v", c.Timeline[:min(3, len(c.Timeline))])
 	}
 	// A drill incident needs the drill flag; an unknown one is refused.
-	_, err := report.Build(context.Background(), f.log, f.store, report.Params{Kind: report.Incident, Incident: "inc-drill", From: day(18, 0, 0), To: day(19, 0, 0)})
+	_, err := report.Build(context.Background(), f.log, f.store, report.Params{Kind: report.Incident, Incident: "inc-drill", From: day(18, 0, 0), To: day(19, 0, 0)}, nil)
 	if err == nil || !strings.Contains(err.Error(), "演练") {
 		t.Errorf("drill incident without --drill: %v", err)
 	}
-	_, err = report.Build(context.Background(), f.log, f.store, report.Params{Kind: report.Incident, Incident: "inc-none", From: day(18, 0, 0), To: day(19, 0, 0)})
+	_, err = report.Build(context.Background(), f.log, f.store, report.Params{Kind: report.Incident, Incident: "inc-none", From: day(18, 0, 0), To: day(19, 0, 0)}, nil)
 	if !errors.Is(err, report.ErrNoIncident) {
 		t.Errorf("unknown incident: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"yuqing/internal/clock"
 	"yuqing/respond/calendar"
 	"yuqing/respond/notify"
 )
@@ -183,7 +184,7 @@ type planner struct {
 func (s Schedule) planner(cal *calendar.Calendar) planner {
 	loc, err := time.LoadLocation(s.Zone)
 	if err != nil {
-		loc, _ = time.LoadLocation(DefaultZone)
+		loc = clock.Shanghai()
 	}
 	if cal == nil {
 		cal = calendar.Default()

@@ -146,7 +146,7 @@ func (s *Service) Generate(ctx context.Context, p Params, actor string) (Generat
 	}
 	p = p.Normalize()
 	s.logger.Info("report: reading the log and the store", "kind", p.Kind, "from", p.From, "to", p.To, "incident", p.Incident)
-	r, err := Build(ctx, s.log, s.store, p)
+	r, err := Build(ctx, s.log, s.store, p, s.logger)
 	if err != nil {
 		return Generated{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"yuqing/internal/hanzi"
 	"yuqing/respond/chart"
 	"yuqing/respond/privacy"
 )
@@ -268,7 +269,7 @@ func (r *Report) Charts() []Chart {
 		cats := make([]string, len(r.Topics))
 		vals := make([]float64, len(r.Topics))
 		for i, t := range r.Topics {
-			cats[i] = clip(drillMark(t.Drill, t.Headline), 16)
+			cats[i] = hanzi.Clip(drillMark(t.Drill, t.Headline), 16)
 			vals[i] = float64(t.Mentions)
 		}
 		out = append(out, Chart{ID: "chart-topics", Title: "热点话题信息量", Section: "topics", Height: 40 + 30*len(r.Topics),

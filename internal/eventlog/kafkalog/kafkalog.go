@@ -42,6 +42,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/protocol"
 
+	"yuqing/internal/backoff"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 )
@@ -1056,7 +1057,7 @@ func checkTopic(topic string) error {
 // If ctx ends first the error wraps ctx.Err().
 func (l *Log) retry(ctx context.Context, what string, fn func(context.Context) error) error {
 	const attempts = 5
-	backoff := 50 * time.Millisecond
+	wait := backoff.Backoff{Min: 50 * time.Millisecond, Max: time.Second}
 	for i := 1; ; i++ {
 		err := fn(ctx)
 		if err == nil {
@@ -1071,15 +1072,15 @@ func (l *Log) retry(ctx context.Context, what string, fn func(context.Context) e
 		if i >= attempts || !transient(err) {
 			return err
 		}
-		l.logger.Debug("retrying", "what", what, "attempt", i, "backoff", backoff, "err", err)
-		t := time.NewTimer(backoff)
+		d := wait.Delay(i)
+		l.logger.Debug("retrying", "what", what, "attempt", i, "backoff", d, "err", err)
+		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
 		case <-t.C:
 		}
-		backoff = min(2*backoff, time.Second)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -169,33 +170,56 @@ func (l *Log) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func appendTx(ctx context.Context, tx *sql.Tx, topic string, events []event.Envelope) error {
+	for i := range events {
+		if err := events[i].Validate(); err != nil {
+			return fmt.Errorf("appending event %d of %d to %s: %w", i, len(events), topic, err)
+		}
+	}
+	return insertTx(ctx, tx, topic, events)
+}
+
+// eventsPerInsert are the events one INSERT statement writes: a statement
+// per event cost more in the driver than the event did in SQLite.
+const eventsPerInsert = 64
+
+func insertEventsSQL(n int) string {
+	return `INSERT INTO events (topic, off, id, type, key, time_ns, recorded_ns, actor, payload) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ")
+}
+
+// insertTx appends events, validated already, to topic in tx.
+func insertTx(ctx context.Context, tx *sql.Tx, topic string, events []event.Envelope) error {
 	if topic == "" {
 		return errors.New("appending: topic is empty")
 	}
 	if len(events) == 0 {
 		return nil
 	}
-	for i := range events {
-		if err := events[i].Validate(); err != nil {
-			return fmt.Errorf("appending event %d of %d to %s: %w", i, len(events), topic, err)
-		}
-	}
 	var next int64
 	err := tx.QueryRowContext(ctx, `SELECT next_off FROM topic_ends WHERE topic = ?`, topic).Scan(&next)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("reading the end of topic %s: %w", topic, err)
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (topic, off, id, type, key, time_ns, recorded_ns, actor, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("preparing append to %s: %w", topic, err)
-	}
-	defer stmt.Close()
-	for _, e := range events {
-		if _, err := stmt.ExecContext(ctx, topic, next, e.ID, e.Type, e.Key, e.Time.UnixNano(), e.Recorded.UnixNano(), e.Actor, []byte(e.Payload)); err != nil {
-			return fmt.Errorf("appending event %s to %s at offset %d: %w", e.ID, topic, next, err)
+	// The inserts run without ctx's cancellation, which the driver would
+	// watch with a goroutine per statement; ctx is checked between them,
+	// and the transaction ends with it.
+	xctx := context.WithoutCancel(ctx)
+	args := make([]any, 0, 9*min(len(events), eventsPerInsert))
+	for i, e := range events {
+		args = append(args, topic, next+int64(i), e.ID, e.Type, e.Key, e.Time.UnixNano(), e.Recorded.UnixNano(), e.Actor, []byte(e.Payload))
+		if len(args) < cap(args) && i < len(events)-1 {
+			continue
 		}
-		next++
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(xctx, insertEventsSQL(len(args)/9), args...); err != nil {
+			first := i + 1 - len(args)/9
+			return fmt.Errorf("appending events %s.. to %s at offset %d: %w", events[first].ID, topic, next+int64(first), err)
+		}
+		args = args[:0]
 	}
+	next += int64(len(events))
 	if _, err := tx.ExecContext(ctx, `INSERT INTO topic_ends (topic, next_off) VALUES (?, ?) ON CONFLICT(topic) DO UPDATE SET next_off = excluded.next_off`, topic, next); err != nil {
 		return fmt.Errorf("advancing the end of topic %s: %w", topic, err)
 	}
@@ -323,7 +347,8 @@ func (l *Log) ConsumeTx(ctx context.Context, topic, group string, h eventlog.TxH
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		err = l.write(cctx, func(tx *sql.Tx) error {
 			for i, t := range buf.topics {
-				if err := appendTx(cctx, tx, t, buf.events[i]); err != nil {
+				// bufferTx.Append validated them.
+				if err := insertTx(cctx, tx, t, buf.events[i]); err != nil {
 					return err
 				}
 			}

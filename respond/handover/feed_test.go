@@ -1,14 +1,9 @@
-package app
+package handover
 
 import (
 	"encoding/json"
-	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,10 +13,8 @@ import (
 	"yuqing/ingest/source"
 	"yuqing/internal/event"
 	"yuqing/internal/eventlog/sqlitelog"
-	"yuqing/respond/auth"
 	"yuqing/respond/console"
 	"yuqing/respond/desk"
-	"yuqing/respond/handover"
 	"yuqing/respond/incident"
 	"yuqing/respond/workorder"
 )
@@ -45,15 +38,17 @@ func TestHandoverFeed(t *testing.T) {
 	if err := dk.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	feed := newHandoverFeed(dk)
-	proj := withHandover{console.NewBoard(), feed}
+	feed := NewFeed(dk.Board())
+	proj := Projection{console.NewBoard(), feed}
 	deliver := func(typ, key string, payload any) {
 		t.Helper()
 		e, err := event.New(typ, key, "test", now, now, payload)
 		if err != nil {
 			t.Fatal(err)
 		}
-		proj.Apply(console.Delta{Topic: "t", Event: e})
+		if err := proj.Apply(console.Delta{Topic: "t", Event: e}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	raised := func(id, topic, merged string, g grade.Grade) alert.Alert {
 		return alert.Alert{ID: id, TopicID: topic, Version: 1, Headline: "标题" + id, Label: []string{"关键词"}, Grade: g, Raised: now.Add(-time.Hour), Updated: now.Add(-time.Hour), MergedInto: merged}
@@ -67,8 +62,8 @@ func TestHandoverFeed(t *testing.T) {
 	}
 	deliver(analyze.TypeTopicUpdated, "t1", analyze.TopicSummary{ID: "t1", Merged: []string{"t4"}})
 
-	in := handover.Inputs{Incidents: feed, Alerts: feed, Sources: feed}
-	note := handover.Compose(in, handover.Config{}, now, time.Time{})
+	in := feed.Inputs()
+	note := Compose(in, Config{}, now, time.Time{})
 	var alerts []string
 	for _, a := range note.Alerts {
 		alerts = append(alerts, a.ID)
@@ -91,7 +86,7 @@ func TestHandoverFeed(t *testing.T) {
 	}
 	orderClocks := func() (names []string) {
 		for _, c := range feed.RunningClocks() {
-			if c.Kind == handover.KindWorkOrder && c.Subject == "WO-1" && c.Owner == "市住建局" {
+			if c.Kind == KindWorkOrder && c.Subject == "WO-1" && c.Owner == "市住建局" {
 				names = append(names, c.Name)
 			}
 		}
@@ -119,8 +114,8 @@ func TestHandoverFeed(t *testing.T) {
 	health(source.Health{Source: "feed", OK: true, At: now.Add(-time.Hour)})
 	health(source.Health{Source: "wechat-bridge", AuthFailed: true, At: now.Add(-time.Hour), Error: "HTTP 401"})
 	health(source.Health{Source: "backfill", OK: false, Ended: true, At: now.Add(-time.Hour)})
-	note = handover.Compose(in, handover.Config{}, now, time.Time{})
-	want := []handover.Source{
+	note = Compose(in, Config{}, now, time.Time{})
+	want := []Source{
 		{Name: "board", Since: now.Add(-3 * time.Hour), Reason: "连续 2 次采集失败：timeout"},
 		{Name: "wechat-bridge", Since: now.Add(-time.Hour), Reason: "凭证失效或被要求登录：HTTP 401", Blind: true},
 	}
@@ -139,13 +134,13 @@ func TestHandoverFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again := withHandover{console.NewBoard(), newHandoverFeed(dk)}
+	again := Projection{console.NewBoard(), NewFeed(dk.Board())}
 	if err := again.Restore(raw); err != nil {
 		t.Fatal(err)
 	}
-	in2 := handover.Inputs{Incidents: again.feed, Alerts: again.feed, Sources: again.feed}
-	a, _ := json.Marshal(handover.Compose(in, handover.Config{}, now, time.Time{}))
-	b, _ := json.Marshal(handover.Compose(in2, handover.Config{}, now, time.Time{}))
+	in2 := again.Feed.Inputs()
+	a, _ := json.Marshal(Compose(in, Config{}, now, time.Time{}))
+	b, _ := json.Marshal(Compose(in2, Config{}, now, time.Time{}))
 	if string(a) != string(b) {
 		t.Fatalf("note after restoring the snapshot differs:\n%s\n%s", b, a)
 	}
@@ -156,74 +151,18 @@ func TestHandoverFeed(t *testing.T) {
 	}
 }
 
-// yuqing serve has the handover: a blind source in the draft, one duty
-// officer hands over, another takes over, signed in through the real
-// accounts and roles.
-func TestHandoverInServe(t *testing.T) {
-	cfg := Defaults()
-	cfg.Data, cfg.Addr = t.TempDir(), "127.0.0.1:0"
-	addUser(t, cfg, "duty", auth.RoleDutyOfficer)
-	addUser(t, cfg, "duty2", auth.RoleDutyOfficer)
-	addUser(t, cfg, "li", auth.RoleSpokesperson)
-	l, err := OpenLog(t.Context(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
+// What the feed cannot read is an error, and changes nothing.
+func TestFeedRefusesUnreadablePayload(t *testing.T) {
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	feed := NewFeed(incident.NewBoard())
+	for _, typ := range []string{alert.TypeRaised, source.TypeHealth, analyze.TypeTopicUpdated} {
+		e, _ := event.New(typ, "k", "test", now, now, map[string]any{})
+		e.Payload = []byte(`[1]`)
+		if err := feed.Apply(e); err == nil {
+			t.Errorf("%s with an unreadable payload applied", typ)
+		}
 	}
-	h := source.Health{Source: "wechat-bridge", AuthFailed: true, At: time.Now().UTC(), Error: "HTTP 401"}
-	e, _ := event.New(source.TypeHealth, h.Source, "test", h.At, h.At, h)
-	if err := l.Append(t.Context(), source.Topic, e); err != nil {
-		t.Fatal(err)
+	if len(feed.Alerts()) != 0 || len(feed.BlindSources()) != 0 {
+		t.Fatal("an unreadable event changed the feed")
 	}
-	l.Close()
-	addr, stop := startApp(t, cfg)
-	defer stop()
-
-	type session struct{ cookie, csrf string }
-	open := func(user string) session {
-		cookie := signIn(t, addr, user, testPassword)
-		_, me := request(t, addr, cookie, "", "GET", "/api/v1/me", "")
-		return session{cookie, me["csrf_token"].(string)}
-	}
-	duty, duty2, li := open("duty"), open("duty2"), open("li")
-	waitFor(t, "the blind source in the handover draft", func() bool {
-		code, out := request(t, addr, li.cookie, "", "GET", "/api/v1/handover/draft", "")
-		note, _ := out["note"].(map[string]any)
-		srcs, _ := note["sources"].([]any)
-		return code == 200 && len(srcs) == 1 && srcs[0].(map[string]any)["name"] == "wechat-bridge"
-	})
-	if code, _ := request(t, addr, li.cookie, li.csrf, "POST", "/api/v1/handovers", `{"note":"无"}`); code != http.StatusForbidden {
-		t.Fatalf("a spokesperson handing over: %d", code)
-	}
-	code, out := request(t, addr, duty.cookie, duty.csrf, "POST", "/api/v1/handovers", `{"note":"微信渠道失明，请跟进凭证更新"}`)
-	if code != 200 || out["handed_by"] != "user:duty" {
-		t.Fatalf("hand over: %d %v", code, out)
-	}
-	take := "/api/v1/handovers/" + out["id"].(string) + "/take"
-	if code, out := request(t, addr, duty.cookie, duty.csrf, "POST", take, `{}`); code != http.StatusConflict || !strings.Contains(fmt.Sprint(out["error"]), "不能接自己交的班") {
-		t.Fatalf("taking one's own: %d %v", code, out)
-	}
-	if code, out := request(t, addr, duty2.cookie, duty2.csrf, "POST", take, `{"remark":"收到"}`); code != 200 || out["taken_by"] != "user:duty2" || out["taken_by_name"] == "" {
-		t.Fatalf("take over: %d %v", code, out)
-	}
-}
-
-// request sends a request with a session cookie (and CSRF token) and
-// decodes a JSON object answer.
-func request(t *testing.T, addr, cookie, csrf, method, path, body string) (int, map[string]any) {
-	t.Helper()
-	req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
-	req.Header.Set("Cookie", cookie)
-	req.Header.Set("Content-Type", "application/json")
-	if csrf != "" {
-		req.Header.Set("X-CSRF-Token", csrf)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	json.Unmarshal(raw, &out)
-	return resp.StatusCode, out
 }

@@ -348,7 +348,7 @@ func TestLoadPrecedence(t *testing.T) {
 
 // The example respond config in deploy/ stays valid.
 func TestRespondExampleLoads(t *testing.T) {
-	f, err := LoadRespondFile(filepath.Join("..", "..", "deploy", "respond.example.yaml"))
+	f, err := LoadRespondFile(filepath.Join("..", "..", "..", "deploy", "respond.example.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestRespondExampleLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer log.Close()
-	if _, err := newDesk(f, "https://yuqing.example.gov.cn", log, slog.New(slog.DiscardHandler), statement.Checker{}); err != nil {
+	if _, err := newDesk(f, "https://yuqing.example.gov.cn", log, time.Now, slog.New(slog.DiscardHandler), statement.Checker{}); err != nil {
 		t.Fatal(err)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
@@ -371,7 +371,7 @@ func TestRespondExampleLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newDesk(f, "", log, slog.New(slog.DiscardHandler), statement.Checker{}); err == nil || !strings.Contains(err.Error(), "exactly one channel") {
+	if _, err := newDesk(f, "", log, time.Now, slog.New(slog.DiscardHandler), statement.Checker{}); err == nil || !strings.Contains(err.Error(), "exactly one channel") {
 		t.Fatalf("two channels in one receiver: %v", err)
 	}
 }
@@ -453,7 +453,7 @@ func TestSourcesConfig(t *testing.T) {
 	if err != nil || len(sc.Sources) != 2 || sc.Sources[1].Name != "weibo-kw" || sc.HostRates["news.example.gov.cn"] != 2 || cfg.Addr != "127.0.0.1:9999" {
 		t.Fatalf("%+v %v", sc, err)
 	}
-	if err := Sources(nil).Check(sc); err != nil {
+	if err := Sources(nil, nil).Check(sc); err != nil {
 		t.Fatal(err)
 	}
 	cfg, _, err = Load("ingest", []string{"--config", extra}, func(string) string { return "" }, nil)
@@ -476,7 +476,7 @@ func TestHotlineExportOpensWorkOrders(t *testing.T) {
 	cfg.Data = t.TempDir()
 	cfg.Addr = "127.0.0.1:0"
 	addUser(t, cfg, "duty", auth.RoleDutyOfficer)
-	f, err := os.Open(filepath.Join("..", "..", "ingest", "hotline", "testdata", "12345_utf8_bom.csv"))
+	f, err := os.Open(filepath.Join("..", "..", "..", "ingest", "hotline", "testdata", "12345_utf8_bom.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -628,7 +628,7 @@ func TestWebhooksInServe(t *testing.T) {
 // The deployment example is valid: every source type exists and the
 // webhook endpoints resolve once their secrets are in the environment.
 func TestSourcesExampleLoads(t *testing.T) {
-	cfg, _, err := Load("ingest", []string{"--config", filepath.Join("..", "..", "deploy", "sources.example.yaml")}, func(string) string { return "" }, nil)
+	cfg, _, err := Load("ingest", []string{"--config", filepath.Join("..", "..", "..", "deploy", "sources.example.yaml")}, func(string) string { return "" }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -636,7 +636,7 @@ func TestSourcesExampleLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Sources(nil).Check(sc); err != nil {
+	if err := Sources(nil, nil).Check(sc); err != nil {
 		t.Fatal(err)
 	}
 	types := map[string]bool{}
@@ -653,7 +653,7 @@ func TestSourcesExampleLoads(t *testing.T) {
 		t.Fatalf("webhooks: %v %v", eps, err)
 	}
 	t.Setenv("WEIBO_ACCESS_TOKEN", "2.00abcdefTOKEN")
-	reg := Sources(nil)
+	reg := Sources(nil, nil)
 	for _, s := range sc.Sources {
 		if _, err := reg[s.Type](s); err != nil {
 			t.Errorf("source %s: %v", s.Name, err)

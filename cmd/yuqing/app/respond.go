@@ -71,15 +71,16 @@ func LoadRespondFile(path string) (RespondFile, error) {
 	return f, nil
 }
 
-// newDesk builds the duty desk, its notifiers and routes.
-func newDesk(f RespondFile, consoleURL string, log eventlog.Log, logger *slog.Logger, checker statement.Checker) (*desk.Desk, error) {
+// newDesk builds the duty desk with its deadline tables, calendar,
+// notifiers and routes, on the clock now.
+func newDesk(f RespondFile, consoleURL string, log eventlog.Log, now func() time.Time, logger *slog.Logger, checker statement.Checker) (*desk.Desk, error) {
 	pol := incident.Default()
 	if f.Incidents != nil {
-		pol = mergePolicy(pol, *f.Incidents)
+		pol = pol.Merge(*f.Incidents)
 	}
 	cfg := desk.Config{Policy: pol, ConsoleURL: consoleURL, Jurisdictions: map[string]incident.Policy{}, Checker: checker}
 	for name, p := range f.Jurisdictions {
-		jp := mergePolicy(pol, p)
+		jp := pol.Merge(p)
 		jp.Jurisdiction = name
 		cfg.Jurisdictions[name] = jp
 	}
@@ -97,21 +98,27 @@ func newDesk(f RespondFile, consoleURL string, log eventlog.Log, logger *slog.Lo
 		}
 	}
 	cfg.Calendar = cal
-	for _, y := range []int{time.Now().Year(), time.Now().Year() + 1} {
+	for _, y := range []int{now().Year(), now().Year() + 1} {
 		if !cal.Covered(y) {
 			logger.Warn("the holiday calendar does not cover a year that deadlines may reach: its working days assume Monday to Friday; add that year's State Council notice to the calendar file", "year", y)
 		}
 	}
-	d, err := desk.New(cfg, log, nil, time.Now, logger)
+	disp, err := f.dispatcher(logger)
 	if err != nil {
 		return nil, err
 	}
+	return desk.New(cfg, log, disp, now, logger)
+}
+
+// dispatcher sends the desk's messages to the configured receivers along
+// the routes; nil when no receiver is configured.
+func (f RespondFile) dispatcher(logger *slog.Logger) (*notify.Dispatcher, error) {
 	if len(f.Receivers) == 0 {
 		if len(f.Routes) > 0 {
 			return nil, errors.New("respond config: routes name receivers, but none is configured")
 		}
 		logger.Warn("no notification receivers configured: warnings and breaches are only recorded on the incident timeline")
-		return d, nil
+		return nil, nil
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	var rcs []notify.Receiver
@@ -140,8 +147,7 @@ func newDesk(f RespondFile, consoleURL string, log eventlog.Log, logger *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	desk.WireDispatcher(d, &notify.Dispatcher{Router: router, Sent: d.Sent, Record: d.Record, Logger: logger})
-	return d, nil
+	return &notify.Dispatcher{Router: router, Logger: logger}, nil
 }
 
 func (rc ReceiverConfig) notifier(client *http.Client) (notify.Notifier, error) {
@@ -179,46 +185,6 @@ func (rc ReceiverConfig) notifier(client *http.Client) (notify.Notifier, error) 
 		return nil, fmt.Errorf("give exactly one channel (wecom, dingtalk, feishu, email, webhook or sms), not %d", len(ns))
 	}
 	return ns[0], nil
-}
-
-// mergePolicy lays the configured fields over the defaults.
-func mergePolicy(base, over incident.Policy) incident.Policy {
-	if over.Jurisdiction != "" {
-		base.Jurisdiction = over.Jurisdiction
-	}
-	if over.StartAt != "" {
-		base.StartAt = over.StartAt
-	}
-	grades := make(map[incident.Grade][]incident.Rule, len(base.Grades))
-	for g, rules := range base.Grades {
-		grades[g] = rules
-	}
-	for g, rules := range over.Grades {
-		grades[g] = rules
-	}
-	base.Grades = grades
-	if len(over.Ungraded) > 0 {
-		base.Ungraded = over.Ungraded
-	}
-	if over.FollowUp > 0 {
-		base.FollowUp = over.FollowUp
-	}
-	if len(over.Warnings) > 0 {
-		base.Warnings = over.Warnings
-	}
-	if over.AckTimeout > 0 {
-		base.AckTimeout = over.AckTimeout
-	}
-	if over.ReAlert > 0 {
-		base.ReAlert = over.ReAlert
-	}
-	if len(over.Escalation) > 0 {
-		base.Escalation = over.Escalation
-	}
-	if over.SnoozeMax > 0 {
-		base.SnoozeMax = over.SnoozeMax
-	}
-	return base
 }
 
 // entityNames names the places and organisations of a text for the

@@ -1,7 +1,10 @@
-// Package app wires yuqing's roles into one process: ingest (HTTP intake),
-// analyze (the streaming analyser) and respond (the live feed), on the
-// embedded log and store or on Kafka and ClickHouse. Tests start it
-// in-process with Run.
+// Package app wires yuqing's roles into one process: ingest (HTTP intake,
+// pull sources), analyze (the streaming analyser) and respond (the duty
+// desk, its consumers and the console), on the embedded log and store or
+// on Kafka and ClickHouse. It only wires: it constructs the parts, connects
+// them and runs their Run(ctx); what they decide lives in their packages.
+// It sits above respond and below cmd/yuqing (kernel ← ingest ← analyze ←
+// respond ← app ← cmd). Tests start it in-process with Run.
 package app
 
 import (
@@ -27,6 +30,7 @@ import (
 	"yuqing/analyze/segment"
 	"yuqing/analyze/sentiment"
 	"yuqing/ingest"
+	ingestdrill "yuqing/ingest/drill"
 	"yuqing/internal/analytics"
 	"yuqing/internal/analytics/sqlitestore"
 	"yuqing/internal/event"
@@ -34,7 +38,10 @@ import (
 	"yuqing/internal/eventlog/sqlitelog"
 	"yuqing/internal/metrics"
 	"yuqing/respond/desk"
+	"yuqing/respond/drill"
+	"yuqing/respond/paging"
 	"yuqing/respond/statement"
+	"yuqing/respond/workorder"
 )
 
 // Roles a process can run.
@@ -191,7 +198,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			workers.stop()
 			return err
 		}
-		if err := startSources(wctx, workers, cfg, log, opts.AfterSourceWrite, logger); err != nil {
+		if err := startSources(wctx, workers, cfg, log, opts.Now, opts.AfterSourceWrite, logger); err != nil {
 			workers.stop()
 			return err
 		}
@@ -219,7 +226,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 				}
 			}()
 		}
-		dk, err = newDesk(rf, cfg.ConsoleURL, log, logger, checker)
+		dk, err = newDesk(rf, cfg.ConsoleURL, log, opts.Now, logger, checker)
 		if err != nil {
 			workers.stop()
 			return fmt.Errorf("duty desk: %w", err)
@@ -230,9 +237,10 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			return err
 		})
 		workers.loop(wctx, logger, "secondary opinion", func(ctx context.Context) error { return dk.WatchSecondary(ctx, store, 5*time.Minute) })
-		followIntake(wctx, workers, log, dk, logger)
-		followBlindSources(wctx, workers, log, dk, cfg.ConsoleURL, opts.Now, logger)
-		followAlerts(wctx, workers, log, dk, cfg.ConsoleURL, opts.Now, logger)
+		pages := paging.Config{ConsoleURL: cfg.ConsoleURL}
+		workers.loop(wctx, logger, "work-order intake", workorder.NewIntake(log, dk, opts.Now, logger).Run)
+		workers.loop(wctx, logger, "blind-source alerts", paging.NewSources(log, dk, pages, opts.Now, logger).Run)
+		workers.loop(wctx, logger, "alert notifications", paging.NewAlerts(log, dk, pages, opts.Now, logger).Run)
 		con, err = startConsole(wctx, workers, mux, cfg, log, store, reg, dk, names, lib, opts.Now, logger)
 		if err != nil {
 			workers.stop()
@@ -346,10 +354,17 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		}
 	}
 	if cfg.Drill {
-		if err := startDrill(wctx, workers, cfg, log, dk, logger); err != nil {
+		// The drill's mentions go into the log as ingest's would; the desk
+		// opens and grades the run's incident so clocks run within a minute.
+		play, err := ingestdrill.NewLocal(log, cfg.DrillScenario, cfg.DrillSpeed, opts.Now, logger)
+		if err != nil {
 			srv.Close()
 			workers.stop()
 			return err
+		}
+		workers.once(wctx, logger, "drill", play.Run)
+		if dk != nil {
+			workers.loop(wctx, logger, "drill incidents", drill.NewIncidents(log, dk, play.IDs(), logger).Run)
 		}
 	}
 	ready.Store(true)
@@ -464,6 +479,17 @@ func (g *group) loop(ctx context.Context, logger *slog.Logger, name string, fn f
 			case <-t.C:
 			}
 			backoff = min(backoff*2, 30*time.Second)
+		}
+	}()
+}
+
+// once runs fn once; an error that is not ctx's is logged as name+" stopped".
+func (g *group) once(ctx context.Context, logger *slog.Logger, name string, fn func(context.Context) error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := fn(ctx); err != nil && ctx.Err() == nil {
+			logger.Error(name+" stopped", "err", err)
 		}
 	}()
 }

@@ -25,7 +25,7 @@ import (
 // every client. One iteration is one story: four mentions, then the fifth
 // that crosses the alert threshold of a sensitive monitoring scheme.
 //
-//	go test -run '^$' -bench AlertToConsoles -benchtime 40x ./internal/app
+//	go test -run '^$' -bench AlertToConsoles -benchtime 40x ./cmd/yuqing/app
 //
 // Reported: p50/p99 over stories of the time until the last client has the
 // alert (every-ms), and p50/p99 over all client deliveries (client-ms).

@@ -15,23 +15,23 @@ import (
 	"yuqing/ingest/source"
 	"yuqing/ingest/webhook"
 	"yuqing/ingest/weibo"
-	"yuqing/internal/event"
 	"yuqing/internal/eventlog"
 )
 
-// Sources is every connector type a sources file may name.
-func Sources(client *http.Client) source.Registry {
+// Sources is every connector type a sources file may name, on the clock
+// now (nil: time.Now).
+func Sources(client *http.Client, now func() time.Time) source.Registry {
 	reg := source.Registry{}
-	feed.Register(reg, client)
-	weibo.Register(reg, client)
-	board.Register(reg, client)
-	backfill.Register(reg)
+	feed.Register(reg, client, now)
+	weibo.Register(reg, client, now)
+	board.Register(reg, client, now)
+	backfill.RegisterWith(reg, backfill.Options{Now: now})
 	return reg
 }
 
 // startSources runs the configured pull sources in workers. Each source's
 // cursor advances only after the log holds what it read.
-func startSources(ctx context.Context, workers *group, cfg Config, log eventlog.Log, afterWrite func(string), logger *slog.Logger) error {
+func startSources(ctx context.Context, workers *group, cfg Config, log eventlog.Log, now func() time.Time, afterWrite func(string), logger *slog.Logger) error {
 	sc, err := cfg.SourceConfig()
 	if err != nil {
 		return fmt.Errorf("sources: %w", err)
@@ -39,7 +39,7 @@ func startSources(ctx context.Context, workers *group, cfg Config, log eventlog.
 	if len(sc.Sources) == 0 {
 		return nil
 	}
-	r, err := source.NewRunner(log, sc, Sources(&http.Client{Timeout: 60 * time.Second}), source.Options{Logger: logger, AfterWrite: afterWrite})
+	r, err := source.NewRunner(log, sc, Sources(&http.Client{Timeout: 60 * time.Second}, now), source.Options{Clock: now, Logger: logger, AfterWrite: afterWrite})
 	if err != nil {
 		return fmt.Errorf("sources: %w", err)
 	}
@@ -67,20 +67,7 @@ func startWebhooks(mux *http.ServeMux, cfg Config, log eventlog.Log, now func() 
 		return fmt.Errorf("webhooks: %w", err)
 	}
 	mux.Handle(webhook.Pattern, &webhook.Handler{Log: log, Endpoints: eps, MaxBody: cfg.Webhooks.MaxBodyBytes, Now: now, Logger: logger})
-	mux.Handle(webhook.HotlinePattern, &webhook.HotlineHandler{Log: log, Orders: intakeOrders{log}, Endpoints: eps, MaxBody: cfg.Webhooks.MaxBodyBytes, Now: now, Logger: logger})
+	mux.Handle(webhook.HotlinePattern, &webhook.HotlineHandler{Log: log, Orders: hotline.Submitter{Log: log, Now: now}, Endpoints: eps, MaxBody: cfg.Webhooks.MaxBodyBytes, Now: now, Logger: logger})
 	logger.Info("push webhooks ready", "endpoints", len(eps))
 	return nil
-}
-
-// intakeOrders submits pushed work orders to the desk through the log. It
-// is idempotent as the webhook needs: the desk opens an order once.
-type intakeOrders struct{ log eventlog.Log }
-
-func (o intakeOrders) Receive(ctx context.Context, rec hotline.Record, actor string) error {
-	now := time.Now()
-	e, err := event.New(hotline.TypeSubmitted, rec.ID(), actor, rec.ReceivedAt, now, rec)
-	if err != nil {
-		return err
-	}
-	return o.log.Append(ctx, hotline.TopicIntake, e)
 }

@@ -52,8 +52,8 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 
 	// The hub's deltas also feed the shift handover (交接班): its note lists
 	// the alerts and sources as the console shows them.
-	feed := newHandoverFeed(dk)
-	hub := console.NewHub(console.Config{Topics: console.Topics(), SnapshotPath: filepath.Join(cfg.Data, "console.snapshot")}, withHandover{console.NewBoard(), feed}, logger)
+	feed := handover.NewFeed(dk.Board())
+	hub := console.NewHub(console.Config{Topics: console.Topics(), SnapshotPath: filepath.Join(cfg.Data, "console.snapshot")}, handover.Projection{Board: console.NewBoard(), Feed: feed}, logger)
 	workers.loop(ctx, logger, "console hub", func(ctx context.Context) error { return hub.Run(ctx, log) })
 
 	au.Register(mux)
@@ -95,7 +95,7 @@ func startConsole(ctx context.Context, workers *group, mux *http.ServeMux, cfg C
 	if err != nil {
 		return nil, fmt.Errorf("shifts: %w", err)
 	}
-	a.Handovers = handover.NewService(log, now, handover.Inputs{Incidents: feed, Alerts: feed, Sources: feed}, handover.Config{Shifts: shifts})
+	a.Handovers = handover.NewService(log, now, feed.Inputs(), handover.Config{Shifts: shifts})
 	if err := a.Handovers.Load(ctx); err != nil {
 		return nil, err
 	}

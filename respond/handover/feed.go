@@ -1,4 +1,4 @@
-package app
+package handover
 
 import (
 	"encoding/json"
@@ -12,21 +12,19 @@ import (
 	"yuqing/ingest/source"
 	"yuqing/internal/event"
 	"yuqing/respond/console"
-	"yuqing/respond/desk"
-	"yuqing/respond/handover"
 	"yuqing/respond/incident"
 	"yuqing/respond/story"
 	"yuqing/respond/workorder"
 )
 
-// handoverFeed is what the shift handover (交接班) lists, from where the
-// console has it: the open incidents and their clocks from the duty desk,
-// and the alerts, work orders and source health from the deltas the
-// console hub applies (withHandover), so the note and the console see the
-// same alerts and sources. It implements handover.Incidents, Alerts and
-// Sources; it reads no clock. Safe for concurrent use.
-type handoverFeed struct {
-	dk *desk.Desk
+// Feed is what the handover lists, from where the console has it: the
+// open incidents and their clocks from the duty desk's incident board, and
+// the alerts, work orders and source health from the events the console
+// hub applies (Projection), so the note and the console see the same
+// alerts and sources. It implements Incidents, Alerts and Sources; it reads
+// no clock. Safe for concurrent use.
+type Feed struct {
+	incidents *incident.Board
 
 	mu      sync.RWMutex
 	stories *story.Index // which alerts and topics are one story, as the console knows them
@@ -41,40 +39,49 @@ type sourceWatch struct {
 	since  time.Time
 }
 
-func newHandoverFeed(dk *desk.Desk) *handoverFeed {
-	return &handoverFeed{dk: dk, stories: story.New(), alerts: map[string]alert.Alert{}, orders: map[string]*workorder.State{}, sources: map[string]sourceWatch{}}
+// NewFeed returns an empty feed over the desk's incident board.
+func NewFeed(incidents *incident.Board) *Feed {
+	return &Feed{incidents: incidents, stories: story.New(), alerts: map[string]alert.Alert{}, orders: map[string]*workorder.State{}, sources: map[string]sourceWatch{}}
 }
 
 // failing: blind (credentials refused, a login wall) or failing to read.
 func failing(h source.Health) bool { return h.AuthFailed || (!h.OK && !h.Ended) }
 
-// apply follows one event the console hub applies.
-func (f *handoverFeed) apply(e event.Envelope) {
+// Apply follows one event the console hub applies. An event whose payload
+// cannot be read changes nothing and is the error.
+func (f *Feed) Apply(e event.Envelope) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	switch {
 	case e.Type == alert.TypeRaised || e.Type == alert.TypeUpdated:
 		var a alert.Alert
-		if json.Unmarshal(e.Payload, &a) == nil && a.ID != "" {
+		if err := json.Unmarshal(e.Payload, &a); err != nil {
+			return fmt.Errorf("alert %s: %w", e.ID, err)
+		}
+		if a.ID != "" {
 			f.alerts[a.ID] = a
 			f.stories.ApplyAlert(a)
 		}
 	case e.Type == analyze.TypeTopicUpdated || e.Type == analyze.TypeTopicRetired:
 		var s analyze.TopicSummary
-		if json.Unmarshal(e.Payload, &s) == nil {
-			f.stories.JoinTopics(s.ID, s.Merged)
+		if err := json.Unmarshal(e.Payload, &s); err != nil {
+			return fmt.Errorf("topic %s: %w", e.ID, err)
 		}
+		f.stories.JoinTopics(s.ID, s.Merged)
 	case strings.HasPrefix(e.Type, "workorder."):
 		st := f.orders[e.Key]
 		if st == nil {
 			st = &workorder.State{ID: e.Key}
 			f.orders[e.Key] = st
 		}
-		workorder.Apply(st, e)
+		return workorder.Apply(st, e)
 	case e.Type == source.TypeHealth:
 		var h source.Health
-		if json.Unmarshal(e.Payload, &h) != nil || h.Source == "" {
-			return
+		if err := json.Unmarshal(e.Payload, &h); err != nil {
+			return fmt.Errorf("source health %s: %w", e.ID, err)
+		}
+		if h.Source == "" {
+			return nil
 		}
 		w := sourceWatch{health: h}
 		if prev, ok := f.sources[h.Source]; failing(h) {
@@ -85,18 +92,19 @@ func (f *handoverFeed) apply(e event.Envelope) {
 		}
 		f.sources[h.Source] = w
 	}
+	return nil
 }
 
-// OpenIncidents implements handover.Incidents.
-func (f *handoverFeed) OpenIncidents() []handover.Incident {
-	b := f.dk.Board()
-	var out []handover.Incident
+// OpenIncidents implements Incidents.
+func (f *Feed) OpenIncidents() []Incident {
+	b := f.incidents
+	var out []Incident
 	for _, id := range b.IDs() {
 		st, _ := b.State(id)
 		if st.Status != "open" {
 			continue
 		}
-		out = append(out, handover.Incident{ID: st.ID, Title: st.Title, Grade: int(st.Grade), Owner: st.Lead, Status: incidentStatus(st),
+		out = append(out, Incident{ID: st.ID, Title: st.Title, Grade: int(st.Grade), Owner: st.Lead, Status: incidentStatus(st),
 			DetectedAt: st.DetectedAt, Drill: st.Drill})
 	}
 	return out
@@ -117,7 +125,7 @@ func incidentStatus(st incident.State) string {
 		parts = append(parts, fmt.Sprintf("已发布 %d 次", len(st.Releases)+len(st.FollowUps)+len(st.Conferences)))
 	}
 	if st.Scheduled != nil {
-		parts = append(parts, "发布会 "+st.Scheduled.At.In(beijingTime).Format("01-02 15:04"))
+		parts = append(parts, "发布会 "+st.Scheduled.At.In(Beijing).Format("01-02 15:04"))
 	}
 	if len(st.Secondary) > 0 {
 		parts = append(parts, "有次生舆情")
@@ -125,11 +133,11 @@ func incidentStatus(st incident.State) string {
 	return strings.Join(parts, "，")
 }
 
-// RunningClocks implements handover.Incidents: the running clocks of the
-// open incidents and of the open work orders not paused.
-func (f *handoverFeed) RunningClocks() []handover.Clock {
-	b := f.dk.Board()
-	var out []handover.Clock
+// RunningClocks implements Incidents: the running clocks of the open
+// incidents and of the open work orders not paused.
+func (f *Feed) RunningClocks() []Clock {
+	b := f.incidents
+	var out []Clock
 	for _, id := range b.IDs() {
 		st, _ := b.State(id)
 		if st.Status != "open" {
@@ -139,7 +147,7 @@ func (f *handoverFeed) RunningClocks() []handover.Clock {
 			if !cl.Running() {
 				continue
 			}
-			out = append(out, handover.Clock{Subject: st.ID, Kind: handover.KindIncident, Title: st.Title, Clock: cl.Name, Name: incident.ClockName(cl.Name),
+			out = append(out, Clock{Subject: st.ID, Kind: KindIncident, Title: st.Title, Clock: cl.Name, Name: incident.ClockName(cl.Name),
 				Grade: int(st.Grade), Owner: st.Lead, Due: cl.Due, Unacked: !cl.LastAlert.IsZero() && cl.AckedAt.Before(cl.LastAlert), Drill: st.Drill})
 		}
 	}
@@ -153,7 +161,7 @@ func (f *handoverFeed) RunningClocks() []handover.Clock {
 			if cl.Done {
 				continue
 			}
-			out = append(out, handover.Clock{Subject: st.ID, Kind: handover.KindWorkOrder, Title: st.Received.Title, Clock: name, Name: orderClockName(name),
+			out = append(out, Clock{Subject: st.ID, Kind: KindWorkOrder, Title: st.Received.Title, Clock: name, Name: orderClockName(name),
 				Owner: st.Received.Unit, Due: cl.Due})
 		}
 	}
@@ -170,29 +178,28 @@ func orderClockName(c string) string {
 	return c
 }
 
-// Alerts implements handover.Alerts: every alert with its story's incident.
-func (f *handoverFeed) Alerts() []handover.Alert {
+// Alerts implements Alerts: every alert with its story's incident.
+func (f *Feed) Alerts() []Alert {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	b := f.dk.Board()
-	out := make([]handover.Alert, 0, len(f.alerts))
+	out := make([]Alert, 0, len(f.alerts))
 	for _, a := range f.alerts {
-		inc, _ := f.stories.Incident(b, a.ID)
+		inc, _ := f.stories.Incident(f.incidents, a.ID)
 		title := a.Headline
 		if title == "" {
 			title = strings.Join(a.Label[:min(5, len(a.Label))], " · ")
 		}
-		out = append(out, handover.Alert{ID: a.ID, Title: title, Grade: int(a.Grade), Reason: a.Reason, Mentions: a.Mentions, Raised: a.Raised, Updated: a.Updated,
+		out = append(out, Alert{ID: a.ID, Title: title, Grade: int(a.Grade), Reason: a.Reason, Mentions: a.Mentions, Raised: a.Raised, Updated: a.Updated,
 			Drill: a.Drill, MergedInto: a.MergedInto, Incident: inc})
 	}
 	return out
 }
 
-// BlindSources implements handover.Sources.
-func (f *handoverFeed) BlindSources() []handover.Source {
+// BlindSources implements Sources.
+func (f *Feed) BlindSources() []Source {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	var out []handover.Source
+	var out []Source
 	for name, w := range f.sources {
 		h := w.health
 		if !failing(h) {
@@ -208,21 +215,29 @@ func (f *handoverFeed) BlindSources() []handover.Source {
 		if h.Error != "" {
 			why += "：" + h.Error
 		}
-		out = append(out, handover.Source{Name: name, Since: w.since, Reason: why, Blind: h.AuthFailed})
+		out = append(out, Source{Name: name, Since: w.since, Reason: why, Blind: h.AuthFailed})
 	}
 	return out
 }
 
-// withHandover is the console's projection that also feeds the handover.
-type withHandover struct {
+// Inputs is the feed as what a note is composed from.
+func (f *Feed) Inputs() Inputs { return Inputs{Incidents: f, Alerts: f, Sources: f} }
+
+// Projection is the console's projection that also feeds the handover:
+// the console hub applies every delta to both, and its snapshot holds both.
+type Projection struct {
 	*console.Board
-	feed *handoverFeed
+	Feed *Feed
 }
 
-// Apply implements console.Projection.
-func (p withHandover) Apply(d console.Delta) {
-	p.Board.Apply(d)
-	p.feed.apply(d.Event)
+// Apply implements console.Projection. The board and the feed each get
+// the delta; what either could not read is the error.
+func (p Projection) Apply(d console.Delta) error {
+	berr := p.Board.Apply(d)
+	if err := p.Feed.Apply(d.Event); err != nil {
+		return fmt.Errorf("handover feed: %w", err)
+	}
+	return berr
 }
 
 // feedSnap is the handover feed as plain data.
@@ -230,29 +245,26 @@ type feedSnap struct {
 	Stories story.Snapshot              `json:"stories"`
 	Alerts  map[string]alert.Alert      `json:"alerts"`
 	Orders  map[string]*workorder.State `json:"orders"`
-	Sources map[string]struct {
-		Health source.Health `json:"health"`
-		Since  time.Time     `json:"since"`
-	} `json:"sources"`
+	Sources map[string]watchSnap        `json:"sources"`
+}
+
+// watchSnap is a sourceWatch as plain data.
+type watchSnap struct {
+	Health source.Health `json:"health"`
+	Since  time.Time     `json:"since"`
 }
 
 // Snapshot implements console.Snapshotter: the board and the feed.
-func (p withHandover) Snapshot() (json.RawMessage, error) {
+func (p Projection) Snapshot() (json.RawMessage, error) {
 	board, err := p.Board.Snapshot()
 	if err != nil {
 		return nil, err
 	}
-	f := p.feed
+	f := p.Feed
 	f.mu.RLock()
-	fs := feedSnap{Stories: f.stories.Export(), Alerts: f.alerts, Orders: f.orders, Sources: map[string]struct {
-		Health source.Health `json:"health"`
-		Since  time.Time     `json:"since"`
-	}{}}
+	fs := feedSnap{Stories: f.stories.Export(), Alerts: f.alerts, Orders: f.orders, Sources: map[string]watchSnap{}}
 	for k, w := range f.sources {
-		fs.Sources[k] = struct {
-			Health source.Health `json:"health"`
-			Since  time.Time     `json:"since"`
-		}{w.health, w.since}
+		fs.Sources[k] = watchSnap{w.health, w.since}
 	}
 	feed, err := json.Marshal(fs)
 	f.mu.RUnlock()
@@ -263,7 +275,7 @@ func (p withHandover) Snapshot() (json.RawMessage, error) {
 }
 
 // Restore implements console.Snapshotter.
-func (p withHandover) Restore(raw json.RawMessage) error {
+func (p Projection) Restore(raw json.RawMessage) error {
 	var parts map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &parts); err != nil {
 		return err
@@ -275,7 +287,7 @@ func (p withHandover) Restore(raw json.RawMessage) error {
 	if err := p.Board.Restore(parts["board"]); err != nil {
 		return err
 	}
-	f := p.feed
+	f := p.Feed
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.stories = story.New()
