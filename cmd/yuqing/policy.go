@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"yuqing/internal/clock"
 
 	"yuqing/analyze/segment"
 	"yuqing/cmd/yuqing/app"
@@ -123,7 +124,7 @@ func openPolicyStore(ctx context.Context, cfg app.Config, explicit bool, logger 
 // parseDay reads 2006-01-02 in Beijing time, or an RFC 3339 instant.
 func parseDay(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if t, err := time.ParseInLocation("2006-01-02", s, time.FixedZone("CST", 8*3600)); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", s, clock.Beijing); err == nil {
 		return t, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)

@@ -168,7 +168,9 @@ func (d *Desk) Load(ctx context.Context) error {
 			switch r.Event.Type {
 			case TypeQueued:
 				var m notify.Message
-				if json.Unmarshal(r.Event.Payload, &m) == nil {
+				if err := json.Unmarshal(r.Event.Payload, &m); err != nil {
+					d.logger.Warn("undecodable notification event skipped", "type", r.Event.Type, "offset", r.Offset, "err", err)
+				} else {
 					d.smu.Lock()
 					d.queued[m.ID] = true
 					d.smu.Unlock()
@@ -178,14 +180,18 @@ func (d *Desk) Load(ctx context.Context) error {
 				}
 			case TypeSent:
 				var x Delivery
-				if json.Unmarshal(r.Event.Payload, &x) == nil {
+				if err := json.Unmarshal(r.Event.Payload, &x); err != nil {
+					d.logger.Warn("undecodable notification event skipped", "type", r.Event.Type, "offset", r.Offset, "err", err)
+				} else {
 					d.smu.Lock()
 					d.sent[x.MessageID+"|"+x.Receiver] = true
 					d.smu.Unlock()
 				}
 			case TypeDone:
 				var x Done
-				if json.Unmarshal(r.Event.Payload, &x) == nil {
+				if err := json.Unmarshal(r.Event.Payload, &x); err != nil {
+					d.logger.Warn("undecodable notification event skipped", "type", r.Event.Type, "offset", r.Offset, "err", err)
+				} else {
 					d.smu.Lock()
 					d.done[x.MessageID] = true
 					d.smu.Unlock()
@@ -237,7 +243,9 @@ func (d *Desk) Load(ctx context.Context) error {
 	}
 	err = d.log.Replay(ctx, analyze.TopicAlerts, func(_ context.Context, batch []eventlog.Record) error {
 		for _, r := range batch {
-			d.stories.Apply(r.Event)
+			if _, _, err := d.stories.Apply(r.Event); err != nil {
+				d.logger.Warn("undecodable alert event skipped", "offset", r.Offset, "err", err)
+			}
 		}
 		return nil
 	})
@@ -439,7 +447,10 @@ func (d *Desk) link(alertID string, topics []string, reason string) incident.Lin
 func (d *Desk) Observe(ctx context.Context, e event.Envelope) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	s, ok := d.stories.Apply(e)
+	s, ok, err := d.stories.Apply(e)
+	if err != nil {
+		d.logger.Warn("undecodable alert event skipped", "err", err)
+	}
 	if !ok {
 		return nil
 	}

@@ -32,7 +32,7 @@ func (f *fake) Alerts() []Alert           { return slices.Clone(f.alerts) }
 func (f *fake) BlindSources() []Source    { return slices.Clone(f.sources) }
 func (f *fake) inputs() Inputs            { return Inputs{Incidents: f, Alerts: f, Sources: f} }
 
-func clock(subject, name string, due time.Time) Clock {
+func dueClock(subject, name string, due time.Time) Clock {
 	return Clock{Subject: subject, Kind: KindIncident, Title: "事件" + subject, Clock: name, Name: name, Due: due}
 }
 
@@ -47,12 +47,12 @@ func floor() *fake {
 			{ID: "D", Title: "已发布待复盘", Grade: 1, Status: "处置中", DetectedAt: bj(-1, 9, 0)},
 		},
 		clocks: []Clock{
-			clock("A", "press_conference", bj(1, 8, 0)), // within the next shift
-			clock("B", "response", bj(1, 9, 0)),         // after the next shift ends: not listed
-			clock("A", "statement", bj(0, 15, 0)),       // breached an hour ago
+			dueClock("A", "press_conference", bj(1, 8, 0)), // within the next shift
+			dueClock("B", "response", bj(1, 9, 0)),         // after the next shift ends: not listed
+			dueClock("A", "statement", bj(0, 15, 0)),       // breached an hour ago
 			{Subject: "W-1", Kind: KindWorkOrder, Title: "工单", Clock: "answer", Name: "答复", Due: bj(1, 8, 30)}, // due as the next shift ends
-			clock("B", "statement", bj(0, 16, 30)),
-			clock("C", "statement", bj(0, 14, 0)), // breached two hours ago: first
+			dueClock("B", "statement", bj(0, 16, 30)),
+			dueClock("C", "statement", bj(0, 14, 0)), // breached two hours ago: first
 		},
 		alerts: []Alert{
 			{ID: "a1", Title: "噪音扰民", Grade: 2, Raised: bj(0, 14, 0), Updated: bj(0, 15, 0)},

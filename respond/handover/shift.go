@@ -6,10 +6,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"yuqing/internal/clock"
 )
 
 // Beijing is the zone the shift boundaries are read in.
-var Beijing = time.FixedZone("CST", 8*3600)
+var Beijing = clock.Beijing
 
 // DefaultBoundaries are the shift changes of a duty room working a day
 // shift 08:30–17:30 and a night shift 17:30–08:30 (next day), Beijing time.

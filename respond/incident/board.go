@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"yuqing/internal/clock"
 
 	"yuqing/internal/event"
 )
@@ -403,10 +404,4 @@ func RoleName(r string) string {
 	return r
 }
 
-var beijing = func() *time.Location {
-	l, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return l
-}()
+var beijing = clock.Shanghai()

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
+	"yuqing/internal/backoff"
 )
 
 // Clock is the time source of the Dispatcher.
@@ -40,39 +40,13 @@ func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Backoff is exponential backoff with jitter: attempt n (1-based) that
-// failed waits Initial × Factor^(n-1), capped at Max, then scaled by a
-// random factor in [1-Jitter, 1+Jitter] (and capped again).
-type Backoff struct {
-	Initial time.Duration
-	Max     time.Duration
-	Factor  float64
-	Jitter  float64 // 0..1
-}
+// Backoff is the wait between attempts: exponential, capped, jittered
+// (yuqing's one backoff, internal/backoff).
+type Backoff = backoff.Backoff
 
-// DefaultBackoff starts at 10 s and doubles to at most 5 min, ±20 %.
-var DefaultBackoff = Backoff{Initial: 10 * time.Second, Max: 5 * time.Minute, Factor: 2, Jitter: 0.2}
-
-// Delay is the wait after failed attempt n, given u uniform in [0, 1).
-func (b Backoff) Delay(n int, u float64) time.Duration {
-	if n < 1 {
-		n = 1
-	}
-	f := b.Factor
-	if f < 1 {
-		f = 1
-	}
-	d := float64(b.Initial) * math.Pow(f, float64(n-1))
-	if b.Max > 0 && d > float64(b.Max) {
-		d = float64(b.Max)
-	}
-	j := min(max(b.Jitter, 0), 1)
-	d *= 1 + j*(2*u-1)
-	if b.Max > 0 && d > float64(b.Max) {
-		d = float64(b.Max)
-	}
-	return time.Duration(d)
-}
+// DefaultBackoff starts at 10 s and doubles to at most 5 min, the last
+// fifth of each wait drawn at random.
+var DefaultBackoff = Backoff{Min: 10 * time.Second, Max: 5 * time.Minute, Jitter: 0.2}
 
 // Result is the outcome of one attempt, for notification.sent.v1 and
 // notification.failed.v1 events.
@@ -160,13 +134,11 @@ func (d *Dispatcher) attemptTimeout() time.Duration {
 	return d.AttemptTimeout
 }
 
-func (d *Dispatcher) uniform() float64 {
+// wait is the jittered wait after failed attempt n, drawn from Rand.
+func (d *Dispatcher) wait(bo Backoff, n int) time.Duration {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.Rand == nil {
-		return rand.Float64()
-	}
-	return d.Rand.Float64()
+	return bo.Next(n, d.Rand)
 }
 
 func (d *Dispatcher) record(r Result) {
@@ -272,7 +244,7 @@ func (d *Dispatcher) deliver(ctx context.Context, msg Message, dl Delivery) erro
 		case attempt >= d.maxAttempts():
 			reason = "attempts exhausted"
 		default:
-			wait = bo.Delay(attempt, d.uniform())
+			wait = d.wait(bo, attempt)
 			if now.Add(wait).After(deadline) {
 				reason = "max age reached"
 			}

@@ -2,13 +2,13 @@ package notify
 
 import (
 	"strings"
-	"time"
 	"unicode/utf8"
+	"yuqing/internal/clock"
 )
 
 // ChinaTime is Asia/Shanghai. China has had no daylight saving time since
 // 1991, so a fixed +08:00 zone is exact and needs no tzdata on the host.
-var ChinaTime = time.FixedZone("CST", 8*3600)
+var ChinaTime = clock.Beijing
 
 // GradeLabel is "I级" … "IV级", or "" for no grade.
 func GradeLabel(g int) string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"yuqing/internal/clock"
 
 	"yuqing/analyze/scheme"
 	"yuqing/analyze/segment"
@@ -66,7 +67,7 @@ type ListRef struct {
 }
 
 // cst is China Standard Time: release days are counted on its calendar.
-var cst = time.FixedZone("CST", 8*3600)
+var cst = clock.Beijing
 
 // Assess assesses the opinion risk of a draft before publication: the
 // hot-button subjects and risk clauses it contains, similar past topics,

@@ -41,7 +41,7 @@ func monitorScheme(seg *segment.Segmenter, d Draft, p profile, subs []SubjectHit
 	title = strings.Trim(strings.ReplaceAll(title, `"`, ""), "《》 ")
 	s := scheme.Scheme{
 		ID:      "policy-" + digest(d),
-		Name:    "政策发布监测：" + nonEmpty(d.Title, shorten(strings.TrimSpace(d.Text), 20)),
+		Name:    "政策发布监测：" + nonEmpty(d.Title, hanzi.Clip(strings.TrimSpace(d.Text), 20)),
 		Groups:  map[string][]string{},
 		Exclude: clean(list.Exclude),
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"yuqing/internal/hanzi"
 
 	"gopkg.in/yaml.v3"
 
@@ -87,7 +88,7 @@ func WriteMarkdown(w io.Writer, a Assessment) error {
 			src += fmt.Sprintf("（话题 %s，%d条信息提问）", q.TopicID, q.Asked)
 		}
 		if q.Sentence > 0 {
-			src += fmt.Sprintf("；相关语句：第%d句“%s”", q.Sentence, shorten(q.SentenceText, 40))
+			src += fmt.Sprintf("；相关语句：第%d句“%s”", q.Sentence, hanzi.Clip(q.SentenceText, 40))
 		}
 		fmt.Fprintf(&b, "   - 来源：%s\n", src)
 		if q.Reference != "" {

@@ -3,7 +3,7 @@ package policy
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
+	"yuqing/internal/hanzi"
 )
 
 // Level is an assessed risk level.
@@ -173,12 +173,5 @@ func cite(t Trigger) string {
 	if t.Article != "" {
 		where += "（" + t.Article + "）"
 	}
-	return where + "“" + shorten(t.Text, 60) + "”"
-}
-
-func shorten(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
+	return where + "“" + hanzi.Clip(t.Text, 60) + "”"
 }

@@ -13,6 +13,7 @@ package story
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -60,28 +61,36 @@ func topicKey(id string) string { return "t/" + id }
 
 // Apply folds one event in: alert.raised.v1, alert.updated.v1 and
 // topic.updated.v1 (its Merged list); other events are ignored. It returns
-// the story the event was about, as it is now, or false when it ignored it.
-func (x *Index) Apply(e event.Envelope) (Story, bool) {
+// the story the event was about, as it is now, or false when it ignored it;
+// an event of those types whose payload does not decode is an error (and
+// changes nothing), for the caller to log.
+func (x *Index) Apply(e event.Envelope) (Story, bool, error) {
 	switch e.Type {
 	case alert.TypeRaised, alert.TypeUpdated:
 		var a alert.Alert
-		if json.Unmarshal(e.Payload, &a) != nil || a.ID == "" {
-			return Story{}, false
+		if err := json.Unmarshal(e.Payload, &a); err != nil {
+			return Story{}, false, fmt.Errorf("%s %s: %w", e.Type, e.ID, err)
+		}
+		if a.ID == "" {
+			return Story{}, false, fmt.Errorf("%s %s: alert without an id", e.Type, e.ID)
 		}
 		x.ApplyAlert(a)
-		return x.Of(a.ID), true
+		return x.Of(a.ID), true, nil
 	case analyze.TypeTopicUpdated:
 		var t struct {
 			ID     string   `json:"id"`
 			Merged []string `json:"merged"`
 		}
-		if json.Unmarshal(e.Payload, &t) != nil || t.ID == "" || len(t.Merged) == 0 {
-			return Story{}, false
+		if err := json.Unmarshal(e.Payload, &t); err != nil {
+			return Story{}, false, fmt.Errorf("%s %s: %w", e.Type, e.ID, err)
+		}
+		if t.ID == "" || len(t.Merged) == 0 {
+			return Story{}, false, nil
 		}
 		x.JoinTopics(t.ID, t.Merged)
-		return x.Of("", t.ID), true
+		return x.Of("", t.ID), true, nil
 	}
-	return Story{}, false
+	return Story{}, false, nil
 }
 
 // ApplyAlert folds in the payload of an alert event already decoded.

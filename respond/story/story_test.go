@@ -131,3 +131,32 @@ func TestIncidentOfAStory(t *testing.T) {
 		t.Fatal("another story's alert found an incident")
 	}
 }
+
+// An alert or topic event whose payload does not decode is an error for the
+// caller to log, and leaves the stories as they were.
+func TestUndecodableEventIsAnError(t *testing.T) {
+	x := New()
+	for _, e := range mergeStream(t) {
+		if _, _, err := x.Apply(e); err != nil {
+			t.Fatalf("%s: %v", e.Type, err)
+		}
+	}
+	before := x.Of("a-S")
+	for _, typ := range []string{alert.TypeRaised, alert.TypeUpdated, analyze.TypeTopicUpdated} {
+		bad := alertEvent(t, typ, alert.Alert{ID: "a-X", TopicID: "S"})
+		bad.Payload = []byte(`{"id": 7`)
+		if _, ok, err := x.Apply(bad); err == nil || ok {
+			t.Errorf("%s with a broken payload: ok=%v err=%v, want an error", typ, ok, err)
+		}
+	}
+	if after := x.Of("a-S"); !reflect.DeepEqual(before, after) {
+		t.Errorf("story changed: %+v -> %+v", before, after)
+	}
+	other, err := event.New("mention.analyzed.v1", "m1", "analyze", t0, t0, map[string]string{"id": "m1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := x.Apply(other); ok || err != nil {
+		t.Errorf("other event: ok=%v err=%v, want ignored", ok, err)
+	}
+}
