@@ -78,11 +78,28 @@ type API struct {
 	spec openAPI
 }
 
+// routeFunc registers h for pattern, guarded by roles. body, for a route
+// that reads a request body, is a value of the type h decodes it into:
+// the OpenAPI document describes the body from that type.
+type routeFunc func(pattern string, roles []string, h http.HandlerFunc, body ...any)
+
 // Register adds every route to mux.
 func (a *API) Register(mux *http.ServeMux) {
-	route := func(pattern string, roles []string, h http.HandlerFunc) {
-		a.spec.add(pattern, roles)
+	route := func(pattern string, roles []string, h http.HandlerFunc, body ...any) {
+		var b any
+		if len(body) > 0 {
+			b = body[0]
+		}
+		a.spec.add(pattern, roles, b)
 		mux.Handle(pattern, a.Guard(roles...)(h))
+	}
+	// The commands of an incident and of a work order: body gives the
+	// value the request body is decoded into.
+	incidentRoute := func(pattern string, roles []string, body func() any) {
+		route(pattern, roles, incidentCmd(a, body), body())
+	}
+	orderRoute := func(pattern string, roles []string, body func() any) {
+		route(pattern, roles, orderCmd(a, body), body())
 	}
 	duty := []string{DutyOfficer, Admin}
 	spokes := []string{Spokesperson, DutyOfficer, Admin}
@@ -99,30 +116,30 @@ func (a *API) Register(mux *http.ServeMux) {
 	route("GET /api/v1/overview", Anyone, a.overview)
 	route("GET /api/v1/incidents", Anyone, a.incidents)
 	route("GET /api/v1/incidents/{id}", Anyone, a.incidentByID)
-	route("POST /api/v1/incidents", duty, a.openIncident)
-	route("POST /api/v1/incidents/{id}/grade", grading, incidentCmd(a, func() any { return &gradeBody{} }))
-	route("POST /api/v1/incidents/{id}/assign", duty, incidentCmd(a, func() any { return &incident.Assign{} }))
-	route("POST /api/v1/incidents/{id}/acknowledge", Anyone, incidentCmd(a, func() any { return &incident.Acknowledge{} }))
-	route("POST /api/v1/incidents/{id}/publish", spokes, incidentCmd(a, func() any { return &incident.Release{} }))
-	route("POST /api/v1/incidents/{id}/conference/schedule", spokes, incidentCmd(a, func() any { return &scheduleBody{} }))
-	route("POST /api/v1/incidents/{id}/conference/hold", spokes, incidentCmd(a, func() any { return &holdBody{} }))
-	route("POST /api/v1/incidents/{id}/followup", spokes, incidentCmd(a, func() any { return &followBody{} }))
-	route("POST /api/v1/incidents/{id}/snooze", duty, incidentCmd(a, func() any { return &incident.Snooze{} }))
-	route("POST /api/v1/incidents/{id}/close", closing, incidentCmd(a, func() any { return &incident.Close{} }))
-	route("POST /api/v1/incidents/{id}/reopen", closing, incidentCmd(a, func() any { return &incident.Reopen{} }))
+	route("POST /api/v1/incidents", duty, a.openIncident, openBody{})
+	incidentRoute("POST /api/v1/incidents/{id}/grade", grading, func() any { return &gradeBody{} })
+	incidentRoute("POST /api/v1/incidents/{id}/assign", duty, func() any { return &assignBody{} })
+	incidentRoute("POST /api/v1/incidents/{id}/acknowledge", Anyone, func() any { return &acknowledgeBody{} })
+	incidentRoute("POST /api/v1/incidents/{id}/publish", spokes, func() any { return &incident.Release{} })
+	incidentRoute("POST /api/v1/incidents/{id}/conference/schedule", spokes, func() any { return &scheduleBody{} })
+	incidentRoute("POST /api/v1/incidents/{id}/conference/hold", spokes, func() any { return &holdBody{} })
+	incidentRoute("POST /api/v1/incidents/{id}/followup", spokes, func() any { return &followBody{} })
+	incidentRoute("POST /api/v1/incidents/{id}/snooze", duty, func() any { return &snoozeBody{} })
+	incidentRoute("POST /api/v1/incidents/{id}/close", closing, func() any { return &closeBody{} })
+	incidentRoute("POST /api/v1/incidents/{id}/reopen", closing, func() any { return &reopenBody{} })
 	route("GET /api/v1/workorders/options", Anyone, a.workOrderOptions)
 	route("GET /api/v1/workorders/{id}", Anyone, a.workOrder)
-	route("POST /api/v1/workorders", duty, a.receiveWorkOrder)
-	route("POST /api/v1/workorders/{id}/sign", duty, orderCmd(a, func() any { return &workorder.Sign{} }))
-	route("POST /api/v1/workorders/{id}/answer", duty, orderCmd(a, func() any { return &workorder.Answer{} }))
-	route("POST /api/v1/workorders/{id}/pause", duty, orderCmd(a, func() any { return &workorder.Pause{} }))
-	route("POST /api/v1/workorders/{id}/resume", duty, orderCmd(a, func() any { return &workorder.Resume{} }))
-	route("POST /api/v1/workorders/{id}/extend", closing, orderCmd(a, func() any { return &workorder.Extend{} }))
+	route("POST /api/v1/workorders", duty, a.receiveWorkOrder, receiveBody{})
+	orderRoute("POST /api/v1/workorders/{id}/sign", duty, func() any { return &workorder.Sign{} })
+	orderRoute("POST /api/v1/workorders/{id}/answer", duty, func() any { return &workorder.Answer{} })
+	orderRoute("POST /api/v1/workorders/{id}/pause", duty, func() any { return &workorder.Pause{} })
+	orderRoute("POST /api/v1/workorders/{id}/resume", duty, func() any { return &workorder.Resume{} })
+	orderRoute("POST /api/v1/workorders/{id}/extend", closing, func() any { return &workorder.Extend{} })
 	route("GET /api/v1/schemes", Anyone, a.schemes)
-	route("PUT /api/v1/schemes/{id}", duty, a.putScheme)
+	route("PUT /api/v1/schemes/{id}", duty, a.putScheme, scheme.Scheme{})
 	route("DELETE /api/v1/schemes/{id}", duty, a.deleteScheme)
-	route("POST /api/v1/feedback/sentiment", duty, a.sentimentFeedback)
-	route("POST /api/v1/feedback/relevance", duty, a.relevanceFeedback)
+	route("POST /api/v1/feedback/sentiment", duty, a.sentimentFeedback, sentimentBody{})
+	route("POST /api/v1/feedback/relevance", duty, a.relevanceFeedback, relevanceBody{})
 	a.registerStatements(route)
 	a.registerEvidence(route)
 	a.registerWording(route)
@@ -139,15 +156,35 @@ type incidentView struct {
 	Draft map[string]any `json:"draft,omitempty"`
 }
 
-// Bodies whose JSON differs from the command type.
+// Bodies whose JSON differs from the command type. The incident commands
+// name no JSON fields; their bodies name them, snake_case (the decoder
+// matches names regardless of case, so Reason still reads as reason).
 type (
 	gradeBody struct {
-		Grade  incident.Grade `json:"grade"`
-		Reason string         `json:"reason"`
+		Grade  incident.Grade `json:"grade" openapi:"required"`
+		Reason string         `json:"reason" openapi:"required"`
+	}
+	assignBody struct {
+		Units []incident.Unit `json:"units"`
+		Lead  string          `json:"lead"`
+	}
+	acknowledgeBody struct {
+		Clock string `json:"clock"` // "" (or no body) acknowledges every running clock
 	}
 	scheduleBody struct{ incident.Conference }
 	holdBody     struct{ incident.Conference }
 	followBody   struct{ incident.Release }
+	snoozeBody   struct {
+		Clock  string    `json:"clock"`
+		Until  time.Time `json:"until"`
+		Reason string    `json:"reason"`
+	}
+	closeBody struct {
+		Review string `json:"review"`
+	}
+	reopenBody struct {
+		Reason string `json:"reason"`
+	}
 )
 
 // command turns a decoded body into the command the desk decides.
@@ -155,10 +192,10 @@ func command(v any) any {
 	switch b := v.(type) {
 	case *gradeBody:
 		return incident.SetGrade{Grade: b.Grade, Reason: b.Reason}
-	case *incident.Assign:
-		return *b
-	case *incident.Acknowledge:
-		return *b
+	case *assignBody:
+		return incident.Assign{Units: b.Units, Lead: b.Lead}
+	case *acknowledgeBody:
+		return incident.Acknowledge{Clock: b.Clock}
 	case *incident.Release:
 		return incident.Publish{Release: *b}
 	case *scheduleBody:
@@ -167,12 +204,12 @@ func command(v any) any {
 		return incident.Hold{Conference: b.Conference}
 	case *followBody:
 		return incident.FollowUp{Release: b.Release}
-	case *incident.Snooze:
-		return *b
-	case *incident.Close:
-		return *b
-	case *incident.Reopen:
-		return *b
+	case *snoozeBody:
+		return incident.Snooze{Clock: b.Clock, Until: b.Until, Reason: b.Reason}
+	case *closeBody:
+		return incident.Close{Review: b.Review}
+	case *reopenBody:
+		return incident.Reopen{Reason: b.Reason}
 	case *workorder.Sign:
 		return *b
 	case *workorder.Answer:
@@ -256,11 +293,14 @@ func (a *API) openIncident(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, map[string]any{"id": res.ID, "existing": res.Existing, "events": types})
 }
 
+// receiveBody is POST /api/v1/workorders.
+type receiveBody struct {
+	ID string `json:"id" openapi:"required"`
+	workorder.Received
+}
+
 func (a *API) receiveWorkOrder(w http.ResponseWriter, r *http.Request) {
-	var b struct {
-		ID string `json:"id"`
-		workorder.Received
-	}
+	var b receiveBody
 	if !decode(w, r, &b) {
 		return
 	}
@@ -297,7 +337,7 @@ func (a *API) workOrder(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusNotFound, errBody(fmt.Errorf("没有工单 %s", r.PathValue("id"))))
 		return
 	}
-	httpjson.Write(w, http.StatusOK, st)
+	httpjson.Write(w, http.StatusOK, workOrderViewOf(st))
 }
 
 // workOrderOptions lists what the work-order forms offer: the categories
@@ -344,7 +384,7 @@ func (a *API) topics(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusBadRequest, errBody(err))
 		return
 	}
-	httpjson.Write(w, http.StatusOK, list(ts))
+	httpjson.Write(w, http.StatusOK, topicViews(ts))
 }
 
 func (a *API) topicVolume(w http.ResponseWriter, r *http.Request) {
@@ -362,7 +402,7 @@ func (a *API) topicVolume(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusBadRequest, errBody(err))
 		return
 	}
-	httpjson.Write(w, http.StatusOK, list(bs))
+	httpjson.Write(w, http.StatusOK, volumeViews(bs))
 }
 
 // mentionView is a stored mention as the console shows it.
@@ -413,7 +453,7 @@ func (a *API) mention(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusServiceUnavailable, errBody(err))
 		return
 	}
-	httpjson.Write(w, http.StatusOK, m)
+	httpjson.Write(w, http.StatusOK, mentionDetailOf(m))
 }
 
 func (a *API) schemes(w http.ResponseWriter, r *http.Request) {
@@ -455,11 +495,14 @@ func (a *API) appendApply(w http.ResponseWriter, r *http.Request, e event.Envelo
 	httpjson.Write(w, http.StatusOK, map[string]any{"event": e.Type, "id": e.ID})
 }
 
+// sentimentBody is POST /api/v1/feedback/sentiment.
+type sentimentBody struct {
+	MentionID string `json:"mention_id" openapi:"required"`
+	Label     string `json:"label" openapi:"required"` // neg, neu or pos
+}
+
 func (a *API) sentimentFeedback(w http.ResponseWriter, r *http.Request) {
-	var b struct {
-		MentionID string `json:"mention_id"`
-		Label     string `json:"label"`
-	}
+	var b sentimentBody
 	if !decode(w, r, &b) {
 		return
 	}
@@ -492,13 +535,16 @@ func (a *API) feedback(w http.ResponseWriter, r *http.Request, typ, mentionID st
 	httpjson.Write(w, http.StatusOK, map[string]any{"event": e.Type, "id": e.ID})
 }
 
+// relevanceBody is POST /api/v1/feedback/relevance.
+type relevanceBody struct {
+	MentionID string `json:"mention_id" openapi:"required"`
+	SchemeID  string `json:"scheme_id"`
+	Relevant  bool   `json:"relevant"`
+	Reason    string `json:"reason"`
+}
+
 func (a *API) relevanceFeedback(w http.ResponseWriter, r *http.Request) {
-	var b struct {
-		MentionID string `json:"mention_id"`
-		SchemeID  string `json:"scheme_id"`
-		Relevant  bool   `json:"relevant"`
-		Reason    string `json:"reason"`
-	}
+	var b relevanceBody
 	if !decode(w, r, &b) {
 		return
 	}

@@ -17,7 +17,7 @@ import (
 // registerEvidence adds what a spokesperson reads on an incident: its
 // evidence (topics, key posts, claims, questions, volume and sentiment by
 // hour) and the effect of its first statement.
-func (a *API) registerEvidence(route func(string, []string, http.HandlerFunc)) {
+func (a *API) registerEvidence(route routeFunc) {
 	route("GET /api/v1/incidents/{id}/evidence", Anyone, a.evidence)
 	route("GET /api/v1/incidents/{id}/effect", Anyone, a.effect)
 }

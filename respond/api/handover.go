@@ -14,13 +14,13 @@ import (
 // registerHandovers adds the shift handover (交接班): the note as it would
 // be handed now, handing over (the outgoing duty officer signs), taking
 // over (another duty officer signs), and the handovers recorded.
-func (a *API) registerHandovers(route func(string, []string, http.HandlerFunc)) {
+func (a *API) registerHandovers(route routeFunc) {
 	duty := []string{DutyOfficer, Admin}
 	route("GET /api/v1/handover/draft", Anyone, a.handoverDraft)
 	route("GET /api/v1/handovers", Anyone, a.handoverList)
-	route("POST /api/v1/handovers", duty, a.handOver)
+	route("POST /api/v1/handovers", duty, a.handOver, handBody{})
 	route("GET /api/v1/handovers/{id}", Anyone, a.handoverByID)
-	route("POST /api/v1/handovers/{id}/take", duty, a.takeOver)
+	route("POST /api/v1/handovers/{id}/take", duty, a.takeOver, takeBody{})
 }
 
 // handoverView is a handover with its officers named for people.
@@ -113,16 +113,24 @@ func (a *API) handoverByID(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, a.handoverView(s))
 }
 
+// handBody is POST /api/v1/handovers.
+type handBody struct {
+	Note  string    `json:"note"`           // 交班说明
+	Until time.Time `json:"until,omitzero"` // the end of the shift handed; zero: the current one
+}
+
+// takeBody is POST /api/v1/handovers/{id}/take.
+type takeBody struct {
+	Remark string `json:"remark"`
+}
+
 // handOver answers POST /api/v1/handovers {note, until?}: the outgoing
 // duty officer signs the note composed now, with their 交班说明.
 func (a *API) handOver(w http.ResponseWriter, r *http.Request) {
 	if !a.handoversReady(w) {
 		return
 	}
-	var b struct {
-		Note  string    `json:"note"`
-		Until time.Time `json:"until,omitzero"`
-	}
+	var b handBody
 	if !decode(w, r, &b) {
 		return
 	}
@@ -136,9 +144,7 @@ func (a *API) takeOver(w http.ResponseWriter, r *http.Request) {
 	if !a.handoversReady(w) {
 		return
 	}
-	var b struct {
-		Remark string `json:"remark"`
-	}
+	var b takeBody
 	if !decode(w, r, &b) {
 		return
 	}

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 // openAPI collects the routes as they are registered and describes them as
@@ -15,13 +17,22 @@ type openAPI struct {
 type apiRoute struct {
 	method, path string
 	roles        []string
+	body         any // a value of the type the request body is decoded into; nil: no body
 }
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-func (o *openAPI) add(pattern string, roles []string) {
+func (o *openAPI) add(pattern string, roles []string, body any) {
 	method, path, _ := strings.Cut(pattern, " ")
-	o.routes = append(o.routes, apiRoute{method: strings.ToLower(method), path: path, roles: roles})
+	o.routes = append(o.routes, apiRoute{method: strings.ToLower(method), path: path, roles: roles, body: body})
+}
+
+// formBody is the body of a route that takes JSON or, alternatively, a
+// multipart form: the same fields as form values, and File the name of
+// the form's file field.
+type formBody struct {
+	Fields any
+	File   string
 }
 
 var summaries = map[string]string{
@@ -117,8 +128,8 @@ func (o *openAPI) document() map[string]any {
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
-		if r.method == "post" || r.method == "put" {
-			op["requestBody"] = map[string]any{"content": map[string]any{"application/json": map[string]any{"schema": map[string]string{"type": "object"}}}}
+		if body := requestBody(r.body); body != nil {
+			op["requestBody"] = body
 		}
 		if paths[r.path] == nil {
 			paths[r.path] = map[string]any{}
@@ -153,4 +164,166 @@ func responses(method string) map[string]any {
 		r["503"] = map[string]string{"description": "未能写入事件日志，请重试"}
 	}
 	return r
+}
+
+// requestBody describes the body a route decodes into the type of v (a
+// value or a pointer): its JSON schema, and for a formBody the multipart
+// form too. A route without a body, or whose body has no fields, has none.
+func requestBody(v any) map[string]any {
+	form, isForm := v.(formBody)
+	if isForm {
+		v = form.Fields
+	}
+	if v == nil {
+		return nil
+	}
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	schema := schemaOf(t, nil)
+	if props, _ := schema["properties"].(map[string]any); len(props) == 0 {
+		return nil
+	}
+	content := map[string]any{"application/json": map[string]any{"schema": schema}}
+	if isForm {
+		props := map[string]any{form.File: map[string]any{"type": "string", "format": "binary"}}
+		for k, p := range schema["properties"].(map[string]any) {
+			props[k] = p
+		}
+		content["multipart/form-data"] = map[string]any{"schema": map[string]any{"type": "object", "properties": props}}
+	}
+	// The body may be left out (decode takes none as {}); it is required
+	// when some of its fields are.
+	_, required := schema["required"]
+	return map[string]any{"required": required, "content": content}
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// schemaOf is the OpenAPI schema of the JSON encoding/json reads into a
+// value of type t: a struct's fields by their JSON names (embedded
+// structs flattened), time.Time a date-time string, a pointer nullable,
+// and the fields tagged openapi:"required" required. seen holds the
+// structs being described, to stop at a recursive type.
+func schemaOf(t reflect.Type, seen map[reflect.Type]bool) map[string]any {
+	if t.Kind() == reflect.Pointer {
+		s := schemaOf(t.Elem(), seen)
+		s["nullable"] = true
+		return s
+	}
+	if t == timeType {
+		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32:
+		return map[string]any{"type": "integer", "format": "int32"}
+	case reflect.Int64, reflect.Uint64:
+		return map[string]any{"type": "integer", "format": "int64"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 && t.Kind() == reflect.Slice {
+			return map[string]any{"type": "string", "format": "byte"}
+		}
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), seen)}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), seen)}
+	case reflect.Struct:
+		if seen[t] {
+			return map[string]any{"type": "object"}
+		}
+		if seen == nil {
+			seen = map[reflect.Type]bool{}
+		}
+		seen[t] = true
+		defer delete(seen, t)
+		props := map[string]any{}
+		var required []string
+		for _, f := range jsonFields(t) {
+			props[f.name] = schemaOf(f.typ, seen)
+			if f.required {
+				required = append(required, f.name)
+			}
+		}
+		s := map[string]any{"type": "object", "properties": props}
+		if len(required) > 0 {
+			sort.Strings(required)
+			s["required"] = required
+		}
+		return s
+	}
+	return map[string]any{} // an interface: any JSON value
+}
+
+type jsonField struct {
+	name     string
+	typ      reflect.Type
+	required bool
+	depth    int
+	tagged   bool
+}
+
+// jsonFields lists the fields encoding/json decodes into a struct of
+// type t by name, as it does: embedded structs without a JSON name are
+// flattened, a shallower field hides a deeper one of the same name, and a
+// tagged one an untagged one at the same depth (two alike: neither).
+func jsonFields(t reflect.Type) []jsonField {
+	var all []jsonField
+	var walk func(t reflect.Type, depth int)
+	walk = func(t reflect.Type, depth int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			if tag == "-" {
+				continue
+			}
+			name, _, _ := strings.Cut(tag, ",")
+			ft := f.Type
+			if f.Anonymous && name == "" {
+				if ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if ft.Kind() == reflect.Struct {
+					walk(ft, depth+1)
+					continue
+				}
+			}
+			if !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			all = append(all, jsonField{name: name, typ: f.Type, required: f.Tag.Get("openapi") == "required", depth: depth, tagged: tag != ""})
+		}
+	}
+	walk(t, 0)
+	byName := map[string][]jsonField{}
+	var names []string
+	for _, f := range all {
+		if byName[f.name] == nil {
+			names = append(names, f.name)
+		}
+		byName[f.name] = append(byName[f.name], f)
+	}
+	var out []jsonField
+	for _, n := range names {
+		fs := byName[n]
+		sort.SliceStable(fs, func(i, j int) bool {
+			if fs[i].depth != fs[j].depth {
+				return fs[i].depth < fs[j].depth
+			}
+			return fs[i].tagged && !fs[j].tagged
+		})
+		if len(fs) > 1 && fs[0].depth == fs[1].depth && fs[0].tagged == fs[1].tagged {
+			continue // ambiguous: encoding/json drops both
+		}
+		out = append(out, fs[0])
+	}
+	return out
 }

@@ -22,7 +22,7 @@ type Overview struct {
 	Total     int64                `json:"total"`     // mentions in the period
 	Platforms map[string]int64     `json:"platforms"` // platform → mentions in the period
 	Sentiment map[string]int64     `json:"sentiment"` // neg, neu, pos of the active topics' mentions
-	Topics    []analytics.Topic    `json:"topics"`    // the most talked-about topics of the period
+	Topics    []topicView          `json:"topics"`    // the most talked-about topics of the period
 	OnTime    []OverviewUnitOnTime `json:"on_time"`   // per responsible unit, incidents of the last 30 days
 	Running   int                  `json:"running"`   // deadline clocks running
 	Overdue   int                  `json:"overdue"`   // of which past due
@@ -52,7 +52,7 @@ func (a *API) overview(w http.ResponseWriter, r *http.Request) {
 	to := now.Truncate(time.Hour).Add(time.Hour)
 	from := to.Add(-time.Duration(hours) * time.Hour)
 	ov := Overview{From: from, To: to, Volume: map[string][]int64{}, Platforms: map[string]int64{}, Sentiment: map[string]int64{"neg": 0, "neu": 0, "pos": 0},
-		Topics: []analytics.Topic{}, OnTime: []OverviewUnitOnTime{}}
+		OnTime: []OverviewUnitOnTime{}}
 	for h := from; h.Before(to); h = h.Add(time.Hour) {
 		ov.Hours = append(ov.Hours, h.UTC())
 	}
@@ -84,7 +84,7 @@ func (a *API) overview(w http.ResponseWriter, r *http.Request) {
 		ov.Sentiment["neu"] += t.Neu
 		ov.Sentiment["pos"] += t.Pos
 	}
-	ov.Topics = append(ov.Topics, topics...)
+	ov.Topics = topicViews(topics)
 	for _, u := range a.Desk.Board().OnTimeRates(now.Add(-30*24*time.Hour), now, now) {
 		ov.OnTime = append(ov.OnTime, OverviewUnitOnTime(u))
 	}

@@ -28,14 +28,14 @@ import (
 // draft (pasted or uploaded), list and read assessments with what
 // happened after release, export them, and mark a policy published, which
 // applies its monitoring scheme for the release window.
-func (a *API) registerPolicies(route func(string, []string, http.HandlerFunc)) {
+func (a *API) registerPolicies(route routeFunc) {
 	assessors := []string{DutyOfficer, Spokesperson, Leader, Admin}
 	releasers := []string{Spokesperson, Leader, Admin}
 	route("GET /api/v1/policies", Anyone, a.policyList)
-	route("POST /api/v1/policies/assess", assessors, a.assessPolicy)
+	route("POST /api/v1/policies/assess", assessors, a.assessPolicy, formBody{Fields: assessBody{}, File: "file"})
 	route("GET /api/v1/policies/{id}", Anyone, a.policyByID)
 	route("GET /api/v1/policies/{id}/export", Anyone, a.policyExport)
-	route("POST /api/v1/policies/{id}/release", releasers, a.releasePolicy)
+	route("POST /api/v1/policies/{id}/release", releasers, a.releasePolicy, releaseBody{})
 }
 
 // maxDraftUpload bounds an uploaded or pasted draft.
@@ -230,8 +230,8 @@ func fileSafe(title, id string) string {
 type assessBody struct {
 	Title     string `json:"title"`
 	Unit      string `json:"unit"`
-	ReleaseAt string `json:"release_at"` // 2026-07-01 (Beijing) or RFC 3339
-	Text      string `json:"text"`
+	ReleaseAt string `json:"release_at"`              // 2026-07-01 (Beijing) or RFC 3339
+	Text      string `json:"text" openapi:"required"` // as JSON; a form may send the file instead
 }
 
 // watchedStore tells a failure of the store from a problem of the draft.

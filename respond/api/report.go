@@ -16,10 +16,10 @@ import (
 
 // registerReports adds the report routes: the list of reports generated,
 // generating one on demand, its figures and its files.
-func (a *API) registerReports(route func(string, []string, http.HandlerFunc)) {
+func (a *API) registerReports(route routeFunc) {
 	makers := []string{DutyOfficer, Spokesperson, Leader, Admin}
 	route("GET /api/v1/reports", Anyone, a.reports)
-	route("POST /api/v1/reports", makers, a.generateReport)
+	route("POST /api/v1/reports", makers, a.generateReport, generateBody{})
 	route("GET /api/v1/reports/{id}", Anyone, a.reportByID)
 	route("GET /api/v1/reports/{id}/{format}", Anyone, a.reportFile)
 }

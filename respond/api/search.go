@@ -52,7 +52,7 @@ const (
 // exportCap is ExportCap; tests lower it.
 var exportCap = ExportCap
 
-func (a *API) registerSearch(route func(string, []string, http.HandlerFunc)) {
+func (a *API) registerSearch(route routeFunc) {
 	route("GET /api/v1/mentions", Anyone, a.searchMentions)
 	route("GET /api/v1/mentions/export", Anyone, a.exportMentions)
 }

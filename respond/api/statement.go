@@ -17,30 +17,42 @@ import (
 
 // registerStatements adds the spokesperson's workbench: facts, drafts,
 // the three-step review and publication of an incident's statements.
-func (a *API) registerStatements(route func(string, []string, http.HandlerFunc)) {
+func (a *API) registerStatements(route routeFunc) {
 	writers := []string{Spokesperson, Admin}
 	facts := []string{Spokesperson, DutyOfficer, Approver, Admin}
 	approvers := []string{Approver, Admin}
 	returners := []string{Approver, Leader, Admin}
 	signers := []string{Leader, Admin}
 	base := "/api/v1/incidents/{id}"
+	// cmd adds a statement command: body gives the value the request body
+	// is decoded into, its path fields filled.
+	cmd := func(pattern string, roles []string, body func(r *http.Request) any) {
+		route(pattern, roles, statementCmd(a, body), body(&http.Request{}))
+	}
 	route("GET "+base+"/statements", Anyone, a.statements)
-	route("POST "+base+"/facts", facts, statementCmd(a, func(r *http.Request) any { return &statement.RecordFact{} }))
-	route("POST "+base+"/facts/{fact}/verify", facts, statementCmd(a, func(r *http.Request) any { return &statement.VerifyFact{Fact: r.PathValue("fact")} }))
-	route("POST "+base+"/drafts", writers, a.newDraft)
-	route("PUT "+base+"/drafts/{draft}", writers, statementCmd(a, func(r *http.Request) any { return &statement.Edit{Draft: r.PathValue("draft")} }))
-	route("POST "+base+"/drafts/{draft}/check", Anyone, a.checkDraft)
+	cmd("POST "+base+"/facts", facts, func(r *http.Request) any { return &statement.RecordFact{} })
+	cmd("POST "+base+"/facts/{fact}/verify", facts, func(r *http.Request) any { return &statement.VerifyFact{Fact: r.PathValue("fact")} })
+	route("POST "+base+"/drafts", writers, a.newDraft, statement.NewDraft{})
+	cmd("PUT "+base+"/drafts/{draft}", writers, func(r *http.Request) any { return &statement.Edit{Draft: r.PathValue("draft")} })
+	route("POST "+base+"/drafts/{draft}/check", Anyone, a.checkDraft, checkBody{})
 	route("POST "+base+"/drafts/{draft}/assist", writers, a.assist)
 	route("GET /api/v1/assistant", Anyone, func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusOK, map[string]any{"enabled": a.Assistant != nil})
 	})
-	route("POST "+base+"/drafts/{draft}/submit", writers, statementCmd(a, func(r *http.Request) any { return &statement.Submit{Draft: r.PathValue("draft")} }))
-	route("POST "+base+"/drafts/{draft}/approve", approvers, statementCmd(a, func(r *http.Request) any { return &statement.Approve{Draft: r.PathValue("draft")} }))
-	route("POST "+base+"/drafts/{draft}/return", returners, statementCmd(a, func(r *http.Request) any { return &statement.Return{Draft: r.PathValue("draft")} }))
-	route("POST "+base+"/drafts/{draft}/sign", signers, statementCmd(a, func(r *http.Request) any { return &statement.Sign{Draft: r.PathValue("draft")} }))
-	route("POST "+base+"/drafts/{draft}/comment", Anyone, statementCmd(a, func(r *http.Request) any { return &statement.Comment{Draft: r.PathValue("draft")} }))
-	route("POST "+base+"/drafts/{draft}/allow", approvers, statementCmd(a, func(r *http.Request) any { return &statement.Allow{Draft: r.PathValue("draft")} }))
-	route("POST "+base+"/drafts/{draft}/publish", writers, statementCmd(a, func(r *http.Request) any { return &statement.Publish{Draft: r.PathValue("draft")} }))
+	cmd("POST "+base+"/drafts/{draft}/submit", writers, func(r *http.Request) any { return &submitBody{Draft: r.PathValue("draft")} })
+	cmd("POST "+base+"/drafts/{draft}/approve", approvers, func(r *http.Request) any { return &statement.Approve{Draft: r.PathValue("draft")} })
+	cmd("POST "+base+"/drafts/{draft}/return", returners, func(r *http.Request) any { return &statement.Return{Draft: r.PathValue("draft")} })
+	cmd("POST "+base+"/drafts/{draft}/sign", signers, func(r *http.Request) any { return &statement.Sign{Draft: r.PathValue("draft")} })
+	cmd("POST "+base+"/drafts/{draft}/comment", Anyone, func(r *http.Request) any { return &statement.Comment{Draft: r.PathValue("draft")} })
+	cmd("POST "+base+"/drafts/{draft}/allow", approvers, func(r *http.Request) any { return &statement.Allow{Draft: r.PathValue("draft")} })
+	cmd("POST "+base+"/drafts/{draft}/publish", writers, func(r *http.Request) any { return &statement.Publish{Draft: r.PathValue("draft")} })
+}
+
+// submitBody is a submission: no body, the draft from the path
+// (statement.Submit names no JSON fields, so a body could name another
+// draft than the path).
+type submitBody struct {
+	Draft string `json:"-"`
 }
 
 // statementCmd decodes a statement command into the value body returns
@@ -67,8 +79,8 @@ func deref(v any) any {
 		return *c
 	case *statement.Edit:
 		return *c
-	case *statement.Submit:
-		return *c
+	case *submitBody:
+		return statement.Submit{Draft: c.Draft}
 	case *statement.Approve:
 		return *c
 	case *statement.Return:
@@ -162,11 +174,14 @@ func (a *API) statements(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, map[string]any{"facts": facts, "drafts": drafts, "kinds": statement.Kinds, "channels": statement.Channels})
 }
 
+// checkBody is POST /api/v1/incidents/{id}/drafts/{draft}/check.
+type checkBody struct {
+	Text string `json:"text"`
+}
+
 // checkDraft checks a text not yet saved (the editor asks while typing).
 func (a *API) checkDraft(w http.ResponseWriter, r *http.Request) {
-	var b struct {
-		Text string `json:"text"`
-	}
+	var b checkBody
 	if !decode(w, r, &b) {
 		return
 	}

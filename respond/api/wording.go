@@ -13,15 +13,18 @@ import (
 // registerWording adds the 口径 library: approved wording by category and
 // unit, versioned, with validity dates and owner; search; proposals by
 // spokespeople, approval by someone else.
-func (a *API) registerWording(route func(string, []string, http.HandlerFunc)) {
+func (a *API) registerWording(route routeFunc) {
 	writers := []string{Spokesperson, Admin}
 	approvers := []string{Approver, Leader, Admin}
+	cmd := func(pattern string, roles []string, body func() any) {
+		route(pattern, roles, a.wordingCmd(body), body())
+	}
 	route("GET /api/v1/wording", Anyone, a.wordingList)
 	route("GET /api/v1/wording/{wid}", Anyone, a.wordingEntry)
-	route("POST /api/v1/wording", writers, a.wordingCmd(func() any { return &proposeBody{} }))
-	route("POST /api/v1/wording/{wid}", writers, a.wordingCmd(func() any { return &proposeBody{} }))
-	route("POST /api/v1/wording/{wid}/approve", approvers, a.wordingCmd(func() any { return &approveBody{} }))
-	route("POST /api/v1/wording/{wid}/retire", approvers, a.wordingCmd(func() any { return &retireBody{} }))
+	cmd("POST /api/v1/wording", writers, func() any { return &proposeBody{} })
+	cmd("POST /api/v1/wording/{wid}", writers, func() any { return &proposeBody{} })
+	cmd("POST /api/v1/wording/{wid}/approve", approvers, func() any { return &approveBody{} })
+	cmd("POST /api/v1/wording/{wid}/retire", approvers, func() any { return &retireBody{} })
 }
 
 type (

@@ -306,7 +306,7 @@ async function loadSpark(id) {
     const from = Math.floor(Math.max(first, now - (minute ? 3 * 3600e3 : 7 * 86400e3)) / step) * step - step; // from the quiet before
     const to = Math.floor(now / step) * step + step;
     const b = await api('GET', '/api/v1/topics/' + encodeURIComponent(id) + '/volume?step=' + (minute ? 'minute' : 'hour') + '&from=' + new Date(from).toISOString() + '&to=' + new Date(to).toISOString());
-    const counts = new Map((b || []).map(x => [Date.parse(x.Start), x.Count]));
+    const counts = new Map((b || []).map(x => [Date.parse(x.start), x.count]));
     const points = [];
     for (let x = from; x < to; x += step) points.push(counts.get(x) || 0);
     sparks.set(id, {points, from, step, loaded: Date.now()});
@@ -641,7 +641,7 @@ function viewIncident(id) {
       chips([...(inc.alerts || []).flatMap(x => alertNames(S.alerts.get(x))), ...(inc.topics || []).flatMap(x => (S.topics.get(x) || {}).entities || [])], 12)),
     h('div', {class: 'card', id: 'clocks'}, h('h3', {}, '时限'), clockRows(inc), draftLine(inc), h('button', {class: 'act', onclick: () => post('/acknowledge', {}).catch(x => alert(x.message))}, '确认收到提醒')),
     closed && can('approver', 'leader') ? h('div', {class: 'card', id: 'actions'}, h('h3', {}, '事件已关闭'), h('div', {class: 'muted'}, '复盘：', inc.review || '—'),
-      actionForm('重新打开', [field('理由', reopenWhy)], () => post('/reopen', {Reason: reopenWhy.value}), 'warn')) : '', // root.append shows null as text
+      actionForm('重新打开', [field('理由', reopenWhy)], () => post('/reopen', {reason: reopenWhy.value}), 'warn')) : '', // root.append shows null as text
     !closed && can('duty_officer', 'spokesperson', 'approver', 'leader') ? h('div', {class: 'card', id: 'actions'}, h('h3', {}, '处置'),
       can('duty_officer', 'approver', 'leader') ? actionForm('定级', [field('等级', g), field('理由', reason)], () => post('/grade', {grade: +g.value, reason: reason.value})) : null,
       can('duty_officer') ? actionForm('指派', [field('责任单位', units), field('牵头', lead)], () => post('/assign', {units: units.value.split(/[,，]/).map(s => s.trim()).filter(Boolean).map(s => { const [name, kind] = s.split(/[:：]/); return {name: name.trim(), kind: (kind || '属地').trim()}; }), lead: lead.value})) : null,
@@ -651,8 +651,8 @@ function viewIncident(id) {
       can('duty_officer', 'spokesperson') ? actionForm('持续发布（进展通报）', [field('渠道', fuChan), field('链接', fuURL), field('摘要', fuText)],
         () => post('/followup', {at: new Date().toISOString(), channel: fuChan.value, url: fuURL.value, text: fuText.value})) : null,
       can('duty_officer', 'spokesperson') ? actionForm('记录发布会已召开', [field('时间（北京时间，空为现在）', when), field('地点', place), field('发言人', speakers)], () => post('/conference/hold', {at: at(), place: place.value, speakers: parseSpeakers()})) : null,
-      can('duty_officer') ? actionForm('暂停提醒', [field('时限', snoozeClock), field('分钟', snoozeMin), field('理由', snoozeWhy)], () => post('/snooze', {Clock: snoozeClock.value, Until: new Date(Date.now() + snoozeMin.value * 60e3).toISOString(), Reason: snoozeWhy.value}), 'warn') : null,
-      can('approver', 'leader') ? actionForm('关闭事件', [field('复盘', review)], () => post('/close', {Review: review.value}), 'danger') : null) : '',
+      can('duty_officer') ? actionForm('暂停提醒', [field('时限', snoozeClock), field('分钟', snoozeMin), field('理由', snoozeWhy)], () => post('/snooze', {clock: snoozeClock.value, until: new Date(Date.now() + snoozeMin.value * 60e3).toISOString(), reason: snoozeWhy.value}), 'warn') : null,
+      can('approver', 'leader') ? actionForm('关闭事件', [field('复盘', review)], () => post('/close', {review: review.value}), 'danger') : null) : '',
     ...workbench(inc).filter(Boolean),
     h('div', {class: 'card'}, h('h3', {}, '时间线'), h('ul', {class: 'timeline', id: 'timeline'}, h('li', {class: 'muted'}, '加载中…'))));
   api('GET', path).then(o => {

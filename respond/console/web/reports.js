@@ -117,8 +117,8 @@ function drawOverview() {
     xAxis: {type: 'category', data: ['负面', '中性', '正面']}, yAxis: {type: 'value', name: '条'},
     series: [{type: 'bar', data: [{value: s.neg || 0, itemStyle: {color: '#c62828'}}, {value: s.neu || 0, itemStyle: {color: '#90a4ae'}}, {value: s.pos || 0, itemStyle: {color: '#2e7d32'}}], label: {show: true, position: 'top'}}]}, true);
   document.getElementById('ov-topics').replaceChildren((o.topics || []).length ? h('table', {class: 'ov-topics'}, h('tr', {}, ['话题', '信息量', '负面', '平台', '最近'].map(x => h('th', {}, x))),
-    o.topics.map(t => { const n = (t.Neg || 0) + (t.Neu || 0) + (t.Pos || 0); return h('tr', {}, h('td', {}, t.Drill ? h('span', {class: 'drill'}, '演练') : null, ' ', h('a', {href: '#/topic/' + encodeURIComponent(t.ID)}, (t.Label || []).slice(0, 4).join(' · ') || t.ID)),
-      h('td', {}, String(t.Mentions)), h('td', {}, n ? Math.round(100 * t.Neg / n) + '%' : '—'), h('td', {}, (t.Platforms || []).map(p => PLATFORMS[p] || p).join('、')), h('td', {class: 'muted'}, fmt(t.LastTime))); }))
+    o.topics.map(t => { const n = (t.neg || 0) + (t.neu || 0) + (t.pos || 0); return h('tr', {}, h('td', {}, t.drill ? h('span', {class: 'drill'}, '演练') : null, ' ', h('a', {href: '#/topic/' + encodeURIComponent(t.id)}, (t.label || []).slice(0, 4).join(' · ') || t.id)),
+      h('td', {}, String(t.mentions)), h('td', {}, n ? Math.round(100 * t.neg / n) + '%' : '—'), h('td', {}, (t.platforms || []).map(p => PLATFORMS[p] || p).join('、')), h('td', {class: 'muted'}, fmt(t.last_time))); }))
     : h('div', {class: 'muted'}, '该时段没有热点话题。'));
   document.getElementById('ov-ontime').replaceChildren((o.on_time || []).length ? h('table', {}, h('tr', {}, ['责任单位', '按时', '超时', '按时率'].map(x => h('th', {}, x))),
     o.on_time.map(u => h('tr', {}, h('td', {}, u.unit), h('td', {}, u.met), h('td', {class: u.missed ? 'error' : ''}, u.missed), h('td', {}, Math.round(100 * u.rate) + '%'))))

@@ -200,8 +200,7 @@ function mentionLinks(ids) {
     for (const mid of ids) {
       const li = h('li', {class: 'muted'}, '加载中…');
       list.append(li);
-      // The stored mention (GET /api/v1/mentions/{id}) is PascalCase.
-      api('GET', '/api/v1/mentions/' + encodeURIComponent(mid)).then(m => li.replaceChildren(h('span', {class: 'muted'}, PLATFORMS[m.Platform] || m.Platform || '', ' · ', m.AuthorName || '', ' · ', fmt(m.PublishedAt), '：'), clip(m.Text || '', 120)))
+      api('GET', '/api/v1/mentions/' + encodeURIComponent(mid)).then(m => li.replaceChildren(h('span', {class: 'muted'}, PLATFORMS[m.platform] || m.platform || '', ' · ', m.author || '', ' · ', fmt(m.published_at), '：'), clip(m.text || '', 120)))
         .catch(x => li.replaceChildren(h('span', {class: 'error'}, x.message)));
     }
   });
