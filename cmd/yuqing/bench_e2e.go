@@ -41,7 +41,7 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	var timeout time.Duration
 	var verbose bool
 	var cpuprofile string
-	cfg, fs, err := app.Load("bench e2e", args, getenv, func(fs *flag.FlagSet) {
+	cfg, fs, err := app.Load("bench e2e", args, getenv, app.AllSections, func(fs *flag.FlagSet) {
 		fs.StringVar(&in, "in", "", "JSONL mentions: the ingest API's fields, or {id, platform, time, text} as in the evaluation sets")
 		fs.IntVar(&repeat, "repeat", 1, "post the input this many times, IDs suffixed and times shifted after the previous copy")
 		fs.IntVar(&batch, "batch", 200, "mentions per POST")
@@ -126,14 +126,14 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	ingestToken, err := secret("ingest.token")
 	if cfg.IngestToken != "" {
-		ingestToken, err = cfg.IngestToken, nil
+		ingestToken, err = cfg.IngestToken.Reveal(), nil
 	}
 	if err != nil {
 		return err
 	}
 	metricsToken, err := secret("metrics.token")
 	if cfg.MetricsToken != "" {
-		metricsToken, err = cfg.MetricsToken, nil
+		metricsToken, err = cfg.MetricsToken.Reveal(), nil
 	}
 	if err != nil {
 		return err

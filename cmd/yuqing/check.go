@@ -68,7 +68,7 @@ import (
 // (SQLite's WAL lets it read while the server writes).
 func runCheck(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
 	var o checkOptions
-	cfg, _, err := app.Load("check", args, getenv, func(fs *flag.FlagSet) {
+	cfg, _, err := app.Load("check", args, getenv, app.Sections{Log: true, Store: true}, func(fs *flag.FlagSet) {
 		fs.StringVar(&o.acked, "acked", "", "file of acknowledged mention ids, one a line (from yuqing bench load --acked)")
 		fs.DurationVar(&o.wait, "wait", 2*time.Minute, "how long to wait for the analyser to catch up with the acknowledged ids")
 		fs.DurationVar(&o.poll, "poll", 2*time.Second, "interval between catch-up polls")
@@ -670,7 +670,7 @@ func openClickHouseReader(ctx context.Context, cfg app.Config) (driver.Conn, err
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Protocol:    clickhouse.Native,
 		Addr:        addrs,
-		Auth:        clickhouse.Auth{Database: cfg.CHDatabase, Username: cfg.CHUser, Password: cfg.CHPassword},
+		Auth:        clickhouse.Auth{Database: cfg.CHDatabase, Username: cfg.CHUser, Password: cfg.CHPassword.Reveal()},
 		DialTimeout: 10 * time.Second,
 	})
 	if err != nil {

@@ -26,7 +26,7 @@ import (
 func seedAnalysed(t *testing.T, n, resent int, backend ...string) (string, []string) {
 	t.Helper()
 	data := filepath.Join(t.TempDir(), "data")
-	cfg, _, err := app.Load("test", append([]string{"--data", data, "--addr", "127.0.0.1:0"}, backend...), func(string) string { return "" }, nil)
+	cfg, _, err := app.Load("test", append([]string{"--data", data, "--addr", "127.0.0.1:0"}, backend...), func(string) string { return "" }, app.AllSections, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

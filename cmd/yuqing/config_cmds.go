@@ -29,7 +29,7 @@ func runScheme(ctx context.Context, args []string, stdout io.Writer, getenv func
 	}
 	verb := args[0]
 	var file, id, actor string
-	cfg, _, err := app.Load("scheme "+verb, args[1:], getenv, func(fs *flag.FlagSet) {
+	cfg, _, err := app.Load("scheme "+verb, args[1:], getenv, app.Sections{Log: true}, func(fs *flag.FlagSet) {
 		fs.StringVar(&file, "file", "", "apply: YAML or JSON list of schemes")
 		fs.StringVar(&id, "id", "", "delete: the scheme's id")
 		fs.StringVar(&actor, "actor", osUser(), "who makes the change (recorded in each event)")
@@ -97,7 +97,7 @@ func runFeedback(ctx context.Context, args []string, stdout io.Writer, getenv fu
 		return errors.New("usage: yuqing feedback sentiment --mention ID --label pos|neg|neu [--actor NAME]")
 	}
 	var id, label, actor string
-	cfg, _, err := app.Load("feedback sentiment", args[1:], getenv, func(fs *flag.FlagSet) {
+	cfg, _, err := app.Load("feedback sentiment", args[1:], getenv, app.Sections{Log: true, Store: true}, func(fs *flag.FlagSet) {
 		fs.StringVar(&id, "mention", "", "the mention's id, e.g. weibo:4900001")
 		fs.StringVar(&label, "label", "", "the right label: pos, neg or neu")
 		fs.StringVar(&actor, "actor", osUser(), "who corrects it")

@@ -21,6 +21,7 @@ import (
 	"go/token"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"os"
 	"path"
@@ -942,7 +943,7 @@ func checkWorkload(w *workload, tmp string, script []byte, ps *problems) {
 	var cfg app.Config
 	if server {
 		var err error
-		cfg, _, err = app.Load(sub, argv[1:], getenv, nil)
+		cfg, _, err = app.Load(sub, argv[1:], getenv, app.AllSections, nil)
 		if err != nil {
 			ps.add("%s: loading the config as yuqing %s does: %v", w.where, sub, err)
 			return
@@ -1125,7 +1126,11 @@ func firstLine(s string) string {
 func yamlTags(t reflect.Type) map[string]bool {
 	out := map[string]bool{}
 	for f := range t.Fields() {
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" && f.Type.Kind() == reflect.Struct { // a section of app.Config
+			maps.Copy(out, yamlTags(f.Type))
+			continue
+		}
 		if name != "" && name != "-" {
 			out[name] = true
 		}

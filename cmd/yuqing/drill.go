@@ -22,7 +22,7 @@ func runDrill(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	var speed float64
 	var seed uint64
 	var list bool
-	cfg, _, err := app.Load("drill", args, getenv, func(fs *flag.FlagSet) {
+	cfg, _, err := app.Load("drill", args, getenv, app.Sections{Server: true}, func(fs *flag.FlagSet) {
 		fs.StringVar(&scenario, "scenario", "chemical-smell", "scenario: "+strings.Join(drill.Names(), ", "))
 		fs.Float64Var(&speed, "speed", 60, "simulated minutes per real second × 60 (60 = one simulated minute each second; 0 = all at once)")
 		fs.StringVar(&to, "to", "", "base URL of the running server (default: http://ADDR)")

@@ -129,7 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 }
 
 func runRoles(ctx context.Context, name string, args []string, getenv func(string) string, logger *slog.Logger, roles []string) error {
-	cfg, _, err := app.Load(name, args, getenv, nil)
+	cfg, _, err := app.Load(name, args, getenv, app.AllSections, nil)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func failpoint(getenv func(string) string) func(string) {
 
 func runAnalyze(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
 	var o offline
-	cfg, _, err := app.Load("analyze", args, getenv, func(fs *flag.FlagSet) {
+	cfg, _, err := app.Load("analyze", args, getenv, app.AllSections, func(fs *flag.FlagSet) {
 		fs.StringVar(&o.in, "in", "", "offline: JSONL mentions {\"id\",\"platform\",\"time\",\"text\",…} (- for stdin)")
 		fs.StringVar(&o.out, "out", "", "offline: where to write {\"id\",\"topic\"} lines (- for stdout); topic is null for an unassigned mention (未归类)")
 		fs.StringVar(&o.alerts, "alerts", "", "offline: where to write every alert event as a JSON line (event time, topic, suggested grade, evidence ids)")
@@ -168,7 +168,7 @@ func runAnalyze(ctx context.Context, args []string, stdout io.Writer, getenv fun
 func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, logger *slog.Logger) error {
 	var j fileJob
 	var orders, channel string
-	cfg, _, err := app.Load("ingest", args, getenv, func(fs *flag.FlagSet) {
+	cfg, _, err := app.Load("ingest", args, getenv, app.AllSections, func(fs *flag.FlagSet) {
 		fs.StringVar(&j.path, "file", "", "backfill a JSONL or CSV file of mentions into the log (progress on stderr; resumable) and exit")
 		fs.StringVar(&j.format, "format", "", "file format: jsonl or csv (default: from the extension)")
 		fs.StringVar(&j.platform, "platform", "", "platform of file rows that do not say")

@@ -337,7 +337,7 @@ func runTrain(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	}
 	var in, out string
 	var feedback, builtin bool
-	cfg, _, err := app.Load("train sentiment", args[1:], getenv, func(fs *flag.FlagSet) {
+	cfg, _, err := app.Load("train sentiment", args[1:], getenv, app.Sections{Log: true}, func(fs *flag.FlagSet) {
 		fs.StringVar(&in, "in", "", "JSONL {\"id\",\"text\",\"label\"} with label pos, neg or neu")
 		fs.StringVar(&out, "out", "", "where to write the model")
 		fs.BoolVar(&builtin, "builtin", false, "train with the recipe of the built-in model (character n-grams and lexicon, no segmenter); \"go generate ./analyze/sentiment/\" uses it")

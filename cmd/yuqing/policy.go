@@ -34,7 +34,7 @@ func runPolicy(ctx context.Context, args []string, stdout io.Writer, getenv func
 		in, title, unit, release, subjects, format string
 		windowDays, top                            int
 	)
-	cfg, fs, err := app.Load("policy assess", args[1:], getenv, func(fs *flag.FlagSet) {
+	cfg, fs, err := app.Load("policy assess", args[1:], getenv, app.Sections{Store: true, Analyze: true}, func(fs *flag.FlagSet) {
 		fs.StringVar(&in, "in", "", "the draft: a .txt (UTF-8 or GB18030) or .docx file; a short first line is taken as its title")
 		fs.StringVar(&title, "title", "", "the draft's title (default: its first line, when it looks like one)")
 		fs.StringVar(&unit, "unit", "", "the issuing unit (第一解读部门)")

@@ -27,9 +27,10 @@ import (
 func runReport(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string, logger *slog.Logger) error {
 	var (
 		kind, from, to, inc, formats, out, asOf, actor string
+		drillData                                      bool
 		bcfg                                           browser.Config
 	)
-	cfg, _, err := app.Load("report", args, getenv, func(fs *flag.FlagSet) {
+	cfg, _, err := app.Load("report", args, getenv, app.Sections{Log: true, Store: true}, func(fs *flag.FlagSet) {
 		fs.StringVar(&kind, "kind", "weekly", "daily (日报), weekly (周报), monthly (月报) or incident (专报)")
 		fs.StringVar(&inc, "incident", "", "kind incident: the incident's ID")
 		fs.StringVar(&from, "from", "", "first day, 2006-01-02 (Beijing time), or an RFC 3339 instant (default: the last whole day, week or month; a 专报: the day before detection)")
@@ -38,16 +39,13 @@ func runReport(ctx context.Context, args []string, stdout io.Writer, getenv func
 		fs.StringVar(&out, "out", ".", "directory to write the files to")
 		fs.StringVar(&asOf, "as-of", "", "leave out facts recorded after this RFC 3339 time (default: now); a recorded report's as_of gives the same figures again")
 		fs.StringVar(&actor, "actor", osUser(), "who makes the report (recorded in the event)")
+		fs.BoolVar(&drillData, "drill", false, "include drill data (演练), marked 【演练】 (default: left out)")
 		bcfg.RegisterFlags(fs)
-		if f := fs.Lookup("drill"); f != nil {
-			// serve's --drill plays a drill; here it means the drill's data.
-			f.Usage = "include drill data (演练), marked 【演练】 (default: left out)"
-		}
 	})
 	if err != nil {
 		return err
 	}
-	p := report.Params{Kind: report.Kind(kind), Incident: inc, Drill: cfg.Drill, Timezone: report.DefaultZone}
+	p := report.Params{Kind: report.Kind(kind), Incident: inc, Drill: drillData, Timezone: report.DefaultZone}
 	for _, f := range strings.Split(formats, ",") {
 		if f = strings.TrimSpace(f); f != "" {
 			p.Formats = append(p.Formats, f)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -197,6 +198,71 @@ func TestFlagHelpArgumentNamesArePlain(t *testing.T) {
 		if n == 0 {
 			t.Errorf("%v: no flags in the help:\n%s", args, help)
 		}
+	}
+}
+
+// A subcommand's help lists --config, --data, the flags of the config
+// sections it reads and its own flags: `yuqing user add -h` printed 83
+// lines, most of them server flags it ignores. serve lists every flag.
+func TestHelpShowsOnlyTheFlagsACommandReads(t *testing.T) {
+	server := []string{"addr", "ingest-token", "metrics-token", "metrics-addr", "secure-cookie", "allowed-origins", "trusted-proxies", "console-url"}
+	logFlags := []string{"log", "brokers", "partitions", "replication"}
+	storeFlags := []string{"store", "clickhouse", "ch-database", "ch-user", "ch-password"}
+	analyzeFlags := []string{"user-dicts", "sentiment-model"}
+	desk := []string{"respond-config", "shifts"}
+	sources := []string{"sources"}
+	drillFlags := []string{"drill", "drill-scenario", "drill-speed"}
+	reports := []string{"report-kinds", "report-daily", "report-weekly", "report-monthly", "report-zone", "report-working-days-only", "report-formats"}
+	llmFlags := []string{"llm-url", "llm-model"}
+	all := slices.Concat(server, logFlags, storeFlags, analyzeFlags, desk, sources, drillFlags, reports, llmFlags)
+	cases := []struct {
+		args []string
+		want []string // besides --config and --data
+	}{
+		{[]string{"serve", "-h"}, all},
+		{[]string{"respond", "-h"}, all},
+		{[]string{"user", "add", "-h"}, slices.Concat(logFlags, []string{"username", "name", "role", "password-stdin", "actor"})},
+		{[]string{"scheme", "list", "-h"}, slices.Concat(logFlags, []string{"file", "id", "actor"})},
+		{[]string{"feedback", "sentiment", "-h"}, slices.Concat(logFlags, storeFlags, []string{"mention", "label", "actor"})},
+		{[]string{"check", "-h"}, slices.Concat(logFlags, storeFlags, []string{"acked", "wait", "poll", "concurrency"})},
+		{[]string{"train", "sentiment", "-h"}, slices.Concat(logFlags, []string{"in", "out", "builtin", "feedback"})},
+		{[]string{"policy", "assess", "-h"}, slices.Concat(storeFlags, analyzeFlags, []string{"in", "title", "unit", "release", "subjects", "window-days", "top", "format"})},
+		{[]string{"drill", "-h"}, slices.Concat(server, []string{"scenario", "speed", "to", "token", "seed", "list"})},
+		// report's --drill is its own: include the drill's data.
+		{[]string{"report", "-h"}, slices.Concat(logFlags, storeFlags, []string{"kind", "incident", "from", "to", "format", "out", "as-of", "actor", "drill", "chromium"})},
+	}
+	flagName := regexp.MustCompile(`(?m)^  -(\S+)`)
+	for _, c := range cases {
+		t.Run(strings.Join(c.args[:len(c.args)-1], "_"), func(t *testing.T) {
+			help := captureStderr(t, func() {
+				if code, _, errs := runCode(t, context.Background(), c.args...); code != 0 {
+					t.Fatalf("%v: exit %d: %s", c.args, code, errs)
+				}
+			})
+			got := map[string]bool{}
+			for _, m := range flagName.FindAllStringSubmatch(help, -1) {
+				got[m[1]] = true
+			}
+			want := map[string]bool{"config": true, "data": true}
+			for _, f := range c.want {
+				want[f] = true
+			}
+			for f := range want {
+				if !got[f] {
+					t.Errorf("yuqing %s: -%s missing from the help", strings.Join(c.args, " "), f)
+				}
+			}
+			for _, f := range all {
+				if got[f] && !want[f] {
+					t.Errorf("yuqing %s: the help lists -%s, which the command does not read", strings.Join(c.args, " "), f)
+				}
+			}
+			if c.args[0] == "user" {
+				if n := strings.Count(help, "\n"); n > 30 {
+					t.Errorf("yuqing user add -h is %d lines:\n%s", n, help)
+				}
+			}
+		})
 	}
 }
 

@@ -36,7 +36,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	var username, display, roles, actor string
 	var passwordStdin bool
-	cfg, _, err := app.Load("user "+verb, args[1:], getenv, func(fs *flag.FlagSet) {
+	cfg, _, err := app.Load("user "+verb, args[1:], getenv, app.Sections{Log: true}, func(fs *flag.FlagSet) {
 		fs.StringVar(&username, "username", "", "account name (letters, digits, . _ -)")
 		fs.StringVar(&display, "name", "", "display name shown in the console, e.g. 张三")
 		fs.StringVar(&roles, "role", "", "roles, comma-separated: "+roleList())

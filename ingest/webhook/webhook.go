@@ -55,6 +55,7 @@ import (
 	"yuqing/internal/hanzi"
 	"yuqing/internal/httpjson"
 	"yuqing/internal/mention"
+	"yuqing/internal/secret"
 )
 
 // Routes the handlers serve. The app mounts them with these patterns; a
@@ -86,10 +87,10 @@ const (
 
 // Endpoint is one sender's webhook.
 type Endpoint struct {
-	Name     string // the {name} of the path; also Mention.Source when a mention has none
-	Platform string // fills a mention's missing platform; "" leaves it required
-	Token    string // bearer token; an endpoint without one refuses everything
-	Secret   string // HMAC-SHA256 key; "" means requests are not signed
+	Name     string        // the {name} of the path; also Mention.Source when a mention has none
+	Platform string        // fills a mention's missing platform; "" leaves it required
+	Token    secret.Secret // bearer token; an endpoint without one refuses everything
+	Secret   secret.Secret // HMAC-SHA256 key; "" means requests are not signed
 	// MaxSkew is how far a signed request's timestamp may be from the
 	// server's clock (default 5 minutes).
 	MaxSkew time.Duration
@@ -116,9 +117,9 @@ type Config struct {
 type EndpointConfig struct {
 	Name      string        `yaml:"name" json:"name"`
 	Platform  string        `yaml:"platform" json:"platform"`
-	Token     string        `yaml:"token" json:"token"`
+	Token     secret.Secret `yaml:"token" json:"token"`
 	TokenEnv  string        `yaml:"token_env" json:"token_env"`
-	Secret    string        `yaml:"secret" json:"secret"`
+	Secret    secret.Secret `yaml:"secret" json:"secret"`
 	SecretEnv string        `yaml:"secret_env" json:"secret_env"`
 	MaxSkew   time.Duration `yaml:"max_skew" json:"max_skew"` // "5m"; 0: the default
 }
@@ -172,21 +173,21 @@ func (ec EndpointConfig) resolve(getenv func(string) string) (Endpoint, error) {
 	if ec.MaxSkew < 0 {
 		errs = append(errs, errors.New("max_skew must not be negative"))
 	}
-	token, err := secretValue("token", ec.Token, ec.TokenEnv, true, getenv)
+	token, err := secretValue("token", ec.Token.Reveal(), ec.TokenEnv, true, getenv)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	secret, err := secretValue("secret", ec.Secret, ec.SecretEnv, false, getenv)
+	key, err := secretValue("secret", ec.Secret.Reveal(), ec.SecretEnv, false, getenv)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Endpoint{}, err
 	}
-	return Endpoint{Name: ec.Name, Platform: ec.Platform, Token: token, Secret: secret, MaxSkew: ec.MaxSkew}, nil
+	return Endpoint{Name: ec.Name, Platform: ec.Platform, Token: token, Secret: key, MaxSkew: ec.MaxSkew}, nil
 }
 
-func secretValue(what, value, env string, required bool, getenv func(string) string) (string, error) {
+func secretValue(what, value, env string, required bool, getenv func(string) string) (secret.Secret, error) {
 	switch {
 	case value != "" && env != "":
 		return "", fmt.Errorf("give %s or %s_env, not both", what, what)
@@ -204,7 +205,7 @@ func secretValue(what, value, env string, required bool, getenv func(string) str
 	if len(value) < MinTokenBytes {
 		return "", fmt.Errorf("%s is %d bytes, shorter than %d: use a random one (openssl rand -hex 32)", what, len(value), MinTokenBytes)
 	}
-	return value, nil
+	return secret.Secret(value), nil
 }
 
 // Sign returns the X-Yuqing-Signature value of a request: "sha256=" and the
@@ -247,7 +248,7 @@ func (g gate) admit(w http.ResponseWriter, r *http.Request) (ep Endpoint, body [
 		return ep, nil, false, false
 	}
 	ep, found := g.endpoint(hookName(r))
-	if !authorized(r, ep.Token, found) {
+	if !authorized(r, ep.Token.Reveal(), found) {
 		g.logger.Warn("webhook refused: token", "endpoint", ep.Name, "remote", r.RemoteAddr)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="yuqing webhook"`)
 		httpjson.Write(w, http.StatusUnauthorized, ingest.Response{Error: msgToken})
@@ -284,7 +285,7 @@ func (g gate) admit(w http.ResponseWriter, r *http.Request) (ep Endpoint, body [
 	if ep.Secret != "" {
 		got, _ := strings.CutPrefix(strings.TrimSpace(r.Header.Get(HeaderSignature)), "sha256=")
 		sig, err := hex.DecodeString(got)
-		if err != nil || !hmac.Equal(sig, mac(ep.Secret, ts, body)) {
+		if err != nil || !hmac.Equal(sig, mac(ep.Secret.Reveal(), ts, body)) {
 			g.logger.Warn("webhook refused: signature", "endpoint", ep.Name, "remote", r.RemoteAddr, "err", "mismatch")
 			httpjson.Write(w, http.StatusUnauthorized, ingest.Response{Error: msgSignature + ": signature does not match the body"})
 			return ep, nil, false, false

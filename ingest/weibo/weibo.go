@@ -34,6 +34,7 @@ import (
 
 	"yuqing/ingest/source"
 	"yuqing/internal/hanzi"
+	"yuqing/internal/secret"
 )
 
 // Defaults and limits.
@@ -100,7 +101,7 @@ type Source struct {
 	path                string
 	params              url.Values // uid, screen_name or q
 	count, maxPages     int
-	token               string
+	token               secret.Secret
 	headers             map[string]string
 	loc                 *time.Location
 	client              *http.Client
@@ -181,9 +182,9 @@ func New(sc source.SourceConfig, client *http.Client) (*Source, error) {
 	if s.maxPages, err = intOption(opt("max_pages"), DefaultMaxPages, 1, MaxPages); err != nil {
 		return fail("max_pages: %v", err)
 	}
-	s.token = opt("access_token")
+	s.token = secret.Secret(opt("access_token"))
 	if env := opt("access_token_env"); s.token == "" && env != "" {
-		if s.token = strings.TrimSpace(os.Getenv(env)); s.token == "" {
+		if s.token = secret.Secret(strings.TrimSpace(os.Getenv(env))); s.token == "" {
 			return fail("environment variable %s (options.access_token_env) is empty or unset", env)
 		}
 	}
@@ -340,7 +341,7 @@ func (s *Source) fetch(ctx context.Context, since, maxID uint64, page int) (*Pag
 	for k, v := range s.params {
 		q[k] = v
 	}
-	q.Set("access_token", s.token)
+	q.Set("access_token", s.token.Reveal())
 	q.Set("count", strconv.Itoa(s.count))
 	if s.endpoint == "search" {
 		q.Set("page", strconv.Itoa(page))
@@ -459,12 +460,12 @@ func (s *Source) scrub(err error) error {
 	if err == nil || s.token == "" {
 		return err
 	}
-	msg := err.Error()
-	enc := url.QueryEscape(s.token)
-	if !strings.Contains(msg, s.token) && !strings.Contains(msg, enc) {
+	msg, tok := err.Error(), s.token.Reveal()
+	enc := url.QueryEscape(tok)
+	if !strings.Contains(msg, tok) && !strings.Contains(msg, enc) {
 		return err
 	}
-	msg = strings.ReplaceAll(strings.ReplaceAll(msg, s.token, "xxxxx"), enc, "xxxxx")
+	msg = strings.ReplaceAll(strings.ReplaceAll(msg, tok, "xxxxx"), enc, "xxxxx")
 	return &scrubbed{msg: msg, err: err}
 }
 

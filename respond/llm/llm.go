@@ -25,7 +25,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"yuqing/respond/notify"
+	"yuqing/internal/secret"
 )
 
 // KeyEnv is the environment variable the API key is read from.
@@ -36,8 +36,8 @@ const KeyEnv = "YUQING_LLM_KEY"
 const Temperature = 0.2
 
 // Secret is the key: a string that never prints (fmt, log/slog and
-// encoding/json show <secret>), the one secret type the notifiers use too.
-type Secret = notify.Secret
+// encoding/json show <secret>), the one secret type of every configuration.
+type Secret = secret.Secret
 
 // Config is where the assistant is and which model it runs.
 type Config struct {

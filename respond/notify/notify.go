@@ -15,12 +15,11 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"time"
+
+	"yuqing/internal/secret"
 )
 
 // Kinds of message.
@@ -115,44 +114,7 @@ type NotifierFunc func(ctx context.Context, msg Message) (bool, error)
 // Notify calls f.
 func (f NotifierFunc) Notify(ctx context.Context, msg Message) (bool, error) { return f(ctx, msg) }
 
-// Secret is a string that never prints: fmt, slog and encoding/json all
-// show <secret>. Reveal returns the value for the one place that uses it.
-// It decodes from JSON and YAML as a plain string.
-type Secret string
-
-const redacted = "<secret>"
-
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return string(s) }
-
-// String returns <secret> (or "" when empty, so a missing secret shows).
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// GoString hides the value from %#v.
-func (s Secret) GoString() string { return fmt.Sprintf("notify.Secret(%q)", s.String()) }
-
-// Format hides the value from every fmt verb.
-func (s Secret) Format(f fmt.State, verb rune) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, s.GoString())
-		return
-	}
-	_, _ = io.WriteString(f, s.String())
-}
-
-// LogValue hides the value from log/slog.
-func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
-
-// MarshalJSON hides the value from encoding/json.
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
-
-// MarshalText hides the value from text encoders (yaml, toml, slog's text handler).
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText reads a plain string (needed because MarshalText exists).
-func (s *Secret) UnmarshalText(b []byte) error { *s = Secret(b); return nil }
+// Secret is a string that never prints (fmt, slog, JSON, YAML show
+// <secret>); Reveal returns the value. It is secret.Secret, kept under this
+// name for the channel packages.
+type Secret = secret.Secret

@@ -37,6 +37,7 @@ import (
 	"yuqing/internal/eventlog"
 	"yuqing/internal/eventlog/sqlitelog"
 	"yuqing/internal/metrics"
+	"yuqing/internal/secret"
 	"yuqing/respond/desk"
 	"yuqing/respond/drill"
 	"yuqing/respond/paging"
@@ -166,7 +167,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		w.Write([]byte("ok\n"))
 	})
 	if cfg.MetricsToken != "" {
-		mux.Handle("GET /metrics", mtr.Handler(cfg.MetricsToken))
+		mux.Handle("GET /metrics", mtr.Handler(cfg.MetricsToken.Reveal()))
 	}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if !ready.Load() {
@@ -193,7 +194,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	var con *consoleParts
 	names := &entityNames{}
 	if opts.has(RoleIngest) {
-		mux.Handle("POST /api/v1/mentions", &ingest.Handler{Log: log, Token: cfg.IngestToken, Now: opts.Now, Logger: logger})
+		mux.Handle("POST /api/v1/mentions", &ingest.Handler{Log: log, Token: cfg.IngestToken.Reveal(), Now: opts.Now, Logger: logger})
 		if err := startWebhooks(mux, cfg, log, opts.Now, logger); err != nil {
 			workers.stop()
 			return err
@@ -532,7 +533,7 @@ func OpenStore(ctx context.Context, cfg Config, logger *slog.Logger) (analytics.
 func ensureTokens(cfg *Config, logger *slog.Logger) error {
 	for _, t := range []struct {
 		name string
-		p    *string
+		p    *secret.Secret
 	}{{"ingest.token", &cfg.IngestToken}, {"metrics.token", &cfg.MetricsToken}} {
 		if *t.p != "" || cfg.Data == "" {
 			continue
@@ -542,7 +543,7 @@ func ensureTokens(cfg *Config, logger *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		*t.p = tok
+		*t.p = secret.Secret(tok)
 		if created {
 			logger.Info("generated a new token in file", "file", path)
 		} else {

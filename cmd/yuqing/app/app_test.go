@@ -305,7 +305,7 @@ func TestLoadPrecedence(t *testing.T) {
 	file := filepath.Join(dir, "yuqing.yaml")
 	os.WriteFile(file, []byte("addr: 0.0.0.0:9000\nlog: kafka\nbrokers: [a:9092]\nstore: clickhouse\nclickhouse: ch:9000\n"), 0o644)
 	env := map[string]string{"YUQING_BROKERS": "b:9092,c:9092", "YUQING_INGEST_TOKEN": "zq-8f3k"}
-	cfg, _, err := Load("serve", []string{"--config", file, "--store", "sqlite"}, func(k string) string { return env[k] }, nil)
+	cfg, _, err := Load("serve", []string{"--config", file, "--store", "sqlite"}, func(k string) string { return env[k] }, AllSections, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +316,7 @@ func TestLoadPrecedence(t *testing.T) {
 		t.Fatalf("String() leaks a secret: %s", cfg)
 	}
 	os.WriteFile(file, []byte("adr: typo\n"), 0o644)
-	if _, _, err := Load("serve", []string{"--config=" + file}, func(string) string { return "" }, nil); err == nil {
+	if _, _, err := Load("serve", []string{"--config=" + file}, func(string) string { return "" }, AllSections, nil); err == nil {
 		t.Fatal("unknown YAML field accepted")
 	}
 	bad := Defaults()
@@ -332,7 +332,7 @@ func TestLoadPrecedence(t *testing.T) {
 		t.Fatalf("replication 0 on Kafka: %v", err)
 	}
 	os.WriteFile(file, []byte("log: kafka\nbrokers: [a:9092]\nreplication: 3\n"), 0o644)
-	if cfg, _, err := Load("serve", []string{"--config", file}, func(string) string { return "" }, nil); err != nil || cfg.Replication != 3 {
+	if cfg, _, err := Load("serve", []string{"--config", file}, func(string) string { return "" }, AllSections, nil); err != nil || cfg.Replication != 3 {
 		t.Fatalf("replication from the config file: %d %v", cfg.Replication, err)
 	}
 	proxied := Defaults()
@@ -445,7 +445,7 @@ func TestSourcesConfig(t *testing.T) {
 	os.WriteFile(main, []byte("addr: 127.0.0.1:9999\nsources:\n  - {name: gov-news, type: rss, url: 'https://news.example.gov.cn/rss.xml', platform: news}\nhost_rates: {news.example.gov.cn: 2/s}\n"), 0o644)
 	extra := filepath.Join(dir, "sources.yaml")
 	os.WriteFile(extra, []byte("- {name: weibo-kw, type: rss, url: 'https://rsshub.example.gov.cn/weibo/keyword/化工厂', platform: weibo, interval: 2m}\n"), 0o644)
-	cfg, _, err := Load("serve", []string{"--config", main, "--sources", extra}, func(string) string { return "" }, nil)
+	cfg, _, err := Load("serve", []string{"--config", main, "--sources", extra}, func(string) string { return "" }, AllSections, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,13 +456,13 @@ func TestSourcesConfig(t *testing.T) {
 	if err := Sources(nil, nil).Check(sc); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _, err = Load("ingest", []string{"--config", extra}, func(string) string { return "" }, nil)
+	cfg, _, err = Load("ingest", []string{"--config", extra}, func(string) string { return "" }, AllSections, nil)
 	if err != nil || len(cfg.Sources) != 1 {
 		t.Fatalf("bare list as config: %+v %v", cfg.Sources, err)
 	}
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("- {name: broken, type: rss, url: 'ftp://x'}\n"), 0o644)
-	cfg, _, _ = Load("ingest", []string{"--config", bad}, func(string) string { return "" }, nil)
+	cfg, _, _ = Load("ingest", []string{"--config", bad}, func(string) string { return "" }, AllSections, nil)
 	if _, err := cfg.SourceConfig(); err == nil || !strings.Contains(err.Error(), "broken") {
 		t.Fatalf("bad source: %v", err)
 	}
@@ -628,7 +628,7 @@ func TestWebhooksInServe(t *testing.T) {
 // The deployment example is valid: every source type exists and the
 // webhook endpoints resolve once their secrets are in the environment.
 func TestSourcesExampleLoads(t *testing.T) {
-	cfg, _, err := Load("ingest", []string{"--config", filepath.Join("..", "..", "..", "deploy", "sources.example.yaml")}, func(string) string { return "" }, nil)
+	cfg, _, err := Load("ingest", []string{"--config", filepath.Join("..", "..", "..", "deploy", "sources.example.yaml")}, func(string) string { return "" }, AllSections, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -847,7 +847,7 @@ func TestClickHouseDownAtStart(t *testing.T) {
 	addr, stop := startApp(t, cfg)
 	defer stop()
 	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/mentions", strings.NewReader(`{"id":"1","platform":"weibo","text":"城东化工厂附近有异味","published_at":"2026-11-23T07:00:00Z"}`))
-	req.Header.Set("Authorization", "Bearer "+cfg.IngestToken)
+	req.Header.Set("Authorization", "Bearer "+cfg.IngestToken.Reveal())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -45,6 +45,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"yuqing/internal/analytics"
+	"yuqing/internal/secret"
 )
 
 //go:embed migrations/*.sql
@@ -59,10 +60,10 @@ const maxBatch = 100_000
 
 // Config says where the ClickHouse server is.
 type Config struct {
-	Addr     string // host:port of the native protocol (9000 by default on servers); several may be separated by commas
-	Database string // created if missing; DefaultDatabase if empty
-	Username string // "" for the server's default user
-	Password string // never printed: String shows <secret>
+	Addr     string        // host:port of the native protocol (9000 by default on servers); several may be separated by commas
+	Database string        // created if missing; DefaultDatabase if empty
+	Username string        // "" for the server's default user
+	Password secret.Secret // never printed; revealed only to the driver
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -101,20 +102,11 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// String prints the config with the password hidden.
+// String prints the config; the password, a secret.Secret, shows as
+// <secret> here as in every other printing of the config.
 func (c Config) String() string {
-	pw := ""
-	if c.Password != "" {
-		pw = "<secret>"
-	}
-	return fmt.Sprintf("{Addr:%s Database:%s Username:%s Password:%s}", c.Addr, c.database(), c.Username, pw)
+	return fmt.Sprintf("{Addr:%s Database:%s Username:%s Password:%s}", c.Addr, c.database(), c.Username, c.Password)
 }
-
-// GoString hides the password from %#v too.
-func (c Config) GoString() string { return "chstore.Config" + c.String() }
-
-// LogValue hides the password from log/slog.
-func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // Store is the ClickHouse analytics store. It is safe for concurrent use.
 type Store struct {
@@ -137,7 +129,7 @@ func open(ctx context.Context, cfg Config, database string) (driver.Conn, error)
 		Auth: clickhouse.Auth{
 			Database: database,
 			Username: cfg.Username,
-			Password: cfg.Password,
+			Password: cfg.Password.Reveal(),
 		},
 		DialTimeout:  10 * time.Second,
 		MaxOpenConns: 10,
