@@ -157,6 +157,7 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		accepted = make(map[string]time.Time, len(items))
 		alerts   [][]arrival // per console
 		dropped  atomic.Value
+		garbled  atomic.Value // the first console frame that did not decode
 		wsURL    = "ws" + strings.TrimPrefix(base, "http") + "/api/v1/console"
 		received atomic.Int64
 	)
@@ -180,7 +181,8 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 				}
 				at := time.Now()
 				var m console.Message
-				if json.Unmarshal(b, &m) != nil {
+				if err := json.Unmarshal(b, &m); err != nil {
+					garbled.CompareAndSwap(nil, err.Error()) // fails the run at the end
 					continue
 				}
 				for _, d := range m.All() {
@@ -324,6 +326,9 @@ func runBenchE2E(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		fmt.Fprintf(stderr, "bench e2e: %d of %d consoles saw fewer alerts than the first\n", short, consoles)
 	}
 	slices.Sort(lat)
+	if g, ok := garbled.Load().(string); ok {
+		return fmt.Errorf("a console frame did not decode: %s", g)
+	}
 	if d, ok := dropped.Load().(string); ok && !strings.Contains(d, "close 1000") {
 		fmt.Fprintf(stderr, "bench e2e: the console connection ended during the run (%s): alert latencies cover what arrived\n", d)
 	}

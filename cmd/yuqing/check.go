@@ -186,8 +186,9 @@ func checkAcked(ctx context.Context, log eventlog.Log, store analytics.Store, bu
 	// before it appends the analysed events, so an id in the stream is in
 	// the store unless the store lost it.
 	var an map[string]*analysedInfo
+	var undecodable int
 	for {
-		an, err = replayAnalysed(ctx, log)
+		an, undecodable, err = replayAnalysed(ctx, log)
 		if err != nil {
 			if time.Now().After(deadline) {
 				return res, err
@@ -228,7 +229,7 @@ func checkAcked(ctx context.Context, log eventlog.Log, store analytics.Store, bu
 		if err := sleep(); err != nil {
 			return res, err
 		}
-		if an, err = replayAnalysed(ctx, log); err != nil {
+		if an, undecodable, err = replayAnalysed(ctx, log); err != nil {
 			return res, err
 		}
 	}
@@ -261,6 +262,9 @@ func checkAcked(ctx context.Context, log eventlog.Log, store analytics.Store, bu
 	res.doubled = m.excess()
 
 	fmt.Fprintf(stdout, "analysed stream: %d distinct mentions; of the %d acknowledged, %d absent\n", len(an), len(ids), len(notAnalysed))
+	if undecodable > 0 {
+		fmt.Fprintf(stdout, "analysed stream: %d events without a decodable mention skipped\n", undecodable)
+	}
 	fmt.Fprintf(stdout, "store: %d of %d acknowledged mentions stored, %d absent\n", len(ids)-len(notStored), len(ids), len(notStored))
 	if m.sampled > 0 {
 		fmt.Fprintf(stdout, "store rows read in bulk; %d of them compared with Get: %d differ\n", m.sampled, len(m.inconsistent))
@@ -286,7 +290,7 @@ func checkAcked(ctx context.Context, log eventlog.Log, store analytics.Store, bu
 	}
 	if len(lostIDs) > 0 {
 		inMentions := map[string]bool{}
-		if err := replayIDs(ctx, log, eventlog.TopicMentions, lostIDs, inMentions); err != nil {
+		if err := replayIDs(ctx, log, eventlog.TopicMentions, lostIDs, inMentions, logger); err != nil {
 			logger.Warn("could not look the lost ids up in the mentions topic", "err", err)
 		}
 		fmt.Fprintf(stdout, "lost: %d acknowledged mentions; first %d:\n", len(lostIDs), min(10, len(lostIDs)))
@@ -497,8 +501,9 @@ func getRows(ctx context.Context, store analytics.Store, ids []string, concurren
 
 // replayAnalysed reads the analysed stream: per mention id, its analysed
 // events and its published_at.
-func replayAnalysed(ctx context.Context, log eventlog.Log) (map[string]*analysedInfo, error) {
+func replayAnalysed(ctx context.Context, log eventlog.Log) (map[string]*analysedInfo, int, error) {
 	out := map[string]*analysedInfo{}
+	undecodable := 0
 	err := log.Replay(ctx, eventlog.TopicAnalyzed, func(_ context.Context, batch []eventlog.Record) error {
 		for _, r := range batch {
 			var a struct {
@@ -511,6 +516,7 @@ func replayAnalysed(ctx context.Context, log eventlog.Log) (map[string]*analysed
 				} `json:"duplicate"`
 			}
 			if err := json.Unmarshal(r.Event.Payload, &a); err != nil || a.Mention.ID == "" {
+				undecodable++ // counted and reported: the analyser never writes one
 				continue
 			}
 			x := out[a.Mention.ID]
@@ -526,13 +532,14 @@ func replayAnalysed(ctx context.Context, log eventlog.Log) (map[string]*analysed
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("replaying the analysed stream: %w", err)
+		return nil, 0, fmt.Errorf("replaying the analysed stream: %w", err)
 	}
-	return out, nil
+	return out, undecodable, nil
 }
 
-// replayIDs marks which of ids have an event in topic (a mention payload).
-func replayIDs(ctx context.Context, log eventlog.Log, topic string, ids []string, found map[string]bool) error {
+// replayIDs marks which of ids have an event in topic (a mention payload);
+// an event that does not decode is logged and skipped.
+func replayIDs(ctx context.Context, log eventlog.Log, topic string, ids []string, found map[string]bool, logger *slog.Logger) error {
 	want := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		want[id] = true
@@ -542,7 +549,11 @@ func replayIDs(ctx context.Context, log eventlog.Log, topic string, ids []string
 			var m struct {
 				ID string `json:"id"`
 			}
-			if json.Unmarshal(r.Event.Payload, &m) == nil && want[m.ID] {
+			if err := json.Unmarshal(r.Event.Payload, &m); err != nil {
+				logger.Warn("undecodable event skipped", "topic", topic, "offset", r.Offset, "err", err)
+				continue
+			}
+			if want[m.ID] {
 				found[m.ID] = true
 			}
 		}

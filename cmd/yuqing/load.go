@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"yuqing/internal/backoff"
 
 	"yuqing/cmd/yuqing/app"
 	"yuqing/ingest"
@@ -310,7 +310,8 @@ pace:
 // or a fatal answer).
 func (c loadConfig) deliver(ctx, fatalCtx context.Context, items []loadItem, st *loadStats, acks *ackFile, retryUntil time.Time, stderr io.Writer) (int, error) {
 	st.sent.Add(int64(len(items)))
-	backoff := c.minBackoff
+	bo := backoff.Backoff{Min: c.minBackoff, Max: c.maxBackoff, Jitter: 0.5}
+	retry := 0 // retries since the last progress
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			if ctx.Err() != nil {
@@ -319,17 +320,17 @@ func (c loadConfig) deliver(ctx, fatalCtx context.Context, items []loadItem, st 
 			if fatalCtx.Err() != nil {
 				return len(items), nil
 			}
-			if !c.now().Add(backoff).Before(retryUntil) {
+			retry++
+			if !c.now().Add(bo.Delay(retry)).Before(retryUntil) {
 				return len(items), nil
 			}
 			st.retries.Add(1)
-			sleep := backoff/2 + rand.N(backoff/2+1)
+			sleep := bo.Next(retry, nil)
 			select {
 			case <-time.After(sleep):
 			case <-fatalCtx.Done():
 				return len(items), nil
 			}
-			backoff = min(backoff*2, c.maxBackoff)
 		}
 		acked, rejected, left, err := c.post(items)
 		if err != nil && errors.Is(err, errLoadFatal) {
@@ -352,7 +353,7 @@ func (c loadConfig) deliver(ctx, fatalCtx context.Context, items []loadItem, st 
 			return 0, nil
 		}
 		if len(left) < len(items) {
-			backoff = c.minBackoff // progress: the rest is retried promptly
+			retry = 0 // progress: the rest is retried promptly
 		}
 		items = left
 	}

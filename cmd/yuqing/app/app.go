@@ -22,6 +22,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"yuqing/internal/backoff"
 	"yuqing/respond/report"
 	"yuqing/respond/wording"
 
@@ -461,8 +462,9 @@ func (g *group) loop(ctx context.Context, logger *slog.Logger, name string, fn f
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
-		backoff := 100 * time.Millisecond
-		for {
+		bo := backoff.Backoff{Min: 100 * time.Millisecond, Max: 30 * time.Second}
+		for n := 1; ; n++ {
+			started := time.Now()
 			err := fn(ctx)
 			if ctx.Err() != nil {
 				return
@@ -471,15 +473,18 @@ func (g *group) loop(ctx context.Context, logger *slog.Logger, name string, fn f
 				logger.Error(name+" stopped: log closed", "err", err)
 				return
 			}
-			logger.Error(name+" failed; restarting from the last committed offset", "err", err, "backoff", backoff)
-			t := time.NewTimer(backoff)
+			if time.Since(started) > time.Minute {
+				n = 1 // it ran a while: a new failure, not the same one again
+			}
+			wait := bo.Delay(n)
+			logger.Error(name+" failed; restarting from the last committed offset", "err", err, "backoff", wait)
+			t := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
 				t.Stop()
 				return
 			case <-t.C:
 			}
-			backoff = min(backoff*2, 30*time.Second)
 		}
 	}()
 }

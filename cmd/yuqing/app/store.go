@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"time"
+	"yuqing/internal/backoff"
 
 	"yuqing/internal/analytics"
 )
@@ -32,8 +33,8 @@ func connectLater(ctx context.Context, open func(context.Context) (analytics.Sto
 	msg := "connecting"
 	s.lastErr.Store(&msg)
 	go func() {
-		backoff := first
-		for {
+		bo := backoff.Backoff{Min: first, Max: 30 * time.Second}
+		for n := 1; ; n++ {
 			st, err := open(ctx)
 			if err == nil {
 				s.store.Store(&st)
@@ -43,13 +44,12 @@ func connectLater(ctx context.Context, open func(context.Context) (analytics.Sto
 			}
 			msg := err.Error()
 			s.lastErr.Store(&msg)
-			logger.Warn("analytics store not reachable; ingest goes on, analysis waits", "err", err, "retry_in", backoff)
+			logger.Warn("analytics store not reachable; ingest goes on, analysis waits", "err", err, "retry_in", bo.Delay(n))
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(backoff):
+			case <-time.After(bo.Delay(n)):
 			}
-			backoff = min(backoff*2, 30*time.Second)
 		}
 	}()
 	return s
