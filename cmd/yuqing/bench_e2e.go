@@ -352,7 +352,8 @@ func quantile(sorted []float64, q float64) float64 {
 
 // benchItems reads the mentions as the ingest API takes them; an evaluation
 // set's {time} becomes published_at and its gold label is dropped. Copies
-// after the first get an ID suffix and times shifted past the previous copy.
+// after the first get an ID suffix and times shifted past the previous copy
+// (wrapping around before they would be in the future).
 func benchItems(path string, repeat int) ([]json.RawMessage, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -395,6 +396,9 @@ func benchItems(path string, repeat int) ([]json.RawMessage, error) {
 		return nil, fmt.Errorf("%s has no mentions", path)
 	}
 	span := last.Sub(first) + time.Hour
+	// The API refuses a mention dated in the future: copies that would be
+	// wrap around to the earlier spans (their IDs stay distinct).
+	spans := max(1, int(time.Since(last)/span)+1)
 	out := make([]json.RawMessage, 0, len(rows)*repeat)
 	for k := range repeat {
 		for _, r := range rows {
@@ -406,7 +410,7 @@ func benchItems(path string, repeat int) ([]json.RawMessage, error) {
 				}
 				c["id"] = fmt.Sprint(r["id"]) + "-r" + strconv.Itoa(k)
 				t, _ := time.Parse(time.RFC3339, fmt.Sprint(r["published_at"]))
-				c["published_at"] = t.Add(time.Duration(k) * span).Format(time.RFC3339)
+				c["published_at"] = t.Add(time.Duration(k%spans) * span).Format(time.RFC3339)
 			}
 			b, err := json.Marshal(c)
 			if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -52,4 +53,56 @@ func TestBenchE2ECountsEveryMention(t *testing.T) {
 	if p == nil || p[1] == "0.0" {
 		t.Fatalf("posting was not paced: %s", out.String())
 	}
+}
+
+// Copies of a set are shifted past one another in time, but never into the
+// future, which the API refuses: many copies of a recent set wrap around
+// (a 1M-mention run of the chains set, 109 copies, stopped at 405k before).
+func TestBenchItemsNeverInTheFuture(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "in.jsonl")
+	start := time.Now().Add(-30 * 24 * time.Hour).UTC().Truncate(time.Second)
+	var b strings.Builder
+	for i := range 5 {
+		fmt.Fprintf(&b, `{"id":"m%d","platform":"weibo","time":%q,"text":"第%d条"}`+"\n", i, start.Add(time.Duration(i)*24*time.Hour).Format(time.RFC3339), i)
+	}
+	if err := os.WriteFile(in, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	items, err := benchItems(in, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	latest := time.Time{}
+	for _, raw := range items {
+		var m struct {
+			ID          string    `json:"id"`
+			PublishedAt time.Time `json:"published_at"`
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		if ids[m.ID] {
+			t.Fatalf("id %s twice", m.ID)
+		}
+		ids[m.ID] = true
+		if m.PublishedAt.After(time.Now()) {
+			t.Fatalf("%s published %s: in the future", m.ID, m.PublishedAt)
+		}
+		latest = later(latest, m.PublishedAt)
+	}
+	if len(ids) != 200 {
+		t.Fatalf("%d distinct ids, want 200", len(ids))
+	}
+	// The set spans 4 days + 1 h: at least five copies fit before now.
+	if latest.Sub(start) < 5*(4*24+1)*time.Hour {
+		t.Errorf("copies did not move forward: latest %s", latest)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
