@@ -22,10 +22,10 @@ func runDrill(ctx context.Context, args []string, stdout io.Writer, getenv func(
 	var speed float64
 	var seed uint64
 	var list bool
-	cfg, _, err := app.Load("drill", args, getenv, app.Sections{Server: true}, func(fs *flag.FlagSet) {
+	cfg, _, err := app.Load("drill", args, getenv, app.Sections{}, func(fs *flag.FlagSet) {
 		fs.StringVar(&scenario, "scenario", "chemical-smell", "scenario: "+strings.Join(drill.Names(), ", "))
 		fs.Float64Var(&speed, "speed", 60, "simulated minutes per real second × 60 (60 = one simulated minute each second; 0 = all at once)")
-		fs.StringVar(&to, "to", "", "base URL of the running server (default: http://ADDR)")
+		fs.StringVar(&to, "to", "", "base URL of the running server (default: http:// and the server's addr from --config or YUQING_ADDR)")
 		fs.StringVar(&token, "token", "", "ingest token (default: DATA/secrets/ingest.token; prefer YUQING_TOKEN)")
 		fs.Uint64Var(&seed, "seed", 0, "random seed (default: time-based, so every run is new)")
 		fs.BoolVar(&list, "list", false, "list the scenarios and exit")
@@ -40,7 +40,11 @@ func runDrill(ctx context.Context, args []string, stdout io.Writer, getenv func(
 		return nil
 	}
 	if to == "" {
-		to = "http://" + cfg.Addr
+		addr := cfg.Addr // the server's, from the shared config file
+		if v := getenv("YUQING_ADDR"); v != "" {
+			addr = v
+		}
+		to = "http://" + addr
 	}
 	if token == "" {
 		token = getenv("YUQING_TOKEN")

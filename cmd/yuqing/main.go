@@ -63,7 +63,7 @@ Usage:
                             console accounts (the first admin is created this way)
   yuqing privacy scan --in FILE|- [--mask] | score --cases cases.jsonl [--strict]   find personal data (个人信息) in a text
   yuqing report --kind daily|weekly|monthly|incident [--incident ID] --from 2006-01-02 --to 2006-01-02 --format html,docx,pdf --out DIR [--drill]
-  yuqing policy assess --in draft.txt|draft.docx [--unit U] [--release 2006-01-02] [--data DIR] [--format md|json]
+  yuqing policy assess --in draft.txt|draft.docx [--unit U] [--release 2006-01-02] [--data DIR] [--format md|json|docx]
                             risk assessment of a draft policy (舆情风险研判): subjects, history, level, Q&A, a monitoring scheme
   yuqing respond  [flags]   run the duty desk, the console and its API
   yuqing help

@@ -36,7 +36,7 @@ type formBody struct {
 }
 
 var summaries = map[string]string{
-	"get /api/v1/topics":                                 "热点话题（时间范围内活跃，按信息量排序）",
+	"get /api/v1/topics":                                 "热点话题（from、to 为 RFC 3339 时间，默认近 24 小时，按信息量排序；limit 条数；drill=1 含演练话题，默认不含）",
 	"get /api/v1/topics/{id}/volume":                     "话题信息量随时间变化",
 	"get /api/v1/mentions/{id}":                          "单条信息详情",
 	"get /api/v1/mentions":                               "信息检索：q 关键词（标题或正文包含，英文不分大小写），topic、platform、sentiment 筛选，from、to 为 RFC 3339 时间（默认近 7 天；不限话题时最长 92 天），limit 每页条数（默认 50，最多 200），cursor 为上一页返回的 next；最新在前，返回 {items, next}",
