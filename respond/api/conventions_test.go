@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -12,11 +11,6 @@ import (
 
 	"yuqing/analyze/segment"
 	"yuqing/internal/analytics"
-	"yuqing/respond/handover"
-	"yuqing/respond/policy"
-	"yuqing/respond/report"
-	"yuqing/respond/report/browser"
-	"yuqing/respond/wording"
 )
 
 // snakeKey is a JSON object key of the API: lower-case letters, digits and
@@ -104,10 +98,7 @@ func TestJSONConventions(t *testing.T) {
 	seg := testSegmenter(t)
 	var api *API
 	srv, d, _, st := newAPIWith(t, func(a *API) {
-		a.Wording = wording.NewService(a.Log, a.Now)
-		a.Policies = policy.NewService(a.Log, a.Now)
-		a.Handovers = handover.NewService(a.Log, a.Now, handover.Inputs{Incidents: deskFloor{a.Desk}, Alerts: deskFloor{a.Desk}, Sources: deskFloor{a.Desk}}, handover.Config{})
-		a.Reports = report.NewService(a.Log, a.Store, filepath.Join(t.TempDir(), "reports"), browser.Config{Path: "/nonexistent/chromium"}, a.Now, nil)
+		withEveryService(t, a)
 		a.Segmenter = func() *segment.Segmenter { return seg }
 		api = a
 	})

@@ -56,10 +56,7 @@ func getRaw(t *testing.T, url string) (int, any, string) {
 func TestEmptyListsAreArrays(t *testing.T) {
 	var api *API
 	srv, _, _, _ := newAPIWith(t, func(a *API) {
-		a.Wording = wording.NewService(a.Log, a.Now)
-		a.Policies = policy.NewService(a.Log, a.Now)
-		a.Handovers = handover.NewService(a.Log, a.Now, handover.Inputs{Incidents: deskFloor{a.Desk}, Alerts: deskFloor{a.Desk}, Sources: deskFloor{a.Desk}}, handover.Config{})
-		a.Reports = report.NewService(a.Log, a.Store, filepath.Join(t.TempDir(), "reports"), browser.Config{Path: "/nonexistent/chromium"}, a.Now, nil)
+		withEveryService(t, a)
 		api = a
 	})
 	paths := []string{"/api/v1/topics/T/volume", "/api/v1/topics/T/mentions", "/api/v1/topics/T/breakdown"}
@@ -102,4 +99,14 @@ func TestClockRemainingInSeconds(t *testing.T) {
 	if _, ok := c["remaining"]; ok || c["remaining_s"] != due.Sub(t0).Seconds() {
 		t.Fatalf("remaining: %s", raw)
 	}
+}
+
+// withEveryService gives a test API every optional service (口径, policies,
+// handover, reports), so that every route answers.
+func withEveryService(t *testing.T, a *API) {
+	t.Helper()
+	a.Wording = wording.NewService(a.Log, a.Now)
+	a.Policies = policy.NewService(a.Log, a.Now)
+	a.Handovers = handover.NewService(a.Log, a.Now, handover.Inputs{Incidents: deskFloor{a.Desk}, Alerts: deskFloor{a.Desk}, Sources: deskFloor{a.Desk}}, handover.Config{})
+	a.Reports = report.NewService(a.Log, a.Store, filepath.Join(t.TempDir(), "reports"), browser.Config{Path: "/nonexistent/chromium"}, a.Now, nil)
 }
