@@ -113,10 +113,16 @@ type Analyzer struct {
 	Logger   *slog.Logger
 	// SnapshotPath, if set, is where the tracker's state is saved, with the
 	// analysed topic's positions it reaches, every SnapshotEvery analysed
-	// mentions (default 20,000) and after a rebuild that replayed as many,
-	// so a restart replays only what came after, on either log.
+	// mentions (default 20,000) and after a rebuild that replayed
+	// ReplaySave or more, so a restart replays only what came after, on
+	// either log.
 	SnapshotPath  string
 	SnapshotEvery int64
+	// ReplaySave: a start whose rebuild replayed at least this many
+	// analysed mentions saves a snapshot at once (default 1,000): a process
+	// killed again before its first periodic snapshot (a crash loop) would
+	// otherwise replay ever more at each start.
+	ReplaySave int64
 	// Workers enrich a batch's mentions at once (default: every core).
 	Workers int
 	// FromEnriched makes the analyser the tracking stage alone (role
@@ -172,8 +178,12 @@ func (a *Analyzer) Run(ctx context.Context) error {
 	}
 	a.rebuilt.Store(true)
 	lastSnap := tr.Processed()
-	if a.SnapshotPath != "" && a.replayed >= every {
-		// A long replay is not repeated at the next start.
+	replaySave := a.ReplaySave
+	if replaySave <= 0 {
+		replaySave = 1000
+	}
+	if a.SnapshotPath != "" && a.replayed >= min(every, replaySave) {
+		// A replay is not repeated at the next start.
 		if err := a.saveSnapshot(ctx, tr, pos); err != nil {
 			a.Logger.Warn("tracker snapshot not saved", "err", err)
 		}

@@ -107,32 +107,7 @@ func TestRebuildFromSnapshotEqualsFullReplay(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	dir := t.TempDir()
-	l, err := sqlitelog.Open(ctx, sqlitelog.Config{Path: filepath.Join(dir, "log.db"), BatchSize: 4}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	st, err := sqlitestore.Open(ctx, filepath.Join(dir, "a.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	seg, err := segment.New(segment.Config{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-	var ms []mention.Mention
-	for i := 0; i < 30; i++ {
-		text := "城东化工厂附近传出刺鼻异味，居民担心泄漏"
-		if i%3 == 0 {
-			text = "小区门口路灯坏了一周，晚上出行不便，报修物业没人维修"
-		}
-		ms = append(ms, mention.Mention{ID: fmt.Sprintf("weibo:%d", i), Platform: "weibo", Text: text, PublishedAt: now.Add(time.Duration(i) * time.Minute)})
-	}
-	if err := ingest.Write(ctx, l, ms, nil, "test", "test", now); err != nil {
-		t.Fatal(err)
-	}
+	l, st, seg, now := thirtyMentions(t, ctx, dir)
 	snapPath := filepath.Join(dir, "tracker.snapshot")
 	newAnalyzer := func(snap string) *Analyzer {
 		return &Analyzer{Enricher: NewEnricher(seg, nil), Tracking: TrackerConfig{Topic: topic.DefaultConfig()}, Store: st, Log: l,
@@ -194,6 +169,90 @@ func TestRebuildFromSnapshotEqualsFullReplay(t *testing.T) {
 	tr, err = newAnalyzer(snapPath).Rebuild(ctx)
 	if err != nil || tr.Processed() != 30 {
 		t.Fatalf("bad snapshot: rebuild %v processed %d, want a full replay", err, tr.Processed())
+	}
+}
+
+// thirtyMentions opens a log and a store in dir and writes 30 mentions of
+// two stories, a minute apart, into the log.
+func thirtyMentions(t *testing.T, ctx context.Context, dir string) (*sqlitelog.Log, *sqlitestore.Store, *segment.Segmenter, time.Time) {
+	t.Helper()
+	l, err := sqlitelog.Open(ctx, sqlitelog.Config{Path: filepath.Join(dir, "log.db"), BatchSize: 4}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	st, err := sqlitestore.Open(ctx, filepath.Join(dir, "a.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	seg, err := segment.New(segment.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	var ms []mention.Mention
+	for i := 0; i < 30; i++ {
+		text := "城东化工厂附近传出刺鼻异味，居民担心泄漏"
+		if i%3 == 0 {
+			text = "小区门口路灯坏了一周，晚上出行不便，报修物业没人维修"
+		}
+		ms = append(ms, mention.Mention{ID: fmt.Sprintf("weibo:%d", i), Platform: "weibo", Text: text, PublishedAt: now.Add(time.Duration(i) * time.Minute)})
+	}
+	if err := ingest.Write(ctx, l, ms, nil, "test", "test", now); err != nil {
+		t.Fatal(err)
+	}
+	return l, st, seg, now
+}
+
+// A start whose rebuild replayed ReplaySave mentions or more (default
+// 1,000) saves a snapshot at once, long before SnapshotEvery: a process killed again before its first
+// periodic snapshot (a crash loop) would otherwise replay ever more at each
+// start. A short replay waits for the periodic one.
+func TestLongReplaySavesSnapshotAtOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	l, st, seg, now := thirtyMentions(t, ctx, dir)
+	run := func(replaySave int64, snap string, until func() bool) {
+		t.Helper()
+		an := &Analyzer{Enricher: NewEnricher(seg, nil), Tracking: TrackerConfig{Topic: topic.DefaultConfig()}, Store: st, Log: l,
+			Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler), SnapshotPath: snap, SnapshotEvery: 20000, ReplaySave: replaySave}
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- an.Run(runCtx) }()
+		for !until() || !an.Rebuilt() {
+			select {
+			case <-ctx.Done():
+				t.Fatal("analyser did not get there")
+			case err := <-done:
+				t.Fatalf("analyser stopped: %v", err)
+			case <-time.After(20 * time.Millisecond): // polling for progress
+			}
+		}
+		stop()
+		<-done
+	}
+	// Analyse the 30 mentions without any snapshot.
+	run(1000, "", func() bool { n, _ := l.End(ctx, eventlog.TopicAnalyzed); return n == 30 })
+	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
+	// A start that replays 30 with ReplaySave 20 saves at once.
+	long := filepath.Join(dir, "long.snapshot")
+	run(20, long, func() bool { return exists(long) })
+	f, err := os.Open(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := RestoreTracker(TrackerConfig{Topic: topic.DefaultConfig()}, f)
+	f.Close()
+	if err != nil || saved.Processed() != 30 {
+		t.Fatalf("snapshot after the replay covers %d mentions (%v), want 30", saved.Processed(), err)
+	}
+	// With ReplaySave 50 a replay of 30 saves nothing.
+	short := filepath.Join(dir, "short.snapshot")
+	run(50, short, func() bool { return true })
+	if exists(short) {
+		t.Fatal("a replay of 30 mentions under ReplaySave 50 saved a snapshot")
 	}
 }
 

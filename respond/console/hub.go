@@ -101,8 +101,9 @@ type Config struct {
 	ClientBuffer int            // messages queued per client before it is dropped (default 1024)
 	// SnapshotPath, if set, is where the hub saves its projection (if it is
 	// a Snapshotter) with its position, at most every 30 s once
-	// SnapshotEvery events (default 5,000) arrived, and when Run ends; Run
-	// starts from it and reads only the log after it.
+	// SnapshotEvery events (default 5,000) arrived, once caught up at start
+	// when that read more than 1,000 events, and when Run ends; Run starts
+	// from it and reads only the log after it.
 	SnapshotPath  string
 	SnapshotEvery int
 }
@@ -176,7 +177,11 @@ func (h *Hub) Run(ctx context.Context, log eventlog.Log) error {
 	errs := make(chan error, len(h.cfg.Topics))
 	var pending sync.WaitGroup
 	pending.Add(len(h.cfg.Topics))
-	go func() { pending.Wait(); h.caughtUp.Store(true) }()
+	go func() {
+		pending.Wait()
+		h.caughtUp.Store(true)
+		h.saveCaughtUp()
+	}()
 	for topic := range h.cfg.Topics {
 		wg.Add(1)
 		go func() {
@@ -205,6 +210,29 @@ func (h *Hub) Run(ctx context.Context, log eventlog.Log) error {
 		return errors.Join(all...)
 	}
 	return ctx.Err()
+}
+
+// replayedSave is how many events a start may read before it saves the
+// board once caught up: a process killed again before its first periodic
+// snapshot (a crash loop) would otherwise read ever more at each start.
+const replayedSave = 1000
+
+// saveCaughtUp saves the board once Run has caught up, when that read more
+// than replayedSave events since the snapshot it started from.
+func (h *Hub) saveCaughtUp() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cfg.SnapshotPath == "" || h.sinceSave < replayedSave || !h.saving.CompareAndSwap(false, true) {
+		return
+	}
+	defer h.saving.Store(false)
+	n := h.sinceSave
+	h.sinceSave, h.lastSave = 0, time.Now()
+	if err := h.save(); err != nil {
+		h.logger.Warn("console snapshot not saved", "err", err)
+		return
+	}
+	h.logger.Info("console board saved after catching up", "events", n)
 }
 
 // CaughtUp reports whether the board holds everything the log held when
@@ -242,6 +270,7 @@ func (h *Hub) Publish(ds ...Delta) {
 	// The projection takes whole-state updates as they are at the end of
 	// the batch too: catching up with a long log decodes each hot topic
 	// once per batch, not once per update.
+	h.sinceSave += len(fresh) // events read, before coalescing
 	fresh = Coalesce(fresh)
 	for _, d := range fresh {
 		if err := h.proj.Apply(d); err != nil {
@@ -252,7 +281,6 @@ func (h *Hub) Publish(ds ...Delta) {
 				"event", d.Event.ID, "type", d.Event.Type, "err", err)
 		}
 	}
-	h.sinceSave += len(fresh)
 	if h.cfg.SnapshotPath != "" && h.sinceSave >= h.cfg.SnapshotEvery && time.Since(h.lastSave) >= 30*time.Second && h.saving.CompareAndSwap(false, true) {
 		h.sinceSave, h.lastSave = 0, time.Now()
 		if err := h.save(); err != nil {

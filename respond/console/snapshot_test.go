@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -113,5 +114,77 @@ func TestHubRestartsFromItsSnapshot(t *testing.T) {
 	json.Unmarshal(a, &st)
 	if len(st.Topics) != 22 || len(st.Alerts) != 23 || len(st.Incidents) != 23 {
 		t.Fatalf("board holds %d topics, %d alerts, %d incidents; want 22, 23, 23", len(st.Topics), len(st.Alerts), len(st.Incidents))
+	}
+}
+
+// A hub that read more than a thousand events to catch up saves its board
+// at once, not only every 30 s or at stop: a process killed again before
+// then (a crash loop) would otherwise read the whole log at every start.
+func TestHubSavesOnceCaughtUp(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	l, err := sqlitelog.Open(ctx, sqlitelog.Config{Path: filepath.Join(dir, "log.db")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	put := func(n int) {
+		t.Helper()
+		var es []event.Envelope
+		for i := range n {
+			id := fmt.Sprintf("T%d", i%50)
+			e, err := event.New(analyze.TypeTopicUpdated, id, "test", t0.Add(time.Duration(i)*time.Second), t0, analyze.TopicSummary{ID: id, Headline: "话题" + id, Label: []string{"泄漏"}, Mentions: i})
+			if err != nil {
+				t.Fatal(err)
+			}
+			es = append(es, e)
+		}
+		if err := l.Append(ctx, "topics", es...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// saved runs a hub until it caught up and reports whether its snapshot
+	// was on disk then, before Run ended (which saves anyway).
+	saved := func(path string) bool {
+		t.Helper()
+		h := NewHub(Config{Topics: Topics(), SnapshotPath: path}, NewBoard(), nil)
+		rctx, stop := context.WithCancel(ctx)
+		defer stop()
+		done := make(chan error, 1)
+		go func() { done <- h.Run(rctx, l) }()
+		deadline := time.After(10 * time.Second)
+		for {
+			if _, err := os.Stat(path); err == nil {
+				stop()
+				<-done
+				return true
+			}
+			if h.CaughtUp() {
+				// the save follows caughtUp in the same goroutine: give it its turn
+				select {
+				case <-time.After(200 * time.Millisecond):
+				case <-deadline:
+				}
+				_, err := os.Stat(path)
+				stop()
+				<-done
+				return err == nil
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("hub stopped: %v", err)
+			case <-deadline:
+				t.Fatal("hub did not catch up")
+			case <-time.After(5 * time.Millisecond): // polling for progress
+			}
+		}
+	}
+	put(200)
+	if saved(filepath.Join(dir, "small.snapshot")) {
+		t.Error("a hub that read 200 events saved its board before stopping; want it to wait for the periodic save")
+	}
+	put(1200)
+	if !saved(filepath.Join(dir, "large.snapshot")) {
+		t.Error("a hub that read 1,400 events did not save its board once caught up")
 	}
 }
