@@ -138,6 +138,13 @@ try {
   await leader.waitForSelector('#ov-volume canvas', { timeout: T });
   await leader.waitForSelector('#ov-topics table', { timeout: T });
   if (!/\d/.test(await textOf(leader, '#ov-kpis'))) await fail('overview figures: ' + await textOf(leader, '#ov-kpis'));
+  // Live topics are titled by their headlines, as on the topic board, not
+  // by a list of keywords.
+  try {
+    await leader.waitForFunction(() => [...document.querySelectorAll('#ov-topics td a')].some(a => a.textContent && !a.textContent.includes(' · ')), null, { timeout: T });
+  } catch (e) {
+    await fail('overview topics titled by keywords only: ' + await textOf(leader, '#ov-topics'));
+  }
   await leader.waitForTimeout(800); // the charts' entry animation
   await shot(leader, 'overview');
 

@@ -117,7 +117,9 @@ function drawOverview() {
     xAxis: {type: 'category', data: ['负面', '中性', '正面']}, yAxis: {type: 'value', name: '条'},
     series: [{type: 'bar', data: [{value: s.neg || 0, itemStyle: {color: '#c62828'}}, {value: s.neu || 0, itemStyle: {color: '#90a4ae'}}, {value: s.pos || 0, itemStyle: {color: '#2e7d32'}}], label: {show: true, position: 'top'}}]}, true);
   document.getElementById('ov-topics').replaceChildren((o.topics || []).length ? h('table', {class: 'ov-topics'}, h('tr', {}, ['话题', '信息量', '负面', '平台', '最近'].map(x => h('th', {}, x))),
-    o.topics.map(t => { const n = (t.neg || 0) + (t.neu || 0) + (t.pos || 0); return h('tr', {}, h('td', {}, t.drill ? h('span', {class: 'drill'}, '演练') : null, ' ', h('a', {href: '#/topic/' + encodeURIComponent(t.id)}, (t.label || []).slice(0, 4).join(' · ') || t.id)),
+    // A live topic is titled by its headline, as on the topic board; the
+    // store keeps keywords only, so a retired topic shows those.
+    o.topics.map(t => { const n = (t.neg || 0) + (t.neu || 0) + (t.pos || 0); const live = S.topics.get(t.id); return h('tr', {}, h('td', {}, t.drill ? h('span', {class: 'drill'}, '演练') : null, ' ', h('a', {href: '#/topic/' + encodeURIComponent(t.id)}, (live && live.headline) || (t.label || []).slice(0, 4).join(' · ') || t.id)),
       h('td', {}, String(t.mentions)), h('td', {}, n ? Math.round(100 * t.neg / n) + '%' : '—'), h('td', {}, (t.platforms || []).map(p => PLATFORMS[p] || p).join('、')), h('td', {class: 'muted'}, fmt(t.last_time))); }))
     : h('div', {class: 'muted'}, '该时段没有热点话题。'));
   document.getElementById('ov-ontime').replaceChildren((o.on_time || []).length ? h('table', {}, h('tr', {}, ['责任单位', '按时', '超时', '按时率'].map(x => h('th', {}, x))),
