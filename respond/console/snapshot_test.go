@@ -36,11 +36,7 @@ func (l *tailLog) ReplayFrom(ctx context.Context, topic string, from eventlog.Po
 func TestHubRestartsFromItsSnapshot(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
-	l, err := sqlitelog.Open(ctx, sqlitelog.Config{Path: filepath.Join(dir, "log.db")}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openLog(t, dir)
 	n := 0
 	put := func(topic, typ, key string, payload any) {
 		t.Helper()
@@ -123,11 +119,7 @@ func TestHubRestartsFromItsSnapshot(t *testing.T) {
 func TestHubSavesOnceCaughtUp(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
-	l, err := sqlitelog.Open(ctx, sqlitelog.Config{Path: filepath.Join(dir, "log.db")}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openLog(t, dir)
 	put := func(n int) {
 		t.Helper()
 		var es []event.Envelope
@@ -187,4 +179,15 @@ func TestHubSavesOnceCaughtUp(t *testing.T) {
 	if !saved(filepath.Join(dir, "large.snapshot")) {
 		t.Error("a hub that read 1,400 events did not save its board once caught up")
 	}
+}
+
+// openLog opens an embedded log in dir, closed when the test ends.
+func openLog(t *testing.T, dir string) *sqlitelog.Log {
+	t.Helper()
+	l, err := sqlitelog.Open(t.Context(), sqlitelog.Config{Path: filepath.Join(dir, "log.db")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
 }
