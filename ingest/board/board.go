@@ -30,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"yuqing/internal/secret"
 
 	"yuqing/ingest/normalize"
 	"yuqing/ingest/source"
@@ -109,7 +110,7 @@ type Source struct {
 	maxPages                           int
 	delay                              time.Duration
 	loc                                *time.Location
-	headers                            map[string]string
+	headers                            map[string]secret.Secret
 	loginMarks                         []string
 	client                             *http.Client // pages: a login redirect is an auth failure
 	robotsClient                       *http.Client // robots.txt: redirects followed quietly
@@ -294,8 +295,8 @@ func (s *Source) options(sc source.SourceConfig) error {
 		s.agent = v
 	} else {
 		for k, v := range s.headers {
-			if strings.EqualFold(k, "User-Agent") && strings.TrimSpace(v) != "" {
-				s.agent = strings.TrimSpace(v)
+			if strings.EqualFold(k, "User-Agent") && strings.TrimSpace(v.Reveal()) != "" {
+				s.agent = strings.TrimSpace(v.Reveal())
 			}
 		}
 	}

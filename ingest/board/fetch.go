@@ -102,7 +102,7 @@ func (s *Source) setHeaders(req *http.Request, accept string) {
 	req.Header.Set("Accept", accept)
 	req.Header.Set("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5")
 	for k, v := range s.headers {
-		req.Header.Set(k, v)
+		req.Header.Set(k, v.Reveal())
 	}
 	req.Header.Set("User-Agent", s.agent)
 }

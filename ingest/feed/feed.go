@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"yuqing/internal/secret"
 
 	"yuqing/ingest/source"
 	"yuqing/internal/mention"
@@ -77,7 +78,7 @@ type Cursor struct {
 type Source struct {
 	name, url, platform, mentionSource string
 	loc                                *time.Location
-	headers                            map[string]string
+	headers                            map[string]secret.Secret
 	loginMarks                         []string
 	client                             *http.Client
 	now                                func() time.Time
@@ -159,7 +160,7 @@ func (s *Source) Read(ctx context.Context) (source.Batch, error) {
 	req.Header.Set("User-Agent", DefaultAgent)
 	req.Header.Set("Accept", acceptHeader)
 	for k, v := range s.headers {
-		req.Header.Set(k, v)
+		req.Header.Set(k, v.Reveal())
 	}
 	if s.cur.ETag != "" {
 		req.Header.Set("If-None-Match", s.cur.ETag)

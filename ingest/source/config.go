@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"yuqing/internal/secret"
 
 	"gopkg.in/yaml.v3"
 
@@ -29,11 +30,11 @@ type SourceConfig struct {
 	Disabled bool     `yaml:"disabled"`
 
 	// Mapping to mentions, used by feed-like types.
-	Platform string            `yaml:"platform"` // weibo, wechat, forum, news, … (mention.Platforms)
-	Source   string            `yaml:"source"`   // Mention.Source; default: Name
-	TimeZone string            `yaml:"timezone"` // for times without a zone; default Asia/Shanghai
-	Headers  map[string]string `yaml:"headers"`  // extra request headers (User-Agent, Cookie); never logged
-	Options  map[string]string `yaml:"options"`  // anything else a type needs
+	Platform string                   `yaml:"platform"` // weibo, wechat, forum, news, … (mention.Platforms)
+	Source   string                   `yaml:"source"`   // Mention.Source; default: Name
+	TimeZone string                   `yaml:"timezone"` // for times without a zone; default Asia/Shanghai
+	Headers  map[string]secret.Secret `yaml:"headers"`  // extra request headers (User-Agent, Cookie); never printed or logged
+	Options  map[string]string        `yaml:"options"`  // anything else a type needs
 }
 
 // Config is a whole sources.yaml: either a bare list of sources, or a

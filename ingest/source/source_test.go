@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -601,5 +602,24 @@ func TestErrorMarks(t *testing.T) {
 	}
 	if fmt.Sprint(fmt.Errorf("feed x: %w", a)) == "" || !errors.Is(fmt.Errorf("feed x: %w", a), ErrAuth) {
 		t.Fatal("auth mark lost when wrapped")
+	}
+}
+
+// Request headers may carry a login cookie: they are set from the YAML but
+// never printed, in any form a log line or an error might take.
+func TestHeadersNeverPrint(t *testing.T) {
+	c, err := ParseConfig([]byte("sources:\n  - {name: board-a, type: board, url: \"https://bbs.example.gov.cn/\", headers: {Cookie: \"SESSIONID=s3cr3t\", User-Agent: \"yuqing-test\"}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := c.Sources[0].Headers
+	if h["Cookie"].Reveal() != "SESSIONID=s3cr3t" || h["User-Agent"].Reveal() != "yuqing-test" {
+		t.Fatalf("headers not read: %#v", h)
+	}
+	js, _ := json.Marshal(c)
+	for _, out := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c.Sources[0]), string(js)} {
+		if strings.Contains(out, "s3cr3t") {
+			t.Errorf("a header value printed: %s", out)
+		}
 	}
 }

@@ -102,7 +102,7 @@ type Source struct {
 	params              url.Values // uid, screen_name or q
 	count, maxPages     int
 	token               secret.Secret
-	headers             map[string]string
+	headers             map[string]secret.Secret
 	loc                 *time.Location
 	client              *http.Client
 	now                 func() time.Time
@@ -360,7 +360,7 @@ func (s *Source) fetch(ctx context.Context, since, maxID uint64, page int) (*Pag
 	req.Header.Set("User-Agent", DefaultAgent)
 	req.Header.Set("Accept", "application/json")
 	for k, v := range s.headers {
-		req.Header.Set(k, v)
+		req.Header.Set(k, v.Reveal())
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
