@@ -101,9 +101,18 @@ try {
       await duty.waitForSelector('#stream .clock', { timeout: T });
       const rows = await duty.$$eval('#stream .clock', (els) => els.length);
       if (rows > 50) await fail(`the topic stream shows ${rows} rows at once`);
-      if (rows === 50) {
+      // A topic of exactly 50 posts has no second page: then the stream
+      // must say so, and offer no 加载更多.
+      const total = await duty.evaluate(async (t) => {
+        const r = await fetch('/api/v1/mentions?limit=200&topic=' + encodeURIComponent(t) + '&from=' + new Date(Date.now() - 7 * 864e5).toISOString());
+        return r.ok ? ((await r.json()).items || []).length : -1;
+      }, topic);
+      if (rows === 50 && total > 50) {
         await duty.click('#stream-more');
         await duty.waitForFunction(() => document.querySelectorAll('#stream .clock').length > 50, null, { timeout: T });
+      } else if (rows === 50) {
+        const foot = await duty.$eval('#stream-count', (el) => el.textContent);
+        if (!foot.includes('已全部显示') || await duty.$('#stream-more')) await fail(`a topic of ${total} posts: the stream's foot says "${foot}"`);
       }
       await shot(duty, 'topic-stream');
       await duty.click('#stream-search');
