@@ -407,8 +407,9 @@ type topicState struct {
 
 	// Scratch for scoring an item: the text score, valid when mark is the
 	// Clusterer's seq.
-	text float64
-	mark int
+	text   float64
+	mark   int
+	shared int // how many of the item's words the topic has
 
 	// The words with count at least 2 (mergeSimilar's profile): prof sorted
 	// by word, profNew the ones that reached 2 since prof was sorted. Both
@@ -570,9 +571,10 @@ func (c *Clusterer) add(it Item) Assignment {
 			tp := cell.tp
 			if ck := cell.c; ck > 0 && tp.wordTotal > 0 {
 				if tp.mark != c.seq {
-					tp.mark, tp.text = c.seq, logBgCost
+					tp.mark, tp.text, tp.shared = c.seq, logBgCost, 0
 					cands = append(cands, tp)
 				}
+				tp.shared++
 
 				term := math.Log1p(c.boostMul * (ck / tp.wordTotal) / pbg[i])
 				if conc := ck / math.Max(e.bg, ck); conc < c.cfg.Distinctive {
@@ -587,6 +589,17 @@ func (c *Clusterer) add(it Item) Assignment {
 	// no chain needs less evidence than a post that could open a story (or
 	// a repost that would take its whole chain along).
 	chained := it.RootID != "" || it.ParentID != ""
+	// A source cue (a 【headline】, a link) or a name (a place, an
+	// organisation) marks a post that may start a story with fewer words.
+	open := float64(c.cfg.MinOpenTokens)
+	cue := sourceCue(it.Text)
+	if cue > 0 || len(it.Entities) > 0 {
+		open /= 2
+	}
+	// A post that could open a story of its own joins another only on two
+	// words or more: one shared name (a district, a city) is where two
+	// stories happen, not that they are one.
+	canOpen := !chained && cue >= 0 && content >= open
 	need := c.cfg.JoinScore
 	if !chained && content < float64(c.cfg.MinOpenTokens) {
 		need = c.cfg.ReactionScore
@@ -597,7 +610,7 @@ func (c *Clusterer) add(it Item) Assignment {
 		if tp.space != it.Space {
 			continue
 		}
-		if tp.text < need {
+		if tp.text < need || canOpen && tp.shared < minSharedToJoin {
 			continue
 		}
 		lli := c.logMinInt
@@ -618,14 +631,7 @@ func (c *Clusterer) add(it Item) Assignment {
 		}
 		return Assignment{Topic: best.id, Score: bestScore}
 	}
-	// A source cue (a 【headline】, a link) or a name (a place, an
-	// organisation) marks a post that may start a story with fewer words.
-	open := float64(c.cfg.MinOpenTokens)
-	cue := sourceCue(it.Text)
-	if cue > 0 || len(it.Entities) > 0 {
-		open /= 2
-	}
-	if !chained && (cue < 0 || content < open) {
+	if !chained && !canOpen {
 		return Assignment{} // unassigned: too little to be a story of its own
 	}
 	tp := c.open(it, t)
@@ -685,6 +691,10 @@ func (c *Clusterer) pBg(e *wentry) float64 {
 	}
 	return (n + 0.5) / (c.bgTotal + priorWords)
 }
+
+// minSharedToJoin is how many of its words a post that could open a story
+// of its own must share with a topic to join it.
+const minSharedToJoin = 2
 
 // priorWords is the size of an imagined background the stream's own is
 // added to, in which every word is rare: a young stream (a new install, a

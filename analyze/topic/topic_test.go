@@ -451,3 +451,27 @@ func TestSplitTwoStories(t *testing.T) {
 		t.Errorf("split again: %+v", again)
 	}
 }
+
+// Two stories in one district: a post that could open a story of its own
+// (a name and enough words) does not join a topic it shares only the
+// district's name with, while a short reaction still joins on its one
+// telling word. Seen in the browser test's data, where every report of a
+// cracked bridge in 城东区 went into the district's parking-fee topic.
+func TestOneSharedNameDoesNotJoinTwoStories(t *testing.T) {
+	c := New(prodConfig(t))
+	fees := c.Add(Item{ID: "p1", Platform: "weibo", Time: at(0), Text: "城东区停车收费调整，包月停车费翻倍，居民怎么办？",
+		Tokens: toks("城东区 停车 收费 调整 包月 停车费 翻倍 居民"), Entities: []string{"城东区"}})
+	for i := 2; i < 8; i++ {
+		c.Add(Item{ID: fmt.Sprintf("p%d", i), Platform: "weibo", Time: at(i), Text: "城东区停车费上调，凭什么涨这么多？",
+			Tokens: toks("城东区 停车费 上调 凭什么 涨"), Entities: []string{"城东区"}})
+	}
+	bridge := c.Add(Item{ID: "b1", Platform: "weibo", Time: at(9), Text: "城东区青石桥渗水报告：桥面出现裂缝，雨后渗水严重，请有关部门尽快检修。",
+		Tokens: toks("城东区 青石桥 渗水 报告 桥面 出现 裂缝 雨后 渗水 严重 部门 尽快 检修"), Entities: []string{"城东区", "青石桥"}})
+	if bridge.Topic == "" || bridge.Topic == fees.Topic {
+		t.Fatalf("the bridge report went to %q (the fees topic is %q): want a topic of its own", bridge.Topic, fees.Topic)
+	}
+	again := c.Add(Item{ID: "p9", Platform: "weibo", Time: at(10), Text: "停车费翻倍太离谱", Tokens: toks("停车费 翻倍 离谱")})
+	if again.Topic != fees.Topic {
+		t.Fatalf("a short reaction on the fees went to %q, want the fees topic %q", again.Topic, fees.Topic)
+	}
+}
