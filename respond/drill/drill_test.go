@@ -64,6 +64,11 @@ func runUntil(t *testing.T, d *Incidents, w *watched, last string) ([]string, er
 			if c != last {
 				continue
 			}
+			if c == "open failed" {
+				// Run ends on its own with the log's error: cancelling now
+				// would race it (and Run may report the cancel instead).
+				return calls, <-done
+			}
 			cancel()
 			return calls, <-done
 		case err := <-done:
