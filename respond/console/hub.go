@@ -124,7 +124,6 @@ type Hub struct {
 
 	sinceSave int       // events applied since the last snapshot
 	lastSave  time.Time // when it was taken
-	saving    atomic.Bool
 }
 
 // Client is one subscriber. Receive from C; Gone is closed when the hub
@@ -222,17 +221,23 @@ const replayedSave = 1000
 func (h *Hub) saveCaughtUp() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.cfg.SnapshotPath == "" || h.sinceSave < replayedSave || !h.saving.CompareAndSwap(false, true) {
+	if h.cfg.SnapshotPath == "" || h.sinceSave < replayedSave {
 		return
 	}
-	defer h.saving.Store(false)
-	n := h.sinceSave
+	if n := h.sinceSave; h.checkpoint() {
+		h.logger.Info("console board saved after catching up", "events", n)
+	}
+}
+
+// checkpoint saves the board and starts counting afresh (called under
+// h.mu, like every save: no second one can run meanwhile).
+func (h *Hub) checkpoint() bool {
 	h.sinceSave, h.lastSave = 0, time.Now()
 	if err := h.save(); err != nil {
 		h.logger.Warn("console snapshot not saved", "err", err)
-		return
+		return false
 	}
-	h.logger.Info("console board saved after catching up", "events", n)
+	return true
 }
 
 // CaughtUp reports whether the board holds everything the log held when
@@ -281,12 +286,8 @@ func (h *Hub) Publish(ds ...Delta) {
 				"event", d.Event.ID, "type", d.Event.Type, "err", err)
 		}
 	}
-	if h.cfg.SnapshotPath != "" && h.sinceSave >= h.cfg.SnapshotEvery && time.Since(h.lastSave) >= 30*time.Second && h.saving.CompareAndSwap(false, true) {
-		h.sinceSave, h.lastSave = 0, time.Now()
-		if err := h.save(); err != nil {
-			h.logger.Warn("console snapshot not saved", "err", err)
-		}
-		h.saving.Store(false)
+	if h.cfg.SnapshotPath != "" && h.sinceSave >= h.cfg.SnapshotEvery && time.Since(h.lastSave) >= 30*time.Second {
+		h.checkpoint()
 	}
 	if len(fresh) == 0 || len(h.clients) == 0 {
 		return
