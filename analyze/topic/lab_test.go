@@ -40,6 +40,7 @@ type labRow struct {
 	Text     string    `json:"text"`
 	Event    string    `json:"event"`
 	Tokens   []string  `json:"tokens,omitempty"`
+	Entities []string  `json:"entities,omitempty"`
 }
 
 func TestLab(t *testing.T) {
@@ -48,6 +49,9 @@ func TestLab(t *testing.T) {
 	}
 	rows := labLoad(t)
 	cfg := DefaultConfig()
+	if os.Getenv("CLUSTER_SEGMENTER") == "prod" {
+		cfg.Salience = (*segment.Segmenter)(nil).Salience
+	}
 	if p := os.Getenv("CLUSTER_PARAMS"); p != "" {
 		for _, kv := range strings.Split(p, ",") {
 			k, v, _ := strings.Cut(kv, "=")
@@ -66,6 +70,9 @@ func TestLab(t *testing.T) {
 	items := labItems(rows)
 	start := time.Now()
 	pred, maxActive := labRun(cfg, items)
+	if os.Getenv("CLUSTER_EXPLAIN") != "" {
+		labExplain(t, cfg, rows, items)
+	}
 	el := time.Since(start)
 	runtime.ReadMemStats(&m1)
 	t.Logf("clusterer: %d items in %v = %.2f µs/item; max active topics %d; heap growth %.1f MB; total alloc %.1f MB",
@@ -99,7 +106,7 @@ var labNew []bool
 func labItems(rows []labRow) []Item {
 	items := make([]Item, len(rows))
 	for i, r := range rows {
-		items[i] = Item{ID: r.ID, Platform: r.Platform, Time: r.Time, Tokens: r.Tokens, Text: r.Text}
+		items[i] = Item{ID: r.ID, Platform: r.Platform, Time: r.Time, Tokens: r.Tokens, Entities: r.Entities, Text: r.Text}
 	}
 	return items
 }
@@ -192,8 +199,6 @@ func setParam(c *Config, k, v string) error {
 		return x
 	}
 	switch k {
-	case "Tau":
-		c.Tau = d()
 	case "Background":
 		c.Background = f()
 	case "MinIntensity":
@@ -245,6 +250,24 @@ func labLoad(t *testing.T) []labRow {
 			}
 		}
 	}
+	if gp := os.Getenv("CLUSTER_GOLD"); gp != "" {
+		// A squeezed stream (compress_stream.py) carries no labels: take
+		// them from the gold file by ID.
+		b, err := os.ReadFile(gp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := map[string]string{}
+		for _, l := range strings.Split(string(b), "\n") {
+			var r labRow
+			if json.Unmarshal([]byte(l), &r) == nil {
+				ev[r.ID] = r.Event
+			}
+		}
+		for i := range rows {
+			rows[i].Event = ev[rows[i].ID]
+		}
+	}
 	start := time.Now()
 	if os.Getenv("CLUSTER_SEGMENTER") == "prod" {
 		// The production segmenter (Traditional folded to Simplified, its
@@ -254,7 +277,13 @@ func labLoad(t *testing.T) []labRow {
 			t.Fatal(err)
 		}
 		for i := range rows {
-			rows[i].Tokens = seg.Tokens(rows[i].Text)
+			var ents []segment.Entity
+			rows[i].Tokens, ents = seg.TokensEntities(rows[i].Text)
+			for _, e := range ents {
+				if e.Kind != segment.KindCasualty {
+					rows[i].Entities = append(rows[i].Entities, e.Text)
+				}
+			}
 		}
 	} else {
 		seg, err := gse.NewEmbed("zh_s")
@@ -303,8 +332,12 @@ func bcubed(rows []labRow, pred []string) (p, r, f float64) {
 	cs := map[string]int{}
 	gs := map[string]int{}
 	for i, row := range rows {
-		cell[pair{pred[i], row.Event}]++
-		cs[pred[i]]++
+		c := pred[i]
+		if c == "" {
+			c = "unassigned:" + row.ID // its own singleton, as score_clusters.py counts it
+		}
+		cell[pair{c, row.Event}]++
+		cs[c]++
 		gs[row.Event]++
 	}
 	for k, v := range cell {
@@ -333,6 +366,16 @@ func labParam(c *Config, k, v string) bool {
 		c.OpenBoost = x
 	case "MinOpenTokens":
 		c.MinOpenTokens = int(x)
+	case "Decay":
+		c.Decay = x
+	case "LiveIntensity":
+		c.LiveIntensity = x
+	case "CommentScore":
+		c.CommentScore = x
+	case "ReactionScore":
+		c.ReactionScore = x
+	case "JoinScore":
+		c.JoinScore = x
 	case "MergeSim":
 		c.MergeSim = x
 	case "MergeEvery":
@@ -343,4 +386,96 @@ func labParam(c *Config, k, v string) bool {
 		return false
 	}
 	return true
+}
+
+// labExplain replays the stream and sorts the posts of the gold events into
+// why they ended where they did: the candidates each had (topics sharing a
+// word), their text scores against what was needed, and whether the topic's
+// majority so far is the post's own event.
+func labExplain(t *testing.T, cfg Config, rows []labRow, items []Item) {
+	c := New(cfg)
+	evOf := map[string]map[string]int{} // topic -> gold event -> items
+	major := func(id string) string {
+		best, n := "", 0
+		for e, k := range evOf[id] {
+			if k > n {
+				best, n = e, k
+			}
+		}
+		return best
+	}
+	kinds := map[string]int{}
+	samples := map[string][]string{}
+	for i, it := range items {
+		a := c.Add(it)
+		var own, other *topicState
+		for _, tp := range c.active {
+			if tp.mark != c.seq || tp.id == a.Topic && a.New {
+				continue
+			}
+			if major(tp.id) == rows[i].Event {
+				if own == nil || tp.text > own.text {
+					own = tp
+				}
+			} else if other == nil || tp.text > other.text {
+				other = tp
+			}
+		}
+		var k string
+		switch {
+		case a.Topic != "" && !a.New && major(c.Resolve(a.Topic)) == rows[i].Event:
+			k = "joined own"
+		case a.Topic != "" && !a.New && own != nil:
+			k = "joined other, own candidate"
+			if ch := c.byID[c.Resolve(a.Topic)]; ch != nil && own.text > ch.text {
+				k += " with more text"
+			}
+		case a.Topic != "" && !a.New:
+			k = "joined other"
+		case own == nil && a.New:
+			k = "opened, no own candidate"
+		case a.New:
+			k = "opened, own below need"
+		case own == nil && other == nil:
+			k = "unassigned, no candidate"
+		case own == nil:
+			k = "unassigned, only others"
+		default:
+			k = "unassigned, own below need"
+		}
+		kinds[k]++
+		if len(samples[k]) < 25 && i%7 == 0 {
+			d := ""
+			if own != nil {
+				d = fmt.Sprintf("own %.2f/%d", own.text, own.shared)
+			}
+			if other != nil {
+				d += fmt.Sprintf(" other %.2f/%d", other.text, other.shared)
+			}
+			samples[k] = append(samples[k], fmt.Sprintf("%s | %v | %.60s", d, it.Tokens, it.Text))
+		}
+		if a.Topic != "" {
+			id := c.Resolve(a.Topic)
+			if evOf[id] == nil {
+				evOf[id] = map[string]int{}
+			}
+			evOf[id][rows[i].Event]++
+		}
+		for _, m := range a.Merges {
+			if evOf[m.Into] == nil {
+				evOf[m.Into] = map[string]int{}
+			}
+			for e, k := range evOf[m.From] {
+				evOf[m.Into][e] += k
+			}
+		}
+	}
+	for k, n := range kinds {
+		t.Logf("EXPLAIN %-28s %5d", k, n)
+		if os.Getenv("CLUSTER_EXPLAIN") == k {
+			for _, s := range samples[k] {
+				t.Logf("   %s", s)
+			}
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -48,7 +49,9 @@ type snapHeader struct {
 // word counts (all integers, so the sums are exact).
 type snapState struct {
 	Now time.Time `json:"now"` // the latest event time seen
-	Seq int       `json:"seq"` // items added (merge cadence, IDs)
+	Seq int       `json:"seq"` // items added (the clock of intensities, merge cadence, IDs)
+	// Chained lists the platforms whose items have carried a chain, sorted.
+	Chained []string `json:"chained,omitempty"`
 	// Background is the stream's word counts (items that used each word).
 	Background map[string]float64 `json:"background"`
 	// Topics are the active topics in the clusterer's order (it breaks
@@ -57,13 +60,17 @@ type snapState struct {
 }
 
 type snapTopic struct {
-	ID        string             `json:"id"`
-	Space     string             `json:"space,omitempty"` // drill or real
-	FirstID   string             `json:"first_id"`
-	FirstTime time.Time          `json:"first_time"`
-	LastTime  time.Time          `json:"last_time"`
-	Items     int                `json:"items"`
-	Intensity float64            `json:"intensity"` // decayed count at LastTime
+	ID        string    `json:"id"`
+	Space     string    `json:"space,omitempty"` // drill or real
+	FirstID   string    `json:"first_id"`
+	FirstTime time.Time `json:"first_time"`
+	LastTime  time.Time `json:"last_time"`
+	Items     int       `json:"items"`
+	Intensity float64   `json:"intensity"` // decayed count at LastSeq
+	// LastSeq is the stream's item count when Intensity was set; 0 in a
+	// snapshot from before intensities decayed with the stream's volume
+	// (read as Seq: the intensity as it was then).
+	LastSeq   int                `json:"last_seq,omitempty"`
 	Words     map[string]float64 `json:"words"`
 	Platforms map[string]int     `json:"platforms"`
 	ItemIDs   []string           `json:"item_ids"` // oldest first
@@ -103,6 +110,10 @@ func (c *Clusterer) Snapshot(w io.Writer) error {
 	for w, e := range c.bg {
 		st.Background[w] = e.bg
 	}
+	for p := range c.chained {
+		st.Chained = append(st.Chained, p)
+	}
+	slices.Sort(st.Chained)
 	for i, tp := range c.active {
 		st.Topics[i] = snapTopic{
 			ID:           tp.id,
@@ -112,6 +123,7 @@ func (c *Clusterer) Snapshot(w io.Writer) error {
 			LastTime:     tp.lastTime,
 			Items:        tp.n,
 			Intensity:    tp.intensity,
+			LastSeq:      tp.lastSeq,
 			Words:        tp.wordCounts(),
 			Platforms:    tp.platforms,
 			ItemIDs:      nonNil(tp.itemIDs),
@@ -237,6 +249,9 @@ func (c *Clusterer) load(st *snapState) error {
 		return errors.New("negative item count")
 	}
 	c.now, c.seq = st.Now, st.Seq
+	for _, p := range st.Chained {
+		c.chained[p] = true
+	}
 	for w, n := range st.Background {
 		if !(n > 0) || !finite(n) {
 			return fmt.Errorf("background count of %q is %v", w, n)
@@ -252,7 +267,10 @@ func (c *Clusterer) load(st *snapState) error {
 		if c.byID[s.ID] != nil || c.redirect[s.ID] != "" {
 			return fmt.Errorf("topic ID %q twice", s.ID)
 		}
-		if s.Items < 0 || !(s.Intensity >= 0) || !finite(s.Intensity) {
+		if s.LastSeq == 0 {
+			s.LastSeq = st.Seq
+		}
+		if s.Items < 0 || !(s.Intensity >= 0) || !finite(s.Intensity) || s.LastSeq > st.Seq {
 			return fmt.Errorf("topic %q: bad item count or intensity", s.ID)
 		}
 		tp := &topicState{
@@ -263,6 +281,7 @@ func (c *Clusterer) load(st *snapState) error {
 			lastTime:  s.LastTime,
 			n:         s.Items,
 			intensity: s.Intensity,
+			lastSeq:   s.LastSeq,
 			words:     make(map[string]*wcell, len(s.Words)),
 			platforms: make(map[string]int, len(s.Platforms)),
 		}

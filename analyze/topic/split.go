@@ -163,9 +163,10 @@ func (c *Clusterer) split(tp *topicState, kept, moved []source) Split {
 	}
 	sp := Split{From: tp.id, Into: id, Platforms: map[string]int{}}
 	share := float64(len(moved)) / float64(len(moved)+len(kept))
-	now := c.intensityAt(tp, c.now)
-	nt.intensity, nt.lastTime = now*share, c.now
-	tp.intensity = now * (1 - share)
+	now := c.intensity(tp)
+	nt.lastTime = c.now
+	c.setIntensity(nt, now*share)
+	c.setIntensity(tp, now*(1-share))
 	if c.now.After(tp.lastTime) {
 		tp.lastTime = c.now
 	}

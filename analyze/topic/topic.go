@@ -1,23 +1,37 @@
 // Package topic groups a stream of mentions into hot topics (stories) as they
 // arrive, in event time.
 //
-// The model is a small Dirichlet–Hawkes style single-pass clusterer. Each
-// active topic has an intensity λ_k: an exponentially decaying count of its
-// recent items (time constant Tau), so a burst makes its topic the natural
-// home of the next short reaction ("太可怕了"). Each topic also has a bag of
-// words. An item goes to the active topic k that maximises
+// Content carries membership; recency only breaks ties. Each active topic
+// has a bag of words and an intensity λ_k: a decaying count of its recent
+// items. An item scores, against each active topic that shares a word with
+// it,
 //
-//	TimeWeight · log λ_k(t) + Σ_w log( Background + (1−Background)·P(w|k)/P(w) )
+//	Σ_w log( Background + (1−Background)·P(w|k)/P(w) )
 //
 // where P(w|k) is the word's share of the topic's words and P(w) its share of
-// the stream's (Jelinek–Mercer smoothing). A word the topic lacks costs
-// log(Background); a rare word the topic has weighs heavily, so the same
-// story in other words or on another platform still joins it, and a long
-// post about something else opens a new topic. The new-topic option scores
-// TimeWeight · log NewTopicRate, plus HeadlineBonus per source cue in the
-// text (a 【headline】, a link); only items with MinOpenTokens distinct words
-// that are not replies ("回复@…", "@…") may open a topic. A new topic starts
-// with OpenBoost extra intensity: a story's first post sets off a burst.
+// the stream's (Jelinek–Mercer smoothing), each word weighted by its
+// salience (names above ordinary words, everyday words at nothing). A word
+// the topic lacks costs log(Background), at most LongPost times. The topics
+// that reach JoinScore are candidates; among them the item goes to the one
+// that maximises score + TimeWeight · log λ_k.
+//
+// Intensity decays with the stream's volume, not the clock: by a factor e
+// every Decay items of any topic. Recency is how much the stream has said
+// since a topic's last item, so a busier stream (more stories at once) does
+// not blur topics together the way a time window would.
+//
+// A short post with no chain (fewer than MinOpenTokens of content) is a
+// reaction ("这种人也能当代表"): it cannot open a topic, it needs only
+// ReactionScore, and it joins only a live topic, one whose intensity is at
+// least LiveIntensity — a story people are reacting to now. Otherwise it
+// stays unassigned (未归类). On a platform whose items have carried no chain
+// (RootID, ParentID), a reaction may be a comment on any story: the words it
+// has that a topic lacks cost nothing (its other words are its opinion, not
+// another story) and it needs CommentScore. Where the platform gives chains,
+// a comment comes with its chain, so a post without one is an original post.
+// An item that could open a story of its own joins another only on two shared
+// words or more. A new topic starts with OpenBoost extra intensity: a story's
+// first post sets off a burst.
 //
 // Every MergeEvery items, active topics whose word profiles (TF-IDF cosine)
 // reach MergeSim merge; the older absorbs the younger, and the younger's ID
@@ -102,17 +116,25 @@ type Merge struct{ From, Into string }
 // Config tunes the clusterer. DefaultConfig gives values tuned on real Weibo
 // data; a zero field in a Config passed to New means "the default".
 type Config struct {
-	// Tau is the decay time of a topic's intensity.
-	Tau time.Duration
+	// Decay is how many stream items (of every topic) it takes a topic's
+	// intensity to fall by a factor e.
+	Decay float64
+	// LiveIntensity: a reaction (a short post with no chain) joins only a
+	// topic at least this intense now (a topic opens at 1+OpenBoost).
+	LiveIntensity float64
 	// JoinScore is the content evidence an item needs to join a topic: the
 	// log-likelihood ratio of its words under the topic's word model against
 	// the stream's. Time never creates membership; it only orders the
 	// candidates that reach JoinScore. Higher: purer, smaller topics.
 	JoinScore float64
-	// ReactionScore is the evidence a short post with no chain (fewer than
-	// MinOpenTokens of content) needs to join a topic: it has few words to
-	// contradict one, so less than JoinScore.
+	// ReactionScore is the evidence a reaction (a short post with no chain,
+	// fewer than MinOpenTokens of content) needs to join a live topic: it
+	// has few words to contradict one, so less than JoinScore.
 	ReactionScore float64
+	// CommentScore replaces ReactionScore on a platform whose items have
+	// carried no chain, where a reaction may be a comment on any story: the
+	// words it shares, with no cost for the ones the topic lacks.
+	CommentScore float64
 	// Distinctive: a word counts fully as evidence for a topic when at least
 	// this share of the stream's items that use it are in the topic; a
 	// word spread over many stories (微博, 原来, 真的) counts in proportion.
@@ -184,11 +206,13 @@ type Config struct {
 // DefaultConfig returns the tuned defaults.
 func DefaultConfig() Config {
 	return Config{
-		Tau:           2 * time.Hour,
+		Decay:         20,
+		LiveIntensity: 0.3,
 		JoinScore:     3,
 		EntityWeight:  2,
 		LongPost:      25,
 		ReactionScore: 1.5,
+		CommentScore:  0.25,
 		Distinctive:   0.2,
 		OpenBoost:     30,
 		TimeWeight:    1,
@@ -227,10 +251,12 @@ func (c Config) withDefaults() Config {
 			*p = v
 		}
 	}
-	setd(&c.Tau, d.Tau)
+	set(&c.Decay, d.Decay)
+	set(&c.LiveIntensity, d.LiveIntensity)
 	set(&c.JoinScore, d.JoinScore)
 	set(&c.EntityWeight, d.EntityWeight)
 	set(&c.ReactionScore, d.ReactionScore)
+	set(&c.CommentScore, d.CommentScore)
 	set(&c.Distinctive, d.Distinctive)
 	set(&c.OpenBoost, d.OpenBoost)
 	set(&c.TimeWeight, d.TimeWeight)
@@ -258,14 +284,17 @@ func (c Config) Validate() error {
 	c = c.withDefaults()
 	var errs []error
 	bad := func(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
-	if c.Tau < 0 {
-		errs = append(errs, errors.New("topic: Tau must be positive"))
+	if !(c.Decay > 0) || bad(c.Decay) {
+		errs = append(errs, errors.New("topic: Decay must be positive and finite"))
+	}
+	if c.LiveIntensity < 0 || bad(c.LiveIntensity) {
+		errs = append(errs, errors.New("topic: LiveIntensity must be positive and finite"))
 	}
 	if !(c.Distinctive > 0 && c.Distinctive <= 1) {
 		errs = append(errs, errors.New("topic: Distinctive must be in (0,1]"))
 	}
-	if c.JoinScore < 0 || bad(c.JoinScore) || c.ReactionScore < 0 || bad(c.ReactionScore) {
-		errs = append(errs, errors.New("topic: JoinScore and ReactionScore must be positive and finite"))
+	if c.JoinScore < 0 || bad(c.JoinScore) || c.ReactionScore < 0 || bad(c.ReactionScore) || c.CommentScore < 0 || bad(c.CommentScore) {
+		errs = append(errs, errors.New("topic: JoinScore, ReactionScore and CommentScore must be positive and finite"))
 	}
 	if c.OpenBoost < 0 || bad(c.OpenBoost) {
 		errs = append(errs, errors.New("topic: OpenBoost must be positive and finite"))
@@ -319,7 +348,7 @@ type Clusterer struct {
 	cfg       Config
 	logBg     float64 // log(Background)
 	boostMul  float64 // (1-Background)/Background
-	invTau    float64 // 1/Tau in 1/seconds
+	invDecay  float64 // 1/Decay
 	logMinInt float64
 
 	now    time.Time // the latest event time seen
@@ -337,7 +366,11 @@ type Clusterer struct {
 	bg      map[string]*wentry
 	bgTotal float64
 
-	seq int // items added, for merge cadence and IDs of items without one
+	seq int // items added: the clock of intensities, merge cadence, IDs of items without one
+
+	// chained lists the platforms whose items have carried a chain: there
+	// a post without one is an original post, not a reaction.
+	chained map[string]bool
 
 	redirect map[string]string // merged topic -> active topic it merged into
 
@@ -392,7 +425,8 @@ type topicState struct {
 	firstTime time.Time
 	lastTime  time.Time
 	n         int
-	intensity float64 // decayed count at lastTime
+	intensity float64 // decayed count when the stream had seen lastSeq items
+	lastSeq   int
 	words     map[string]*wcell
 	wordTotal float64
 	platforms map[string]int
@@ -438,7 +472,8 @@ func New(cfg Config) *Clusterer {
 		cfg:       cfg,
 		logBg:     math.Log(cfg.Background),
 		boostMul:  (1 - cfg.Background) / cfg.Background,
-		invTau:    1 / cfg.Tau.Seconds(),
+		invDecay:  1 / cfg.Decay,
+		chained:   map[string]bool{},
 		logMinInt: math.Log(cfg.MinIntensity),
 		byID:      map[string]*topicState{},
 		items:     map[string]*topicState{},
@@ -449,13 +484,19 @@ func New(cfg Config) *Clusterer {
 	}
 }
 
-// intensityAt is the topic's decayed intensity at t.
-func (c *Clusterer) intensityAt(tp *topicState, t time.Time) float64 {
-	dt := t.Sub(tp.lastTime).Seconds()
-	if dt <= 0 {
+// intensity is the topic's intensity now: decayed by the items the stream
+// has seen since it was set.
+func (c *Clusterer) intensity(tp *topicState) float64 {
+	dn := c.seq - tp.lastSeq
+	if dn <= 0 {
 		return tp.intensity
 	}
-	return tp.intensity * math.Exp(-dt*c.invTau)
+	return tp.intensity * math.Exp(-float64(dn)*c.invDecay)
+}
+
+// setIntensity sets the topic's intensity now.
+func (c *Clusterer) setIntensity(tp *topicState, v float64) {
+	tp.intensity, tp.lastSeq = v, c.seq
 }
 
 // Add assigns one item to a topic and returns the assignment. Items should
@@ -513,6 +554,10 @@ func (c *Clusterer) add(it Item) Assignment {
 	c.entBuf = ents
 	defer c.learn(words, ents)
 
+	chained := it.RootID != "" || it.ParentID != ""
+	if chained && !c.chained[it.Platform] {
+		c.chained[it.Platform] = true
+	}
 	// Reposts, replies and copies follow their chain; a root seen only
 	// through its reposts so far takes the topic its chain went to.
 	for _, ref := range [4]string{it.RootID, it.ParentID, it.DupOf, it.ID} {
@@ -549,6 +594,26 @@ func (c *Clusterer) add(it Item) Assignment {
 	logBgCost := content * c.logBg
 	if lp := float64(c.cfg.LongPost); lp > 0 && content > lp {
 		logBgCost = lp * c.logBg
+	}
+	// A source cue (a 【headline】, a link) or a name (a place, an
+	// organisation) marks a post that may start a story with fewer words.
+	open := float64(c.cfg.MinOpenTokens)
+	cue := sourceCue(it.Text)
+	if cue > 0 || len(it.Entities) > 0 {
+		open /= 2
+	}
+	// A post that could open a story of its own joins another only on two
+	// words or more: one shared name (a district, a city) is where two
+	// stories happen, not that they are one.
+	canOpen := !chained && cue >= 0 && content >= open
+	// A reaction: a short post with no chain. One that could not open a
+	// story of its own, where the platform gives no chains, may be a
+	// comment on any story: its other words are its opinion, and what a
+	// topic lacks of them costs nothing.
+	reaction := !chained && content < float64(c.cfg.MinOpenTokens)
+	comment := reaction && !canOpen && !c.chained[it.Platform]
+	if comment {
+		logBgCost = 0
 	}
 	pbg := c.pbgBuf[:0]
 	for _, e := range ents {
@@ -588,20 +653,10 @@ func (c *Clusterer) add(it Item) Assignment {
 	// prior (a topic's recent activity) breaks ties. A short reaction with
 	// no chain needs less evidence than a post that could open a story (or
 	// a repost that would take its whole chain along).
-	chained := it.RootID != "" || it.ParentID != ""
-	// A source cue (a 【headline】, a link) or a name (a place, an
-	// organisation) marks a post that may start a story with fewer words.
-	open := float64(c.cfg.MinOpenTokens)
-	cue := sourceCue(it.Text)
-	if cue > 0 || len(it.Entities) > 0 {
-		open /= 2
-	}
-	// A post that could open a story of its own joins another only on two
-	// words or more: one shared name (a district, a city) is where two
-	// stories happen, not that they are one.
-	canOpen := !chained && cue >= 0 && content >= open
 	need := c.cfg.JoinScore
-	if !chained && content < float64(c.cfg.MinOpenTokens) {
+	if comment {
+		need = c.cfg.CommentScore
+	} else if reaction {
 		need = c.cfg.ReactionScore
 	}
 	var best *topicState
@@ -613,8 +668,12 @@ func (c *Clusterer) add(it Item) Assignment {
 		if tp.text < need || canOpen && tp.shared < minSharedToJoin {
 			continue
 		}
+		li := c.intensity(tp)
+		if reaction && li < c.cfg.LiveIntensity {
+			continue // a story no one is reacting to now
+		}
 		lli := c.logMinInt
-		if li := c.intensityAt(tp, t); li > c.cfg.MinIntensity {
+		if li > c.cfg.MinIntensity {
 			lli = math.Log(li)
 		}
 		if s := c.cfg.TimeWeight*lli + tp.text; s > bestScore || (s == bestScore && tp.id < best.id) {
@@ -640,7 +699,7 @@ func (c *Clusterer) add(it Item) Assignment {
 	if content >= float64(c.cfg.MinOpenTokens)/2 {
 		c.addSource(tp, it, t, words, sal)
 	}
-	tp.intensity += c.cfg.OpenBoost
+	c.setIntensity(tp, c.intensity(tp)+c.cfg.OpenBoost)
 	c.evict(tp, t)
 	return Assignment{Topic: tp.id, New: true}
 }
@@ -767,7 +826,7 @@ func (c *Clusterer) open(it Item, t time.Time) *topicState {
 // join adds an item to a topic. ents, if not nil, holds the index entries
 // of words (nil for a word not indexed).
 func (c *Clusterer) join(tp *topicState, it Item, t time.Time, words []string, ents []*wentry) {
-	tp.intensity = c.intensityAt(tp, t) + 1
+	c.setIntensity(tp, c.intensity(tp)+1)
 	if t.After(tp.lastTime) {
 		tp.lastTime = t
 	}
@@ -1009,7 +1068,7 @@ func (c *Clusterer) evict(keep *topicState, t time.Time) {
 			if tp == keep {
 				continue
 			}
-			v := c.intensityAt(tp, t)
+			v := c.intensity(tp)
 			if qi < 0 || v < qv || (v == qv && tp.lastTime.Before(c.active[qi].lastTime)) {
 				qi, qv = i, v
 			}
@@ -1039,7 +1098,7 @@ func (c *Clusterer) Active() []Topic {
 	}
 	all := make([]ti, 0, len(c.active))
 	for _, tp := range c.active {
-		all = append(all, ti{c.snapshot(tp), c.intensityAt(tp, c.now)})
+		all = append(all, ti{c.snapshot(tp), c.intensity(tp)})
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].i > all[j].i })
 	out := make([]Topic, len(all))
@@ -1365,7 +1424,7 @@ func (c *Clusterer) profile(tp *topicState) []*wcell {
 // mergeInto moves src's state into dst. The caller removes src from active.
 func (c *Clusterer) mergeInto(dst, src *topicState) {
 	now := c.now
-	dst.intensity = c.intensityAt(dst, now) + c.intensityAt(src, now)
+	c.setIntensity(dst, c.intensity(dst)+c.intensity(src))
 	if src.lastTime.After(dst.lastTime) {
 		dst.lastTime = src.lastTime
 	}

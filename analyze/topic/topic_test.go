@@ -349,7 +349,7 @@ func TestValidate(t *testing.T) {
 	if err := (Config{}).Validate(); err != nil {
 		t.Fatalf("zero config means defaults: %v", err)
 	}
-	for _, bad := range []Config{{Background: 1.5}, {Tau: -time.Hour}, {JoinScore: -1}, {MaxTopicWords: 1}, {MaxActive: -1}, {MaxMerged: -1}} {
+	for _, bad := range []Config{{Background: 1.5}, {Decay: -1}, {JoinScore: -1}, {MaxTopicWords: 1}, {MaxActive: -1}, {MaxMerged: -1}} {
 		if bad.Validate() == nil {
 			t.Errorf("%+v should not validate", bad)
 		}
@@ -473,5 +473,72 @@ func TestOneSharedNameDoesNotJoinTwoStories(t *testing.T) {
 	again := c.Add(Item{ID: "p9", Platform: "weibo", Time: at(10), Text: "停车费翻倍太离谱", Tokens: toks("停车费 翻倍 离谱")})
 	if again.Topic != fees.Topic {
 		t.Fatalf("a short reaction on the fees went to %q, want the fees topic %q", again.Topic, fees.Topic)
+	}
+}
+
+// Squeezing or stretching the stream's time axis (more or fewer stories at
+// once per hour, as compress_stream.py does) must not change a single
+// assignment: recency is counted in the stream's items, not in minutes.
+func TestRecencyIsVolumeNotClock(t *testing.T) {
+	items := loadCorpus(t)
+	scaled := func(k float64) map[string]string {
+		xs := make([]Item, len(items))
+		for i, it := range items {
+			it.Time = t0.Add(time.Duration(float64(it.Time.Sub(t0)) * k))
+			xs[i] = it
+		}
+		got, _ := run(prodConfig(t), xs)
+		return got
+	}
+	base := scaled(1)
+	for _, k := range []float64{1.0 / 20, 1.0 / 5, 5} {
+		if got := scaled(k); !reflect.DeepEqual(got, base) {
+			t.Errorf("time ×%v changed the topics:\n got %v\nwant %v", k, got, base)
+		}
+	}
+}
+
+// On a platform that gives no chains, a short comment joins the story it
+// shares a telling word with while people are still reacting to it; once the
+// stream has moved on (many items of other stories since), the same comment
+// stays unassigned.
+func TestCommentJoinsOnlyALiveStory(t *testing.T) {
+	c := New(DefaultConfig())
+	story := Item{ID: "s1", Platform: "forum", Time: at(0),
+		Tokens: toks("滨江 大桥 桥墩 开裂 交通 管制 市政 部门 检测 绕行 公交 改道")}
+	if a := c.Add(story); !a.New {
+		t.Fatalf("the story should open a topic: %+v", a)
+	}
+	comment := func(id string, min int) Assignment {
+		return c.Add(Item{ID: id, Platform: "forum", Time: at(min), Tokens: toks("桥墩 吓人 以后 不敢 走")})
+	}
+	if a := comment("c1", 1); a.Topic != "t-s1" {
+		t.Fatalf("a comment naming the cracked pier should join the live story, got %+v", a)
+	}
+	for i := range 150 {
+		c.Add(Item{ID: fmt.Sprintf("o%d", i), Platform: "forum", Time: at(2 + i),
+			Tokens: toks(fmt.Sprintf("别的%d 新闻%d 事情%d 地方%d 单位%d 人员%d 情况%d 进展%d 原因%d 结果%d 说明%d", i, i, i, i, i, i, i, i, i, i, i))})
+	}
+	if a := comment("c2", 200); a.Topic != "" {
+		t.Errorf("150 items of other stories later the story is no longer live; the comment joined %+v", a)
+	}
+}
+
+// Where a platform gives chains (a repost carried its root), a comment comes
+// with its chain: a short post without one is an original post and needs the
+// evidence of a reaction, words a topic lacks counting against it. The same
+// post on a platform without chains is a comment and joins on the word it
+// shares.
+func TestChainedPlatformGivesNoCommentLeeway(t *testing.T) {
+	c := New(DefaultConfig())
+	c.Add(Item{ID: "w1", Platform: "weibo", Time: at(0),
+		Tokens: toks("临江区 化工厂 爆炸 浓烟 消防 处置 附近 居民 关好 门窗 疏散 安置")})
+	c.Add(Item{ID: "w2", Platform: "weibo", Time: at(1), RootID: "w1", Tokens: toks("化工厂 爆炸 现场")})
+	text := toks("化工厂 真的 离谱 不想 再说 什么")
+	if a := c.Add(Item{ID: "w3", Platform: "weibo", Time: at(2), Tokens: text}); a.Topic != "" {
+		t.Errorf("on weibo, whose posts carry chains, one shared word among six is not enough; joined %+v", a)
+	}
+	if a := c.Add(Item{ID: "f1", Platform: "forum", Time: at(3), Tokens: text}); a.Topic != "t-w1" {
+		t.Errorf("on a forum without chains the comment should join the story it names, got %+v", a)
 	}
 }
