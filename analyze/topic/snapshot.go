@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -50,8 +52,12 @@ type snapHeader struct {
 type snapState struct {
 	Now time.Time `json:"now"` // the latest event time seen
 	Seq int       `json:"seq"` // items added (the clock of intensities, merge cadence, IDs)
-	// Chained lists the platforms whose items have carried a chain, sorted.
-	Chained []string `json:"chained,omitempty"`
+	// Volume counts the items added per space (the clock of intensities);
+	// absent in a snapshot from before it, read as {"": Seq}.
+	Volume map[string]int `json:"volume,omitempty"`
+	// Chained lists the [space, platform] pairs whose items have carried a
+	// chain, sorted.
+	Chained [][2]string `json:"chained,omitempty"`
 	// Background is the stream's word counts (items that used each word).
 	Background map[string]float64 `json:"background"`
 	// Topics are the active topics in the clusterer's order (it breaks
@@ -66,15 +72,15 @@ type snapTopic struct {
 	FirstTime time.Time `json:"first_time"`
 	LastTime  time.Time `json:"last_time"`
 	Items     int       `json:"items"`
-	Intensity float64   `json:"intensity"` // decayed count at LastSeq
-	// LastSeq is the stream's item count when Intensity was set; 0 in a
+	Intensity float64   `json:"intensity"` // decayed count at LastVolume
+	// LastVolume is the space's volume when Intensity was set; 0 in a
 	// snapshot from before intensities decayed with the stream's volume
-	// (read as Seq: the intensity as it was then).
-	LastSeq   int                `json:"last_seq,omitempty"`
-	Words     map[string]float64 `json:"words"`
-	Platforms map[string]int     `json:"platforms"`
-	ItemIDs   []string           `json:"item_ids"` // oldest first
-	Merged    []string           `json:"merged"`   // in merge order
+	// (read as the volume now: the intensity as it was then).
+	LastVolume int                `json:"last_volume,omitempty"`
+	Words      map[string]float64 `json:"words"`
+	Platforms  map[string]int     `json:"platforms"`
+	ItemIDs    []string           `json:"item_ids"` // oldest first
+	Merged     []string           `json:"merged"`   // in merge order
 	// Refs are chain roots and parents never seen as items that the
 	// topic's chains named, oldest first.
 	Refs []string `json:"refs,omitempty"`
@@ -110,10 +116,16 @@ func (c *Clusterer) Snapshot(w io.Writer) error {
 	for w, e := range c.bg {
 		st.Background[w] = e.bg
 	}
-	for p := range c.chained {
-		st.Chained = append(st.Chained, p)
+	st.Volume = maps.Clone(c.volume)
+	for k := range c.chained {
+		st.Chained = append(st.Chained, [2]string{k.space, k.platform})
 	}
-	slices.Sort(st.Chained)
+	slices.SortFunc(st.Chained, func(a, b [2]string) int {
+		if a[0] != b[0] {
+			return strings.Compare(a[0], b[0])
+		}
+		return strings.Compare(a[1], b[1])
+	})
 	for i, tp := range c.active {
 		st.Topics[i] = snapTopic{
 			ID:           tp.id,
@@ -123,7 +135,7 @@ func (c *Clusterer) Snapshot(w io.Writer) error {
 			LastTime:     tp.lastTime,
 			Items:        tp.n,
 			Intensity:    tp.intensity,
-			LastSeq:      tp.lastSeq,
+			LastVolume:   tp.lastVol,
 			Words:        tp.wordCounts(),
 			Platforms:    tp.platforms,
 			ItemIDs:      nonNil(tp.itemIDs),
@@ -249,8 +261,17 @@ func (c *Clusterer) load(st *snapState) error {
 		return errors.New("negative item count")
 	}
 	c.now, c.seq = st.Now, st.Seq
+	if st.Volume == nil && st.Seq > 0 {
+		st.Volume = map[string]int{"": st.Seq}
+	}
+	for sp, n := range st.Volume {
+		if n < 0 {
+			return fmt.Errorf("negative volume of space %q", sp)
+		}
+		c.volume[sp] = n
+	}
 	for _, p := range st.Chained {
-		c.chained[p] = true
+		c.chained[spacePlatform{p[0], p[1]}] = true
 	}
 	for w, n := range st.Background {
 		if !(n > 0) || !finite(n) {
@@ -267,10 +288,10 @@ func (c *Clusterer) load(st *snapState) error {
 		if c.byID[s.ID] != nil || c.redirect[s.ID] != "" {
 			return fmt.Errorf("topic ID %q twice", s.ID)
 		}
-		if s.LastSeq == 0 {
-			s.LastSeq = st.Seq
+		if s.LastVolume == 0 {
+			s.LastVolume = c.volume[s.Space]
 		}
-		if s.Items < 0 || !(s.Intensity >= 0) || !finite(s.Intensity) || s.LastSeq > st.Seq {
+		if s.Items < 0 || !(s.Intensity >= 0) || !finite(s.Intensity) || s.LastVolume > c.volume[s.Space] {
 			return fmt.Errorf("topic %q: bad item count or intensity", s.ID)
 		}
 		tp := &topicState{
@@ -281,7 +302,7 @@ func (c *Clusterer) load(st *snapState) error {
 			lastTime:  s.LastTime,
 			n:         s.Items,
 			intensity: s.Intensity,
-			lastSeq:   s.LastSeq,
+			lastVol:   s.LastVolume,
 			words:     make(map[string]*wcell, len(s.Words)),
 			platforms: make(map[string]int, len(s.Platforms)),
 		}

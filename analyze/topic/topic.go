@@ -366,11 +366,13 @@ type Clusterer struct {
 	bg      map[string]*wentry
 	bgTotal float64
 
-	seq int // items added: the clock of intensities, merge cadence, IDs of items without one
+	seq int // items added, for merge cadence and IDs of items without one
+	// volume counts the items added per space: the clock of intensities.
+	volume map[string]int
 
-	// chained lists the platforms whose items have carried a chain: there
-	// a post without one is an original post, not a reaction.
-	chained map[string]bool
+	// chained lists the platforms (per space) whose items have carried a
+	// chain: there a post without one is an original post, not a comment.
+	chained map[spacePlatform]bool
 
 	redirect map[string]string // merged topic -> active topic it merged into
 
@@ -382,6 +384,9 @@ type Clusterer struct {
 	candBuf []*topicState // scratch: the topics sharing a word with the item
 	dotBuf  []float64     // scratch: mergeSimilar's dot products
 }
+
+// spacePlatform is a platform within a space (drill or real).
+type spacePlatform struct{ space, platform string }
 
 // wentry is a word's background count (0 when not counted) and its
 // cells, one per active topic that has it.
@@ -425,8 +430,8 @@ type topicState struct {
 	firstTime time.Time
 	lastTime  time.Time
 	n         int
-	intensity float64 // decayed count when the stream had seen lastSeq items
-	lastSeq   int
+	intensity float64 // decayed count when its space's volume was lastVol
+	lastVol   int
 	words     map[string]*wcell
 	wordTotal float64
 	platforms map[string]int
@@ -473,7 +478,8 @@ func New(cfg Config) *Clusterer {
 		logBg:     math.Log(cfg.Background),
 		boostMul:  (1 - cfg.Background) / cfg.Background,
 		invDecay:  1 / cfg.Decay,
-		chained:   map[string]bool{},
+		volume:    map[string]int{},
+		chained:   map[spacePlatform]bool{},
 		logMinInt: math.Log(cfg.MinIntensity),
 		byID:      map[string]*topicState{},
 		items:     map[string]*topicState{},
@@ -484,10 +490,10 @@ func New(cfg Config) *Clusterer {
 	}
 }
 
-// intensity is the topic's intensity now: decayed by the items the stream
-// has seen since it was set.
+// intensity is the topic's intensity now: decayed by the items its space
+// has seen since it was set (a drill's mentions do not age real stories).
 func (c *Clusterer) intensity(tp *topicState) float64 {
-	dn := c.seq - tp.lastSeq
+	dn := c.volume[tp.space] - tp.lastVol
 	if dn <= 0 {
 		return tp.intensity
 	}
@@ -496,7 +502,7 @@ func (c *Clusterer) intensity(tp *topicState) float64 {
 
 // setIntensity sets the topic's intensity now.
 func (c *Clusterer) setIntensity(tp *topicState, v float64) {
-	tp.intensity, tp.lastSeq = v, c.seq
+	tp.intensity, tp.lastVol = v, c.volume[tp.space]
 }
 
 // Add assigns one item to a topic and returns the assignment. Items should
@@ -528,6 +534,7 @@ func (c *Clusterer) add(it Item) Assignment {
 	c.retire(t)
 	c.now = t
 	c.seq++
+	c.volume[it.Space]++
 
 	if tp, ok := c.items[it.ID]; ok && it.ID != "" {
 		return Assignment{Topic: tp.id}
@@ -555,8 +562,9 @@ func (c *Clusterer) add(it Item) Assignment {
 	defer c.learn(words, ents)
 
 	chained := it.RootID != "" || it.ParentID != ""
-	if chained && !c.chained[it.Platform] {
-		c.chained[it.Platform] = true
+	where := spacePlatform{it.Space, it.Platform}
+	if chained && !c.chained[where] {
+		c.chained[where] = true
 	}
 	// Reposts, replies and copies follow their chain; a root seen only
 	// through its reposts so far takes the topic its chain went to.
@@ -611,7 +619,7 @@ func (c *Clusterer) add(it Item) Assignment {
 	// comment on any story: its other words are its opinion, and what a
 	// topic lacks of them costs nothing.
 	reaction := !chained && content < float64(c.cfg.MinOpenTokens)
-	comment := reaction && !canOpen && !c.chained[it.Platform]
+	comment := reaction && !canOpen && !c.chained[where]
 	if comment {
 		logBgCost = 0
 	}

@@ -538,7 +538,28 @@ func TestChainedPlatformGivesNoCommentLeeway(t *testing.T) {
 	if a := c.Add(Item{ID: "w3", Platform: "weibo", Time: at(2), Tokens: text}); a.Topic != "" {
 		t.Errorf("on weibo, whose posts carry chains, one shared word among six is not enough; joined %+v", a)
 	}
+	// A drill's repost on the forum says nothing of real forum posts.
+	c.Add(Item{ID: "d1", Platform: "forum", Time: at(3), Space: "drill", RootID: "d0", Tokens: toks("演练 转发")})
 	if a := c.Add(Item{ID: "f1", Platform: "forum", Time: at(3), Tokens: text}); a.Topic != "t-w1" {
 		t.Errorf("on a forum without chains the comment should join the story it names, got %+v", a)
+	}
+}
+
+// A drill's mentions do not age the real stories: volume is counted per
+// space.
+func TestDrillDoesNotAgeRealStories(t *testing.T) {
+	c := New(DefaultConfig())
+	c.Add(Item{ID: "s1", Platform: "forum", Time: at(0),
+		Tokens: toks("滨江 大桥 桥墩 开裂 交通 管制 市政 部门 检测 绕行 公交 改道")})
+	c.Add(Item{ID: "d0", Platform: "forum", Time: at(1), Space: "drill",
+		Tokens: toks("演练 化工厂 泄漏 疏散 居民 应急 管理局 处置 环境 监测 封路 救援")})
+	c.Add(Item{ID: "d1", Platform: "forum", Time: at(1), Space: "drill", RootID: "d0", Tokens: toks("泄漏 疏散")})
+	for i := range 150 {
+		c.Add(Item{ID: fmt.Sprintf("d%d", i+2), Platform: "forum", Time: at(2 + i), Space: "drill",
+			Tokens: toks(fmt.Sprintf("演练%d 脚本%d 场景%d 角色%d 通报%d 处置%d 进展%d 记录%d 复盘%d 评估%d 总结%d", i, i, i, i, i, i, i, i, i, i, i))})
+	}
+	a := c.Add(Item{ID: "c1", Platform: "forum", Time: at(200), Tokens: toks("桥墩 吓人 以后 不敢 走")})
+	if a.Topic != "t-s1" {
+		t.Errorf("150 drill mentions later the real story is still live and the forum still gives no chains; the comment got %+v", a)
 	}
 }
