@@ -147,8 +147,8 @@ type TrackerConfig struct {
 	DormantIdle time.Duration              // lifecycle "dormant" after this quiet time (default 6h)
 	// AlertLink: a topic about to raise an alert joins the open alert of a
 	// topic whose sources share this much weight of telling words with its
-	// own (a thread of the same story) instead (default 4: two names, or
-	// four telling words).
+	// own, and a third of a source's own (a thread of the same story),
+	// instead (default 4: two names, or four telling words).
 	AlertLink float64
 }
 

@@ -219,15 +219,21 @@ func (c *Clusterer) split(tp *topicState, kept, moved []source) Split {
 	return sp
 }
 
-// Related reports whether two active topics of one space have sources that
-// share at least link of telling words: threads of one story.
+// Related reports whether two active topics of one space are threads of one
+// story: some source of one shares at least link of telling words with the
+// other's sources, and at least a third of its own. Two articles that both
+// begin 据新华社报道 share a name and some words but are not one story.
 func (c *Clusterer) Related(a, b string, link float64) bool {
 	x, y := c.byID[a], c.byID[b]
 	if x == nil || y == nil || x == y || x.space != y.space || len(x.sources) == 0 || len(y.sources) == 0 {
 		return false
 	}
-	return c.sourcesLinked(x, y, link)
+	return c.sourcesShare(x, y, link, relatedShare) || c.sourcesShare(y, x, link, relatedShare)
 }
+
+// relatedShare is the part of a source's telling words that Related needs
+// shared.
+const relatedShare = 1.0 / 3
 
 // linked reports whether two topics may merge as far as their sources go:
 // some source of b shares SplitLink of telling words with a's sources, or
@@ -236,12 +242,12 @@ func (c *Clusterer) linked(a, b *topicState) bool {
 	if len(a.sources) == 0 || len(b.sources) == 0 || c.cfg.SplitMin <= 0 {
 		return true
 	}
-	return c.sourcesLinked(a, b, c.cfg.SplitLink)
+	return c.sourcesShare(a, b, c.cfg.SplitLink, 0)
 }
 
-// sourcesLinked: some source of b shares link of telling words with a's
-// sources.
-func (c *Clusterer) sourcesLinked(a, b *topicState, link float64) bool {
+// sourcesShare: some source of b shares link of telling words with a's
+// sources, and at least share of its own.
+func (c *Clusterer) sourcesShare(a, b *topicState, link, share float64) bool {
 	weight := map[string]float64{}
 	for _, s := range a.sources {
 		for k, w := range s.words {
@@ -249,13 +255,14 @@ func (c *Clusterer) sourcesLinked(a, b *topicState, link float64) bool {
 		}
 	}
 	for _, s := range b.sources {
-		var x float64
+		var x, own float64
 		for k, w := range s.words {
+			own += s.sal[k]
 			if v, ok := weight[w]; ok {
 				x += min(v, s.sal[k])
 			}
 		}
-		if x >= link {
+		if x >= link && x >= share*own {
 			return true
 		}
 	}

@@ -563,3 +563,31 @@ func TestDrillDoesNotAgeRealStories(t *testing.T) {
 		t.Errorf("150 drill mentions later the real story is still live and the forum still gives no chains; the comment got %+v", a)
 	}
 }
+
+// Related tells threads of one story (the duty officer's one alert) from two
+// stories that share some words: a source must share a third of its own
+// telling words, not just a name and a few common ones.
+func TestRelatedThreadsNotBoilerplate(t *testing.T) {
+	c := New(DefaultConfig())
+	// The stream has said 东港 化工厂 泄漏 often, and 据新华社报道 more (so
+	// sharing them is little evidence for joining a topic), in posts too
+	// short to open one.
+	for i := range 200 {
+		c.Add(Item{ID: fmt.Sprintf("b%d", i), Platform: "forum", Time: at(0), Tokens: toks("东港 化工厂 泄漏")})
+		c.Add(Item{ID: fmt.Sprintf("n%d", i), Platform: "forum", Time: at(0), Tokens: toks("据 新华社 报道 管理局")})
+	}
+	article := toks("据 新华社 报道 东港 化工厂 泄漏 事故 应急 管理局 组织 专家 会商 处置 方案 环境 监测 站 持续 采样 下风向 居民 暂勿 返回 医院 收治 伤员 病情 稳定 原因 正在 调查")
+	a := c.Add(Item{ID: "a1", Platform: "forum", Time: at(10), Tokens: article, Entities: []string{"新华社", "东港", "应急管理局"}})
+	thread := c.Add(Item{ID: "t1", Platform: "forum", Time: at(11), Tokens: toks("东港 化工厂 泄漏 周边 学校 停课"), Entities: []string{"东港"}})
+	other := c.Add(Item{ID: "o1", Platform: "forum", Time: at(12), Entities: []string{"新华社", "工信部"},
+		Tokens: toks("据 新华社 报道 工信部 回应 抢票 插件 铁道部 售票 系统 压力 电信 管理局 市场 管理处 互联网 企业 电话 沟通 要求 关注 网络 情况 采取 措施 避免 影响 正常 运行")})
+	if !a.New || !thread.New || !other.New {
+		t.Fatalf("want three topics: %+v %+v %+v", a, thread, other)
+	}
+	if !c.Related(a.Topic, thread.Topic, 4) {
+		t.Errorf("the thread shares most of its words with the article: related")
+	}
+	if c.Related(a.Topic, other.Topic, 4) || c.Related(other.Topic, a.Topic, 4) {
+		t.Errorf("two 新华社 articles on different stories are not threads of one")
+	}
+}
