@@ -290,7 +290,8 @@ func (t *Tracker) Track(a *Analyzed) Output {
 			newScheme = true
 		}
 	}
-	if st.sum.Mentions >= st.nextGrade || sig.Spike || schemeSpike || newScheme {
+	rising := t.alerts.Rising(asg.Topic, sig.Velocity, m.PublishedAt.Sub(st.sum.FirstTime), st.sum.Mentions)
+	if st.sum.Mentions >= st.nextGrade || sig.Spike || schemeSpike || newScheme || rising {
 		st.nextGrade = max(st.sum.Mentions+1, int(math.Ceil(float64(st.sum.Mentions)*1.5)))
 		t.regrade(st)
 		s := t.summary(st)

@@ -182,3 +182,40 @@ func TestTrackerMarksDuplicates(t *testing.T) {
 		t.Fatalf("story counts %d, want %d (the copy counts, the repeat does not)", before, len(items)-4-1)
 	}
 }
+
+// A story that catches on between two of the tracker's periodic checks (they
+// come as its count grows by half) is alerted as soon as it meets the rising
+// rule, not when its count next grows by half — which a burst of 11 after 12
+// slow mentions never reaches.
+func TestTrackerAlertsAStoryCatchingOnBetweenChecks(t *testing.T) {
+	var items []Analyzed
+	add := func(id string, at time.Duration, root string) {
+		toks := []string{"南湖", "公园", "游船", "侧翻", "游客", "落水", "救援"}
+		items = append(items, Analyzed{
+			Mention: mention.Mention{ID: id, Platform: "weibo", Text: "南湖公园游船侧翻，游客落水，正在救援", PublishedAt: t0.Add(at), RootID: root,
+				Author: mention.Author{Name: "网友", Followers: 10}},
+			Tokens: toks, Keywords: toks[:3], Sentiment: sentiment.Result{Label: sentiment.Neu},
+		})
+	}
+	add("weibo:1", 0, "")
+	for i := range 11 { // slow: one every half hour
+		add(fmt.Sprintf("weibo:s%d", i), time.Duration(i+1)*30*time.Minute, "weibo:1")
+	}
+	burst := 6*time.Hour + 10*time.Minute
+	for i := range 11 { // then one a minute
+		add(fmt.Sprintf("weibo:b%d", i), burst+time.Duration(i)*time.Minute, "weibo:1")
+	}
+	_, _, alerts := runStream(t, items)
+	var raised []alert.Alert
+	for _, a := range alerts {
+		if a.Type == alert.TypeRaised {
+			raised = append(raised, a.Alert)
+		}
+	}
+	if len(raised) != 1 {
+		t.Fatalf("want one alert for the story catching on, got %d: %+v", len(raised), raised)
+	}
+	if at := raised[0].Raised.Sub(t0); at < burst || at > burst+10*time.Minute {
+		t.Errorf("raised %v after the first post; the burst began at %v and met the rule within 10 minutes", at, burst)
+	}
+}

@@ -230,6 +230,22 @@ func (al *Alerter) Wants(t Topic) bool {
 	return ok
 }
 
+// Rising reports whether a topic with no alert of its own (nor attached to
+// another's) meets the rising rule now: a young story catching on. The
+// tracker checks a topic fully only now and then (as its count grows by
+// half); a story that catches on between two checks must not wait.
+func (al *Alerter) Rising(id string, velocity float64, age time.Duration, mentions int) bool {
+	p := al.policy
+	if velocity < p.RiseVelocity || age > p.RiseWithin || mentions < p.RiseMentions || mentions < p.MinMentions {
+		return false
+	}
+	if _, open := al.open[id]; open {
+		return false
+	}
+	_, attached := al.attached[id]
+	return !attached
+}
+
 // OpenTopics lists the topics with an open alert, sorted.
 func (al *Alerter) OpenTopics() []string {
 	out := make([]string, 0, len(al.open))
