@@ -5,14 +5,23 @@
 // at run time and writes nothing into the repository.
 //
 //	YUQING_LAB=1 CLUSTER_DATA=clustering.jsonl CLUSTER_PRED=/tmp/pred.jsonl \
+//	  [CLUSTER_GOLD=clustering.jsonl] [CLUSTER_SEGMENTER=prod] \
 //	  [CLUSTER_STOPWORDS=stopwords-zh.txt] [CLUSTER_TOKENS=/tmp/tokens.json] \
-//	  [CLUSTER_SEGMENTER=prod] \
-//	  [CLUSTER_PARAMS='Tau=2h,NewTopicRate=0.05'] \
-//	  [CLUSTER_SWEEP='Tau=1h,2h,4h;Background=0.6,0.7'] \
+//	  [CLUSTER_PARAMS='Decay=20,CommentScore=0.25'] \
+//	  [CLUSTER_SWEEP='Decay=15,20,30;LiveIntensity=0.3,1'] \
+//	  [CLUSTER_EXPLAIN='unassigned, own below need'] \
 //	  go test -tags lab -run TestLab -v ./analyze/topic/
 //
 // Lines of CLUSTER_DATA: {"id","platform","time","text","event"}. The event
-// label is read only by the scorer here, never handed to the clusterer.
+// label is read only by the scorer here, never handed to the clusterer. A
+// squeezed stream (compress_stream.py) has no labels: CLUSTER_GOLD names the
+// file to take them from. CLUSTER_SEGMENTER=prod segments as the analyser
+// does (entities, salience; the figures match `yuqing analyze`). Unassigned
+// posts score as singletons, as score_clusters.py counts them.
+// CLUSTER_EXPLAIN replays the stream and counts where each post went
+// (joined its own story's topic, another's, opened one, stayed unassigned,
+// and whether its own story's topic was a candidate); naming a kind prints
+// samples of it with their candidates' scores.
 package topic
 
 import (
