@@ -41,7 +41,13 @@ func headline(text string) (string, int) {
 func sentenceHeadline(text string) (string, int) {
 	if i := strings.Index(text, "【"); i >= 0 {
 		if j := strings.Index(text[i:], "】"); j > 0 {
-			if h := tidy(text[i+len("【") : i+j]); utf8.RuneCountInString(h) >= 4 {
+			h := tidy(text[i+len("【") : i+j])
+			switch {
+			case genericTitle(h):
+				// 【情况通报】 names a kind of post, not its story: the
+				// text after it does.
+				text = text[:i] + text[i+j+len("】"):]
+			case utf8.RuneCountInString(h) >= 4:
 				return hanzi.ClipClause(h, headlineRunes), 3
 			}
 		}
@@ -68,3 +74,19 @@ func tidy(s string) string {
 
 // sentences splits text after each sentence end, keeping the mark.
 func sentences(t string) []string { return hanzi.Sentences(t) }
+
+// genericTitle: a short 【title】 that names the kind of post (情况通报,
+// 警情通报, 最新消息, 紧急提醒), which every story of that kind has.
+func genericTitle(h string) bool {
+	if utf8.RuneCountInString(h) > 6 {
+		return false
+	}
+	for _, end := range genericTitleEnds {
+		if strings.HasSuffix(h, end) {
+			return true
+		}
+	}
+	return false
+}
+
+var genericTitleEnds = []string{"通报", "公告", "声明", "说明", "提醒", "提示", "快讯", "速报", "消息", "最新", "关注", "突发", "转发", "扩散", "求助", "求证", "辟谣", "回应"}

@@ -410,9 +410,10 @@ type recentMention struct {
 const maxNames = 200
 
 // headline picks the best title among the first mention (首发) and the
-// samples: a 【title】 over a plain sentence over a fragment, the first
-// source's over a later post's, a verified author's over others'; among
-// equals, the earliest.
+// samples: a 【title】 over a plain sentence over a fragment (a news
+// report's 【title】 over a first post that asks 是不是又在偷排？), then the
+// first mention's over a later post's, a verified author's over others';
+// among equals, the earliest.
 func (st *topicState) headline() string {
 	best, bq := "", -1
 	var bt time.Time
@@ -430,7 +431,7 @@ func (st *topicState) headline() string {
 			q++
 		}
 		if i < 0 {
-			q += 3
+			q++
 		}
 		if q > bq || (q == bq && x.Time.Before(bt)) {
 			best, bq, bt = h, q, x.Time

@@ -219,3 +219,35 @@ func TestTrackerAlertsAStoryCatchingOnBetweenChecks(t *testing.T) {
 		t.Errorf("raised %v after the first post; the burst began at %v and met the rule within 10 minutes", at, burst)
 	}
 }
+
+// A topic's headline is the clearest title it has: a news report's 【title】
+// over the question a resident posted first; between two titles of a kind,
+// the first post's.
+func TestTopicHeadlinePrefersATitle(t *testing.T) {
+	toks := []string{"翠湖", "新区", "小区", "夜间", "刺鼻", "异味", "化工厂", "偷排", "居民", "半夜", "每次", "排查"}
+	post := func(id string, at time.Duration, text, root string, followers int64) Analyzed {
+		return Analyzed{
+			Mention: mention.Mention{ID: id, Platform: "weibo", Text: text, PublishedAt: t0.Add(at), RootID: root,
+				Author: mention.Author{Name: id, Followers: followers}},
+			Tokens: toks, Keywords: toks[:3], Sentiment: sentiment.Result{Label: sentiment.Neu},
+		}
+	}
+	items := []Analyzed{
+		post("weibo:1", 0, "是不是翠湖新区的化工厂又在偷排？每次都挑半夜", "", 20),
+		post("weibo:2", time.Minute, "【翠湖新区多个小区夜间闻到刺鼻异味】记者从翠湖新区了解到，相关部门已接到居民反映，正在排查异味来源。", "weibo:1", 800000),
+		post("weibo:3", 2*time.Minute, "我家也闻到了", "weibo:1", 10),
+	}
+	tr, assigned, _ := runStream(t, items)
+	st := tr.stats[tr.Resolve(assigned[0])]
+	if st == nil || tr.Resolve(assigned[1]) != tr.Resolve(assigned[0]) {
+		t.Fatalf("the report should be in the first post's topic: %v", assigned)
+	}
+	if got, want := st.headline(), "翠湖新区多个小区夜间闻到刺鼻异味"; got != want {
+		t.Errorf("headline %q, want the report's title %q", got, want)
+	}
+	items[0].Mention.Text = "【翠湖新区化工厂疑似夜间偷排】居民称每次都挑半夜"
+	tr, assigned, _ = runStream(t, items)
+	if got, want := tr.stats[tr.Resolve(assigned[0])].headline(), "翠湖新区化工厂疑似夜间偷排"; got != want {
+		t.Errorf("headline %q, want the first post's own title %q", got, want)
+	}
+}

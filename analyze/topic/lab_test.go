@@ -389,6 +389,8 @@ func labParam(c *Config, k, v string) bool {
 		c.MergeSim = x
 	case "MergeEvery":
 		c.MergeEvery = int(x)
+	case "SplitLink":
+		c.SplitLink = x
 	case "MergeMinItems":
 		c.MergeMinItems = int(x)
 	default:
