@@ -72,7 +72,16 @@ func runUntil(t *testing.T, d *Incidents, w *watched, last string) ([]string, er
 			cancel()
 			return calls, <-done
 		case err := <-done:
-			return calls, err
+			// Run has ended: what it handed the desk is all in the
+			// channel (select may pick done before the last command).
+			for {
+				select {
+				case c := <-w.calls:
+					calls = append(calls, c)
+				default:
+					return calls, err
+				}
+			}
 		}
 	}
 }
