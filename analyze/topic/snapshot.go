@@ -3,13 +3,13 @@ package topic
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -51,7 +51,7 @@ type snapHeader struct {
 // word counts (all integers, so the sums are exact).
 type snapState struct {
 	Now time.Time `json:"now"` // the latest event time seen
-	Seq int       `json:"seq"` // items added (the clock of intensities, merge cadence, IDs)
+	Seq int       `json:"seq"` // items added (merge cadence, IDs)
 	// Volume counts the items added per space (the clock of intensities);
 	// absent in a snapshot from before it, read as {"": Seq}.
 	Volume map[string]int `json:"volume,omitempty"`
@@ -116,15 +116,15 @@ func (c *Clusterer) Snapshot(w io.Writer) error {
 	for w, e := range c.bg {
 		st.Background[w] = e.bg
 	}
-	st.Volume = maps.Clone(c.volume)
+	st.Volume = make(map[string]int, len(c.volume))
+	for sp, n := range c.volume {
+		st.Volume[sp] = *n
+	}
 	for k := range c.chained {
 		st.Chained = append(st.Chained, [2]string{k.space, k.platform})
 	}
 	slices.SortFunc(st.Chained, func(a, b [2]string) int {
-		if a[0] != b[0] {
-			return strings.Compare(a[0], b[0])
-		}
-		return strings.Compare(a[1], b[1])
+		return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1]))
 	})
 	for i, tp := range c.active {
 		st.Topics[i] = snapTopic{
@@ -268,7 +268,7 @@ func (c *Clusterer) load(st *snapState) error {
 		if n < 0 {
 			return fmt.Errorf("negative volume of space %q", sp)
 		}
-		c.volume[sp] = n
+		*c.volumeOf(sp) = n
 	}
 	for _, p := range st.Chained {
 		c.chained[spacePlatform{p[0], p[1]}] = true
@@ -288,10 +288,11 @@ func (c *Clusterer) load(st *snapState) error {
 		if c.byID[s.ID] != nil || c.redirect[s.ID] != "" {
 			return fmt.Errorf("topic ID %q twice", s.ID)
 		}
+		vol := c.volumeOf(s.Space)
 		if s.LastVolume == 0 {
-			s.LastVolume = c.volume[s.Space]
+			s.LastVolume = *vol
 		}
-		if s.Items < 0 || !(s.Intensity >= 0) || !finite(s.Intensity) || s.LastVolume > c.volume[s.Space] {
+		if s.Items < 0 || !(s.Intensity >= 0) || !finite(s.Intensity) || s.LastVolume > *vol {
 			return fmt.Errorf("topic %q: bad item count or intensity", s.ID)
 		}
 		tp := &topicState{
@@ -303,6 +304,7 @@ func (c *Clusterer) load(st *snapState) error {
 			n:         s.Items,
 			intensity: s.Intensity,
 			lastVol:   s.LastVolume,
+			vol:       vol,
 			words:     make(map[string]*wcell, len(s.Words)),
 			platforms: make(map[string]int, len(s.Platforms)),
 		}

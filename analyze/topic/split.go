@@ -154,6 +154,7 @@ func (c *Clusterer) split(tp *topicState, kept, moved []source) Split {
 	nt := &topicState{
 		id:        id,
 		space:     tp.space,
+		vol:       tp.vol,
 		firstID:   first.id,
 		firstTime: first.t,
 		lastTime:  moved[len(moved)-1].t,

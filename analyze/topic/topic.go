@@ -368,7 +368,8 @@ type Clusterer struct {
 
 	seq int // items added, for merge cadence and IDs of items without one
 	// volume counts the items added per space: the clock of intensities.
-	volume map[string]int
+	// Each topic points at its space's counter.
+	volume map[string]*int
 
 	// chained lists the platforms (per space) whose items have carried a
 	// chain: there a post without one is an original post, not a comment.
@@ -432,6 +433,7 @@ type topicState struct {
 	n         int
 	intensity float64 // decayed count when its space's volume was lastVol
 	lastVol   int
+	vol       *int // its space's volume (Clusterer.volume)
 	words     map[string]*wcell
 	wordTotal float64
 	platforms map[string]int
@@ -478,7 +480,7 @@ func New(cfg Config) *Clusterer {
 		logBg:     math.Log(cfg.Background),
 		boostMul:  (1 - cfg.Background) / cfg.Background,
 		invDecay:  1 / cfg.Decay,
-		volume:    map[string]int{},
+		volume:    map[string]*int{},
 		chained:   map[spacePlatform]bool{},
 		logMinInt: math.Log(cfg.MinIntensity),
 		byID:      map[string]*topicState{},
@@ -493,16 +495,26 @@ func New(cfg Config) *Clusterer {
 // intensity is the topic's intensity now: decayed by the items its space
 // has seen since it was set (a drill's mentions do not age real stories).
 func (c *Clusterer) intensity(tp *topicState) float64 {
-	dn := c.volume[tp.space] - tp.lastVol
+	dn := *tp.vol - tp.lastVol
 	if dn <= 0 {
 		return tp.intensity
 	}
 	return tp.intensity * math.Exp(-float64(dn)*c.invDecay)
 }
 
+// volumeOf is the volume counter of a space.
+func (c *Clusterer) volumeOf(space string) *int {
+	v := c.volume[space]
+	if v == nil {
+		v = new(int)
+		c.volume[space] = v
+	}
+	return v
+}
+
 // setIntensity sets the topic's intensity now.
 func (c *Clusterer) setIntensity(tp *topicState, v float64) {
-	tp.intensity, tp.lastVol = v, c.volume[tp.space]
+	tp.intensity, tp.lastVol = v, *tp.vol
 }
 
 // Add assigns one item to a topic and returns the assignment. Items should
@@ -534,7 +546,7 @@ func (c *Clusterer) add(it Item) Assignment {
 	c.retire(t)
 	c.now = t
 	c.seq++
-	c.volume[it.Space]++
+	*c.volumeOf(it.Space)++
 
 	if tp, ok := c.items[it.ID]; ok && it.ID != "" {
 		return Assignment{Topic: tp.id}
@@ -708,7 +720,7 @@ func (c *Clusterer) add(it Item) Assignment {
 		c.addSource(tp, it, t, words, sal)
 	}
 	c.setIntensity(tp, c.intensity(tp)+c.cfg.OpenBoost)
-	c.evict(tp, t)
+	c.evict(tp)
 	return Assignment{Topic: tp.id, New: true}
 }
 
@@ -820,6 +832,7 @@ func (c *Clusterer) open(it Item, t time.Time) *topicState {
 	tp := &topicState{
 		id:        id,
 		space:     it.Space,
+		vol:       c.volumeOf(it.Space),
 		firstID:   it.ID,
 		firstTime: t,
 		lastTime:  t,
@@ -1068,7 +1081,7 @@ func (c *Clusterer) unindexTopic(tp *topicState) {
 
 // evict retires the quietest topics other than keep while more than
 // MaxActive are active.
-func (c *Clusterer) evict(keep *topicState, t time.Time) {
+func (c *Clusterer) evict(keep *topicState) {
 	for len(c.active) > c.cfg.MaxActive {
 		qi := -1
 		var qv float64
