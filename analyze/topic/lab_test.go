@@ -193,31 +193,28 @@ func labSweep(t *testing.T, rows []labRow, base Config, sweep string) {
 }
 
 func setParam(c *Config, k, v string) error {
-	f := func() float64 {
-		x, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			panic(err)
-		}
-		return x
+	if k == "IdleRetire" {
+		d, err := time.ParseDuration(v)
+		c.IdleRetire = d
+		return err
 	}
-	d := func() time.Duration {
-		x, err := time.ParseDuration(v)
-		if err != nil {
-			panic(err)
-		}
-		return x
+	floats := map[string]*float64{
+		"Background": &c.Background, "MinIntensity": &c.MinIntensity, "TimeWeight": &c.TimeWeight,
+		"OpenBoost": &c.OpenBoost, "Decay": &c.Decay, "LiveIntensity": &c.LiveIntensity,
+		"CommentScore": &c.CommentScore, "ReactionScore": &c.ReactionScore, "JoinScore": &c.JoinScore,
+		"MergeSim": &c.MergeSim, "SplitLink": &c.SplitLink,
 	}
-	switch k {
-	case "Background":
-		c.Background = f()
-	case "MinIntensity":
-		c.MinIntensity = f()
-	case "IdleRetire":
-		c.IdleRetire = d()
-	default:
-		if !labParam(c, k, v) {
-			return fmt.Errorf("unknown parameter %q", k)
-		}
+	ints := map[string]*int{"MinOpenTokens": &c.MinOpenTokens, "MergeEvery": &c.MergeEvery, "MergeMinItems": &c.MergeMinItems}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return fmt.Errorf("parameter %s: %w", k, err)
+	}
+	if p := floats[k]; p != nil {
+		*p = x
+	} else if p := ints[k]; p != nil {
+		*p = int(x)
+	} else {
+		return fmt.Errorf("unknown parameter %q", k)
 	}
 	return nil
 }
@@ -364,39 +361,6 @@ func countDistinct(xs []string) int {
 		m[x] = true
 	}
 	return len(m)
-}
-
-func labParam(c *Config, k, v string) bool {
-	x, _ := strconv.ParseFloat(v, 64)
-	switch k {
-	case "TimeWeight":
-		c.TimeWeight = x
-	case "OpenBoost":
-		c.OpenBoost = x
-	case "MinOpenTokens":
-		c.MinOpenTokens = int(x)
-	case "Decay":
-		c.Decay = x
-	case "LiveIntensity":
-		c.LiveIntensity = x
-	case "CommentScore":
-		c.CommentScore = x
-	case "ReactionScore":
-		c.ReactionScore = x
-	case "JoinScore":
-		c.JoinScore = x
-	case "MergeSim":
-		c.MergeSim = x
-	case "MergeEvery":
-		c.MergeEvery = int(x)
-	case "SplitLink":
-		c.SplitLink = x
-	case "MergeMinItems":
-		c.MergeMinItems = int(x)
-	default:
-		return false
-	}
-	return true
 }
 
 // labExplain replays the stream and sorts the posts of the gold events into
