@@ -372,7 +372,7 @@ func (r *Report) layoutPeriod(o *outline, charts map[string]*Chart) {
 			o.h2text("信息量上升的监测方案")
 			var rows [][]string
 			for _, x := range w.Schemes {
-				rows = append(rows, []string{x.Name, num(x.Mentions), num(x.Previous), "增长" + pct(x.Change)})
+				rows = append(rows, []string{x.Name, num(x.Mentions), num(x.Previous), change(&x.Change)})
 			}
 			o.table("信息量上升的监测方案", []string{"监测方案", "本期", "上期", "变化"}, rows)
 		}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -95,11 +96,17 @@ func num(n int64) string {
 // pct writes 25.0%.
 func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) + "%" }
 
-// change writes 增长25.0% / 下降3.2% / 持平.
+// change writes 增长25.0% / 增长1.3倍 / 增长1320倍 / 下降3.2% / 持平: a rise
+// of 100% or more in 倍 (增长1倍 is double), as a leader reads it, not
+// 增长132000.0%.
 func change(x *float64) string {
 	switch {
 	case x == nil:
 		return "无可比数据"
+	case *x >= 10:
+		return "增长" + strconv.FormatFloat(math.Round(*x), 'f', 0, 64) + "倍"
+	case *x >= 1:
+		return "增长" + strconv.FormatFloat(*x, 'f', 1, 64) + "倍"
 	case *x > 0.0005:
 		return "增长" + pct(*x)
 	case *x < -0.0005:
